@@ -1,0 +1,133 @@
+package codec
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// Type is the Redis type of a key, as stored in its metadata.
+type Type byte
+
+// Key types. The values are part of the on-disk format: never renumber.
+const (
+	TypeNone   Type = 0
+	TypeString Type = 1
+	TypeHash   Type = 2
+	TypeList   Type = 3
+	TypeSet    Type = 4
+	TypeZSet   Type = 5
+	TypeStream Type = 6
+)
+
+// String is the name TYPE replies with.
+func (t Type) String() string {
+	switch t {
+	case TypeString:
+		return "string"
+	case TypeHash:
+		return "hash"
+	case TypeList:
+		return "list"
+	case TypeSet:
+		return "set"
+	case TypeZSet:
+		return "zset"
+	case TypeStream:
+		return "stream"
+	}
+	return "none"
+}
+
+// MemberTag is the tag of the member records of a collection type (0 for
+// strings, which have none).
+func (t Type) MemberTag() byte {
+	switch t {
+	case TypeHash:
+		return TagHash
+	case TypeList:
+		return TagList
+	case TypeSet:
+		return TagSet
+	case TypeZSet:
+		return TagZMember
+	}
+	return 0
+}
+
+// Meta is the decoded metadata record of one user key.
+//
+// Layout: type (1) | expire-at ms (8, BE; 0 = none) | then
+//   - strings: the value;
+//   - collections: version (8) | count (8) | for lists: head (8) | tail (8).
+//
+// Head and tail are list positions: elements occupy [Head, Tail).
+type Meta struct {
+	Type     Type
+	ExpireAt int64
+	Value    []byte // strings only
+	Version  uint64 // collections only
+	Count    int64
+	Head     int64 // lists only
+	Tail     int64
+}
+
+const metaHeader = 9
+
+// ErrCorruptMeta reports a metadata record that cannot be decoded.
+var ErrCorruptMeta = errors.New("corrupt metadata record")
+
+// EncodeMeta serializes m.
+func EncodeMeta(m *Meta) []byte {
+	n := metaHeader
+	if m.Type == TypeString {
+		n += len(m.Value)
+	} else {
+		n += 32
+	}
+	b := make([]byte, metaHeader, n)
+	b[0] = byte(m.Type)
+	binary.BigEndian.PutUint64(b[1:], uint64(m.ExpireAt))
+	if m.Type == TypeString {
+		return append(b, m.Value...)
+	}
+	b = binary.BigEndian.AppendUint64(b, m.Version)
+	b = binary.BigEndian.AppendUint64(b, uint64(m.Count))
+	if m.Type == TypeList {
+		b = binary.BigEndian.AppendUint64(b, uint64(m.Head))
+		b = binary.BigEndian.AppendUint64(b, uint64(m.Tail))
+	}
+	return b
+}
+
+// DecodeMeta parses a metadata record. A string's Value aliases b: copy it if
+// b is a Pebble buffer that will not outlive the read.
+func DecodeMeta(b []byte) (Meta, error) {
+	if len(b) < metaHeader {
+		return Meta{}, ErrCorruptMeta
+	}
+	m := Meta{Type: Type(b[0]), ExpireAt: int64(binary.BigEndian.Uint64(b[1:]))}
+	rest := b[metaHeader:]
+	switch m.Type {
+	case TypeString:
+		m.Value = rest
+		return m, nil
+	case TypeHash, TypeSet, TypeZSet, TypeStream, TypeList:
+		if len(rest) < 16 {
+			return Meta{}, ErrCorruptMeta
+		}
+		m.Version = binary.BigEndian.Uint64(rest)
+		m.Count = int64(binary.BigEndian.Uint64(rest[8:]))
+		if m.Type == TypeList {
+			if len(rest) < 32 {
+				return Meta{}, ErrCorruptMeta
+			}
+			m.Head = int64(binary.BigEndian.Uint64(rest[16:]))
+			m.Tail = int64(binary.BigEndian.Uint64(rest[24:]))
+		}
+		return m, nil
+	}
+	return Meta{}, ErrCorruptMeta
+}
+
+// Expired reports whether m has an expiry at or before now (unix ms).
+func (m *Meta) Expired(now int64) bool { return m.ExpireAt != 0 && m.ExpireAt <= now }

@@ -1,0 +1,363 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"moonstone/codec"
+)
+
+// Connection commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO, RESET, CLIENT.
+
+func cmdPing(c *Call) {
+	if len(c.Args) > 2 {
+		c.Error(errArity(c.Cmd.Name))
+		return
+	}
+	if len(c.Args) == 2 {
+		c.r.Bulk(c.Args[1])
+		return
+	}
+	c.r.Status("PONG")
+}
+
+func cmdEcho(c *Call) { c.r.Bulk(c.Args[1]) }
+
+func cmdQuit(c *Call) {
+	c.OK()
+	c.Conn.closeAfterReply = true
+}
+
+func cmdSelect(c *Call) {
+	n, ok := codec.ParseInt(c.Args[1])
+	if !ok || n < -1<<31 || n >= 1<<31 {
+		c.Error(errInvalidDBIndex)
+		return
+	}
+	if n < 0 || n >= int64(c.Srv.cfg.Databases()) {
+		c.Error(errDBIndex)
+		return
+	}
+	c.Conn.db = int(n)
+	c.OK()
+}
+
+// checkAuth checks credentials for the default user, the only user.
+func (c *Call) checkAuth(user, pass []byte) bool {
+	want := c.Srv.cfg.RequirePass()
+	if user != nil && string(user) != "default" {
+		return false
+	}
+	if want == "" {
+		// The default user has no password: any password is accepted, as
+		// with Redis's "nopass" default user.
+		return true
+	}
+	return string(pass) == want
+}
+
+func cmdAuth(c *Call) {
+	if len(c.Args) > 3 {
+		c.Error(errSyntax)
+		return
+	}
+	var user []byte
+	pass := c.Args[1]
+	if len(c.Args) == 3 {
+		user, pass = c.Args[1], c.Args[2]
+	} else if c.Srv.cfg.RequirePass() == "" {
+		c.Error(errNoPasswordSet)
+		return
+	}
+	if !c.checkAuth(user, pass) {
+		c.Error(errWrongPass)
+		return
+	}
+	c.Conn.authed.Store(true)
+	c.OK()
+}
+
+func cmdHello(c *Call) {
+	ver := int64(0)
+	if len(c.Args) >= 2 {
+		n, ok := codec.ParseInt(c.Args[1])
+		if !ok {
+			c.Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		ver = n
+		if ver < 2 || ver > 3 {
+			c.Error(errNoProto)
+			return
+		}
+	}
+	var name []byte
+	haveName := false
+	for i := 2; i < len(c.Args); i++ {
+		more := len(c.Args) - i - 1
+		switch {
+		case c.ArgIs(i, "auth") && more >= 2:
+			if !c.checkAuth(c.Args[i+1], c.Args[i+2]) {
+				c.Error(errWrongPass)
+				return
+			}
+			c.Conn.authed.Store(true)
+			i += 2
+		case c.ArgIs(i, "setname") && more >= 1:
+			name, haveName = c.Args[i+1], true
+			i++
+		default:
+			c.Error("ERR Syntax error in HELLO option '" + string(c.Args[i]) + "'")
+			return
+		}
+	}
+	if !c.Conn.authed.Load() {
+		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if ver == 3 {
+		// RESP3 arrives with the protocol issue; until then clients fall
+		// back to RESP2 on this error, which names NOPROTO as they expect.
+		c.Error(errNoProto)
+		return
+	}
+	if haveName {
+		if !validClientName(name) {
+			c.Error(errClientName)
+			return
+		}
+		c.Conn.mu.Lock()
+		c.Conn.name = string(name)
+		c.Conn.mu.Unlock()
+	}
+	c.r.Map(7)
+	c.r.BulkString("server")
+	c.r.BulkString("redis")
+	c.r.BulkString("version")
+	c.r.BulkString(RedisVersion)
+	c.r.BulkString("proto")
+	c.r.Int(int64(c.Conn.resp))
+	c.r.BulkString("id")
+	c.r.Int(c.Conn.id)
+	c.r.BulkString("mode")
+	c.r.BulkString("standalone")
+	c.r.BulkString("role")
+	c.r.BulkString("master")
+	c.r.BulkString("modules")
+	c.r.Array(0)
+}
+
+func cmdReset(c *Call) {
+	cn := c.Conn
+	cn.db = 0
+	cn.resp = 2
+	cn.mu.Lock()
+	cn.name = ""
+	cn.mu.Unlock()
+	cn.authed.Store(c.Srv.cfg.RequirePass() == "")
+	c.r.Status("RESET")
+}
+
+const errClientName = "ERR Client names cannot contain spaces, newlines or special characters."
+
+func validClientName(name []byte) bool {
+	for _, ch := range name {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func cmdClientID(c *Call) { c.r.Int(c.Conn.id) }
+
+func cmdClientSetName(c *Call) {
+	if !validClientName(c.Args[2]) {
+		c.Error(errClientName)
+		return
+	}
+	c.Conn.mu.Lock()
+	c.Conn.name = string(c.Args[2])
+	c.Conn.mu.Unlock()
+	c.OK()
+}
+
+func cmdClientGetName(c *Call) {
+	c.Conn.mu.Lock()
+	name := c.Conn.name
+	c.Conn.mu.Unlock()
+	if name == "" {
+		c.r.Null()
+		return
+	}
+	c.r.BulkString(name)
+}
+
+// cmdClientSetInfo is Redis 7.2's CLIENT SETINFO, which current client
+// libraries send on connect.
+func cmdClientSetInfo(c *Call) {
+	val := c.Args[3]
+	for _, ch := range val {
+		if ch < '!' || ch > '~' {
+			c.Error("ERR " + c.Arg(2) + " cannot contain spaces, newlines or special characters.")
+			return
+		}
+	}
+	c.Conn.mu.Lock()
+	defer c.Conn.mu.Unlock()
+	switch c.Arg(2) {
+	case "lib-name":
+		c.Conn.libName = string(val)
+	case "lib-ver":
+		c.Conn.libVer = string(val)
+	default:
+		c.Error("ERR Unrecognized option '" + string(c.Args[2]) + "'")
+		return
+	}
+	c.r.Status(replyOK)
+}
+
+// info is the CLIENT LIST / CLIENT INFO line describing cn.
+func (cn *Conn) info() string {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	now := time.Now()
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=N db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
+		int(now.Sub(cn.lastUsed).Seconds()), cn.db, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
+}
+
+func cmdClientInfo(c *Call) { c.r.BulkString(c.Conn.info() + "\n") }
+
+func cmdClientList(c *Call) {
+	var ids map[int64]bool
+	for i := 2; i < len(c.Args); i++ {
+		switch {
+		case c.ArgIs(i, "type") && i+1 < len(c.Args):
+			t := c.Arg(i + 1)
+			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
+				c.Error("ERR Unknown client type '" + string(c.Args[i+1]) + "'")
+				return
+			}
+			if t != "normal" {
+				ids = map[int64]bool{}
+			}
+			i++
+		case c.ArgIs(i, "id") && i+1 < len(c.Args):
+			if ids == nil {
+				ids = map[int64]bool{}
+			}
+			for i++; i < len(c.Args); i++ {
+				n, ok := codec.ParseInt(c.Args[i])
+				if !ok || n <= 0 {
+					c.Error("ERR Invalid client ID")
+					return
+				}
+				ids[n] = true
+			}
+		default:
+			c.Error(errSyntax)
+			return
+		}
+	}
+	var b strings.Builder
+	for _, cn := range c.Srv.sortedClients() {
+		if ids != nil && !ids[cn.id] {
+			continue
+		}
+		b.WriteString(cn.info())
+		b.WriteByte('\n')
+	}
+	c.r.BulkString(b.String())
+}
+
+func cmdClientKill(c *Call) {
+	// The old form: CLIENT KILL addr:port.
+	if len(c.Args) == 3 {
+		for _, cn := range c.Srv.clients() {
+			if cn.addr == string(c.Args[2]) {
+				c.killClient(cn)
+				c.OK()
+				return
+			}
+		}
+		c.Error("ERR No such client")
+		return
+	}
+	var id int64
+	var addr, laddr string
+	skipMe := true
+	for i := 2; i < len(c.Args); i += 2 {
+		if i+1 >= len(c.Args) {
+			c.Error(errSyntax)
+			return
+		}
+		v := string(c.Args[i+1])
+		switch c.Arg(i) {
+		case "id":
+			n, ok := codec.ParseInt(c.Args[i+1])
+			if !ok || n <= 0 {
+				c.Error("ERR client-id should be greater than 0")
+				return
+			}
+			id = n
+		case "addr":
+			addr = v
+		case "laddr":
+			laddr = v
+		case "skipme":
+			switch strings.ToLower(v) {
+			case "yes":
+				skipMe = true
+			case "no":
+				skipMe = false
+			default:
+				c.Error(errSyntax)
+				return
+			}
+		case "type":
+			t := strings.ToLower(v)
+			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
+				c.Error("ERR Unknown client type '" + v + "'")
+				return
+			}
+		case "user", "maxage":
+		default:
+			c.Error(errSyntax)
+			return
+		}
+	}
+	var n int64
+	for _, cn := range c.Srv.clients() {
+		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) {
+			continue
+		}
+		if skipMe && cn == c.Conn {
+			continue
+		}
+		c.killClient(cn)
+		n++
+	}
+	c.r.Int(n)
+}
+
+// killClient closes cn; when cn is the caller, only after the reply.
+func (c *Call) killClient(cn *Conn) {
+	if cn == c.Conn {
+		cn.closeAfterReply = true
+		return
+	}
+	cn.kill()
+}
+
+// cmdClientNoop serves CLIENT subcommands that only tune behaviour Moonstone
+// does not have (eviction, LRU touch): they are accepted and do nothing.
+func cmdClientNoop(c *Call) {
+	switch c.Arg(2) {
+	case "on", "off":
+		c.OK()
+	default:
+		c.Error(errSyntax)
+	}
+}

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// infoSections lists INFO's sections in Redis's order; the default set is
+// every section but commandstats and latencystats.
+var infoSections = []string{
+	"server", "clients", "memory", "persistence", "stats", "replication",
+	"cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace", "moonstone",
+}
+
+func isDefaultSection(s string) bool { return s != "commandstats" && s != "latencystats" }
+
+func cmdInfo(c *Call) {
+	want := map[string]bool{}
+	if len(c.Args) == 1 {
+		want["default"] = true
+	}
+	for _, a := range c.Args[1:] {
+		want[strings.ToLower(string(a))] = true
+	}
+	all := want["all"] || want["everything"]
+	var b strings.Builder
+	for _, sec := range infoSections {
+		if !(want[sec] || all || (want["default"] && isDefaultSection(sec))) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		c.Srv.writeInfoSection(&b, sec)
+	}
+	c.r.BulkString(b.String())
+}
+
+func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
+	line := func(format string, args ...any) {
+		fmt.Fprintf(b, format, args...)
+		b.WriteString("\r\n")
+	}
+	title := strings.ToUpper(sec[:1]) + sec[1:]
+	if sec == "commandstats" || sec == "errorstats" {
+		title = map[string]string{"commandstats": "Commandstats", "errorstats": "Errorstats"}[sec]
+	}
+	line("# %s", title)
+	uptime := time.Since(s.started)
+	var ms runtime.MemStats
+	switch sec {
+	case "server":
+		line("redis_version:%s", RedisVersion)
+		line("redis_git_sha1:00000000")
+		line("redis_git_dirty:0")
+		line("redis_build_id:0")
+		line("redis_mode:standalone")
+		line("moonstone_version:%s", Version)
+		line("os:%s %s", runtime.GOOS, runtime.GOARCH)
+		line("arch_bits:64")
+		line("monotonic_clock:POSIX clock_gettime")
+		line("multiplexing_api:epoll")
+		line("go_version:%s", runtime.Version())
+		line("process_id:%d", os.Getpid())
+		line("process_supervised:no")
+		line("run_id:%s", s.runID())
+		line("tcp_port:%d", s.cfg.Port())
+		line("server_time_usec:%d", time.Now().UnixMicro())
+		line("uptime_in_seconds:%d", int64(uptime.Seconds()))
+		line("uptime_in_days:%d", int64(uptime.Hours()/24))
+		line("hz:10")
+		line("configured_hz:10")
+		line("lru_clock:%d", time.Now().Unix()&((1<<24)-1))
+		exe, _ := os.Executable()
+		line("executable:%s", exe)
+		line("config_file:%s", s.cfg.File())
+		line("io_threads_active:0")
+	case "clients":
+		line("connected_clients:%d", len(s.clients()))
+		line("cluster_connections:0")
+		line("maxclients:%d", s.cfg.MaxClients())
+		line("client_recent_max_input_buffer:0")
+		line("client_recent_max_output_buffer:0")
+		line("blocked_clients:0")
+		line("tracking_clients:0")
+		line("clients_in_timeout_table:0")
+	case "memory":
+		runtime.ReadMemStats(&ms)
+		rss := residentBytes()
+		line("used_memory:%d", ms.HeapAlloc)
+		line("used_memory_human:%s", humanBytes(int64(ms.HeapAlloc)))
+		line("used_memory_rss:%d", rss)
+		line("used_memory_rss_human:%s", humanBytes(rss))
+		line("used_memory_peak:%d", ms.HeapSys)
+		line("used_memory_peak_human:%s", humanBytes(int64(ms.HeapSys)))
+		line("used_memory_lua:0")
+		line("maxmemory:%s", s.cfg.Get("maxmemory"))
+		line("maxmemory_policy:%s", s.cfg.Get("maxmemory-policy"))
+		line("mem_fragmentation_ratio:1.00")
+		line("mem_allocator:go")
+		m := s.db.Pebble().Metrics()
+		line("pebble_block_cache_size:%d", m.BlockCache.Size)
+		line("pebble_memtable_size:%d", m.MemTable.Size)
+	case "persistence":
+		line("loading:0")
+		line("async_loading:0")
+		line("rdb_changes_since_last_save:0")
+		line("rdb_bgsave_in_progress:0")
+		line("rdb_last_save_time:%d", s.started.Unix())
+		line("rdb_last_bgsave_status:ok")
+		line("aof_enabled:1")
+		line("aof_rewrite_in_progress:0")
+		line("aof_last_write_status:ok")
+		line("appendfsync:%s", s.db.SyncPolicy())
+		st := s.db.Stats()
+		line("wal_commits:%d", st.Commits.Load())
+		line("wal_sync_waits:%d", st.SyncWaits.Load())
+		line("wal_read_barriers:%d", st.ReadBarriers.Load())
+	case "stats":
+		line("total_connections_received:%d", s.stats.connectionsReceived.Load())
+		line("total_commands_processed:%d", s.stats.commandsProcessed.Load())
+		line("instantaneous_ops_per_sec:0")
+		line("rejected_connections:%d", s.stats.rejectedConns.Load())
+		line("expired_keys:%d", s.db.Stats().ExpiredKeys.Load())
+		line("evicted_keys:0")
+		line("keyspace_hits:%d", s.stats.keyspaceHits.Load())
+		line("keyspace_misses:%d", s.stats.keyspaceMisses.Load())
+		line("pubsub_channels:0")
+		line("pubsub_patterns:0")
+		line("total_error_replies:%d", s.stats.errorReplies.Load())
+	case "replication":
+		line("role:master")
+		line("connected_slaves:0")
+		line("master_failover_state:no-failover")
+		line("master_replid:%s", s.runID())
+		line("master_repl_offset:0")
+		line("repl_backlog_active:0")
+	case "cpu":
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		line("used_cpu_sys:%.6f", tvSeconds(ru.Stime))
+		line("used_cpu_user:%.6f", tvSeconds(ru.Utime))
+		line("used_cpu_sys_children:0.000000")
+		line("used_cpu_user_children:0.000000")
+	case "modules":
+	case "commandstats":
+		s.stats.mu.Lock()
+		names := make([]string, 0, len(s.stats.perCmd))
+		for n := range s.stats.perCmd {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			st := s.stats.perCmd[n]
+			per := 0.0
+			if st.calls > 0 {
+				per = float64(st.usec) / float64(st.calls)
+			}
+			line("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
+				n, st.calls, st.usec, per, st.rejected, st.failed)
+		}
+		s.stats.mu.Unlock()
+	case "errorstats":
+		s.stats.mu.Lock()
+		codes := make([]string, 0, len(s.stats.perError))
+		for code := range s.stats.perError {
+			codes = append(codes, code)
+		}
+		sort.Strings(codes)
+		for _, code := range codes {
+			line("errorstat_%s:count=%d", code, s.stats.perError[code])
+		}
+		s.stats.mu.Unlock()
+	case "cluster":
+		line("cluster_enabled:0")
+	case "keyspace":
+		for n := 0; n < s.cfg.Databases(); n++ {
+			if k := s.db.KeyCount(n); k > 0 {
+				line("db%d:keys=%d,expires=%d,avg_ttl=0", n, k, s.db.ExpiresCount(n))
+			}
+		}
+	case "moonstone":
+		m := s.db.Pebble().Metrics()
+		line("data_dir:%s", s.cfg.Dir())
+		line("pebble_disk_usage:%d", m.DiskSpaceUsage())
+		line("pebble_read_amp:%d", m.ReadAmp())
+		line("pebble_wal_files:%d", m.WAL.Files)
+		line("pebble_wal_size:%d", m.WAL.Size)
+		line("pebble_compactions:%d", m.Compact.Count)
+		line("pebble_flushes:%d", m.Flush.Count)
+	}
+}
+
+func tvSeconds(tv syscall.Timeval) float64 {
+	return float64(tv.Sec) + float64(tv.Usec)/1e6
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2fG", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2fM", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.2fK", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// residentBytes reads the process's resident set size from /proc.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, rss int64
+	fmt.Sscanf(string(b), "%d %d", &size, &rss)
+	return rss * int64(os.Getpagesize())
+}
+
+// runID is a stable 40-hex-digit id for this process.
+func (s *Server) runID() string {
+	return fmt.Sprintf("%040x", s.started.UnixNano())
+}

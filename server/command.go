@@ -1,0 +1,173 @@
+package server
+
+import (
+	"strings"
+
+	"moonstone/storage"
+)
+
+// Flags describe a command, as in Redis's command table. They drive
+// dispatch (which transaction a command runs in), what scripts and MULTI
+// may call, and COMMAND's output.
+type Flags uint32
+
+const (
+	flagWrite Flags = 1 << iota
+	flagReadOnly
+	flagDenyOOM
+	flagAdmin
+	flagPubSub
+	flagNoScript
+	flagBlocking
+	flagLoading
+	flagStale
+	flagSkipMonitor
+	flagSkipSlowlog
+	flagFast
+	flagNoAuth
+	flagMayReplicate
+	flagNoMulti
+	flagAllowBusy
+)
+
+var flagNames = []struct {
+	f    Flags
+	name string
+}{
+	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"},
+	{flagAdmin, "admin"}, {flagPubSub, "pubsub"}, {flagNoScript, "noscript"},
+	{flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
+	{flagSkipMonitor, "skip_monitor"}, {flagSkipSlowlog, "skip_slowlog"},
+	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagMayReplicate, "may_replicate"},
+	{flagNoMulti, "no_multi"}, {flagAllowBusy, "allow_busy"},
+}
+
+func parseFlags(s string) Flags {
+	var f Flags
+	for _, w := range strings.Fields(s) {
+		found := false
+		for _, fn := range flagNames {
+			if fn.name == w {
+				f |= fn.f
+				found = true
+			}
+		}
+		if !found {
+			panic("server: unknown command flag " + w)
+		}
+	}
+	return f
+}
+
+// Command is one entry of the command table.
+type Command struct {
+	Name string // lower case; "parent|sub" for subcommands
+	// Arity follows Redis: N means exactly N arguments including the name,
+	// -N means at least N.
+	Arity int
+	Flags Flags
+	// FirstKey, LastKey and Step locate key arguments (LastKey -1 means the
+	// last argument, -2 the one before).
+	FirstKey, LastKey, Step int
+	Group                   string // Redis's command group: string, generic, ...
+	Summary                 string
+	Since                   string
+	Run                     func(c *Call)
+	// Keys, when set, extracts key positions for commands whose keys are
+	// not a fixed range (EVAL's numkeys, ZUNIONSTORE, ...).
+	Keys        func(args [][]byte) []int
+	Subcommands map[string]*Command
+}
+
+// Is reports whether the command has flag f.
+func (cmd *Command) Is(f Flags) bool { return cmd.Flags&f != 0 }
+
+func (cmd *Command) arityOK(n int) bool {
+	if cmd.Arity >= 0 {
+		return n == cmd.Arity
+	}
+	return n >= -cmd.Arity
+}
+
+// KeyPositions returns the indexes of the key arguments in args.
+func (cmd *Command) KeyPositions(args [][]byte) []int {
+	if cmd.Keys != nil {
+		return cmd.Keys(args)
+	}
+	if cmd.FirstKey == 0 {
+		return nil
+	}
+	last := cmd.LastKey
+	if last < 0 {
+		last += len(args)
+	}
+	var out []int
+	for i := cmd.FirstKey; i <= last && i < len(args); i += max(cmd.Step, 1) {
+		out = append(out, i)
+	}
+	return out
+}
+
+// Call is one execution of a command: its arguments, where its reply goes,
+// and the transaction it runs in (nil for commands that touch no data).
+type Call struct {
+	Args [][]byte
+	Tx   *storage.Tx
+	Conn *Conn
+	Srv  *Server
+	Cmd  *Command
+	r    Reply
+	// failed is set when the command replied with an error; a failed
+	// standalone write is discarded, so no error leaves a partial effect.
+	failed bool
+}
+
+// DB is the selected database.
+func (c *Call) DB() int { return c.Conn.db }
+
+// Reply is where the command writes its answer.
+func (c *Call) Reply() Reply { return c.r }
+
+// Error replies with msg.
+func (c *Call) Error(msg string) {
+	c.failed = true
+	c.r.Error(msg)
+}
+
+// Err replies with err's text; storage errors carry Redis's texts.
+func (c *Call) Err(err error) {
+	c.Error(err.Error())
+}
+
+// Failed reports whether the command replied with an error.
+func (c *Call) Failed() bool { return c.failed }
+
+// OK replies +OK.
+func (c *Call) OK() { c.r.Status(replyOK) }
+
+// lookup finds the command named by args[0], and for commands with
+// subcommands, the subcommand. It returns the reply to send when there is
+// no such command.
+func (s *Server) lookup(args [][]byte) (*Command, string) {
+	cmd := s.commands[strings.ToLower(string(args[0]))]
+	if cmd == nil {
+		return nil, errUnknownCommand(args)
+	}
+	if cmd.Subcommands == nil {
+		if !cmd.arityOK(len(args)) {
+			return nil, errArity(cmd.Name)
+		}
+		return cmd, ""
+	}
+	if len(args) < 2 {
+		return nil, errArity(cmd.Name)
+	}
+	sub := cmd.Subcommands[strings.ToLower(string(args[1]))]
+	if sub == nil {
+		return nil, errUnknownSubcommand(args[1], cmd.Name)
+	}
+	if !sub.arityOK(len(args)) {
+		return nil, errArity(sub.Name)
+	}
+	return sub, ""
+}

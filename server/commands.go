@@ -1,0 +1,146 @@
+package server
+
+// The command table: every command Moonstone serves, in one place. Dispatch,
+// arity checks, COMMAND's replies, what scripts and MULTI may call and which
+// transaction a command runs in all read it. Flags, key positions and
+// groups are Redis 7.0's.
+
+// def builds a command entry. keys is {first, last, step}.
+func def(name string, arity int, flags string, keys [3]int, group, since string, run func(*Call), summary string) *Command {
+	return &Command{
+		Name: name, Arity: arity, Flags: parseFlags(flags),
+		FirstKey: keys[0], LastKey: keys[1], Step: keys[2],
+		Group: group, Since: since, Run: run, Summary: summary,
+	}
+}
+
+// parent builds a container command whose first argument names a
+// subcommand; each sub's name becomes "parent|sub".
+func parent(name string, arity int, group, since, summary string, subs ...*Command) *Command {
+	p := &Command{Name: name, Arity: arity, Group: group, Since: since, Summary: summary,
+		Subcommands: make(map[string]*Command)}
+	for _, s := range subs {
+		short := s.Name
+		s.Name = name + "|" + short
+		if s.Group == "" {
+			s.Group = group
+		}
+		p.Subcommands[short] = s
+	}
+	return p
+}
+
+var (
+	noKeys   = [3]int{}
+	key1     = [3]int{1, 1, 1}
+	keys12   = [3]int{1, 2, 1}
+	keysAll  = [3]int{1, -1, 1}
+	keyPairs = [3]int{1, -1, 2}
+	key2     = [3]int{2, 2, 1}
+)
+
+func commandTable() map[string]*Command {
+	list := []*Command{
+		// connection
+		def("ping", -1, "fast", noKeys, "connection", "1.0.0", cmdPing, "Returns the server's liveliness response."),
+		def("echo", 2, "fast", noKeys, "connection", "1.0.0", cmdEcho, "Returns the given string."),
+		def("quit", -1, "noscript loading stale fast no_auth allow_busy", noKeys, "connection", "1.0.0", cmdQuit, "Closes the connection."),
+		def("select", 2, "loading stale fast", noKeys, "connection", "1.0.0", cmdSelect, "Changes the selected database."),
+		def("auth", -2, "noscript loading stale fast no_auth allow_busy", noKeys, "connection", "1.0.0", cmdAuth, "Authenticates the connection."),
+		def("hello", -1, "noscript loading stale fast no_auth allow_busy", noKeys, "connection", "6.0.0", cmdHello, "Handshakes with the Redis server."),
+		def("reset", 1, "noscript loading stale fast no_auth allow_busy", noKeys, "connection", "6.2.0", cmdReset, "Resets the connection."),
+		parent("client", -2, "connection", "2.4.0", "A container for client connection commands.",
+			def("id", 2, "noscript loading stale", noKeys, "", "5.0.0", cmdClientID, "Returns the unique client ID of the connection."),
+			def("setname", 3, "noscript loading stale", noKeys, "", "2.6.9", cmdClientSetName, "Sets the connection name."),
+			def("getname", 2, "noscript loading stale", noKeys, "", "2.6.9", cmdClientGetName, "Returns the name of the connection."),
+			def("setinfo", 4, "noscript loading stale", noKeys, "", "7.2.0", cmdClientSetInfo, "Sets information specific to the client or connection."),
+			def("info", 2, "noscript loading stale", noKeys, "", "6.2.0", cmdClientInfo, "Returns information about the connection."),
+			def("list", -2, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientList, "Lists open connections."),
+			def("kill", -3, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientKill, "Terminates open connections."),
+			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
+			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
+		),
+
+		// server
+		def("info", -1, "loading stale", noKeys, "server", "1.0.0", cmdInfo, "Returns information and statistics about the server."),
+		def("time", 1, "loading stale fast", noKeys, "server", "2.6.0", cmdTime, "Returns the server time."),
+		def("dbsize", 1, "readonly fast", noKeys, "server", "1.0.0", cmdDBSize, "Returns the number of keys in the database."),
+		def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."),
+		def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."),
+		def("shutdown", -1, "admin noscript loading stale no_multi allow_busy", noKeys, "server", "1.0.0", cmdShutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server."),
+		parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
+			def("count", 2, "loading stale", noKeys, "", "2.8.13", cmdCommandCount, "Returns a count of commands."),
+			def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."),
+			def("docs", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandDocs, "Returns documentary information about one, multiple or all commands."),
+			def("list", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandList, "Returns a list of command names."),
+			def("getkeys", -3, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
+			def("getkeysandflags", -3, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
+		),
+		parent("config", -2, "server", "2.0.0", "A container for server configuration commands.",
+			def("get", -3, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigGet, "Returns the effective values of configuration parameters."),
+			def("set", -4, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigSet, "Sets configuration parameters in-flight."),
+			def("resetstat", 2, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigResetStat, "Resets the server's statistics."),
+			def("rewrite", 2, "admin noscript loading stale", noKeys, "", "2.8.0", cmdConfigRewrite, "Persists the effective configuration to file."),
+		),
+		parent("memory", -2, "server", "4.0.0", "A container for memory diagnostics commands.",
+			def("usage", -3, "readonly", [3]int{2, 2, 1}, "", "4.0.0", cmdMemoryUsage, "Estimates the memory usage of a key."),
+		),
+		parent("object", -2, "generic", "2.2.3", "A container for object introspection commands.",
+			def("encoding", 3, "readonly", key2, "", "2.2.3", cmdObject, "Returns the internal encoding of a Redis object."),
+			def("refcount", 3, "readonly", key2, "", "2.2.3", cmdObject, "Returns the reference count of a value of a key."),
+			def("idletime", 3, "readonly", key2, "", "2.2.3", cmdObject, "Returns the time since the last access to a Redis object."),
+			def("freq", 3, "readonly", key2, "", "4.0.0", cmdObject, "Returns the logarithmic access frequency counter of a Redis object."),
+		),
+
+		// strings
+		def("get", 2, "readonly fast", key1, "string", "1.0.0", cmdGet, "Returns the string value of a key."),
+		def("set", -3, "write denyoom", key1, "string", "1.0.0", cmdSet, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."),
+		def("setnx", 3, "write denyoom fast", key1, "string", "1.0.0", cmdSetNX, "Set the string value of a key only when the key doesn't exist."),
+		def("setex", 4, "write denyoom", key1, "string", "2.0.0", cmdSetEX, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist."),
+		def("psetex", 4, "write denyoom", key1, "string", "2.6.0", cmdSetEX, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist."),
+		def("getset", 3, "write denyoom fast", key1, "string", "1.0.0", cmdGetSet, "Returns the previous string value of a key after setting it to a new value."),
+		def("getdel", 2, "write fast", key1, "string", "6.2.0", cmdGetDel, "Returns the string value of a key after deleting the key."),
+		def("getex", -2, "write fast", key1, "string", "6.2.0", cmdGetEx, "Returns the string value of a key after setting its expiration time."),
+		def("mget", -2, "readonly fast", keysAll, "string", "1.0.0", cmdMGet, "Atomically returns the string values of one or more keys."),
+		def("mset", -3, "write denyoom", keyPairs, "string", "1.0.1", cmdMSet, "Atomically creates or modifies the string values of one or more keys."),
+		def("msetnx", -3, "write denyoom", keyPairs, "string", "1.0.1", cmdMSetNX, "Atomically modifies the string values of one or more keys only when all keys don't exist."),
+		def("append", 3, "write denyoom fast", key1, "string", "2.0.0", cmdAppend, "Appends a string to the value of a key. Creates the key if it doesn't exist."),
+		def("strlen", 2, "readonly fast", key1, "string", "2.2.0", cmdStrLen, "Returns the length of a string value."),
+		def("incr", 2, "write denyoom fast", key1, "string", "1.0.0", cmdIncr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist."),
+		def("decr", 2, "write denyoom fast", key1, "string", "1.0.0", cmdIncr, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist."),
+		def("incrby", 3, "write denyoom fast", key1, "string", "1.0.0", cmdIncr, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist."),
+		def("decrby", 3, "write denyoom fast", key1, "string", "1.0.0", cmdIncr, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist."),
+		def("incrbyfloat", 3, "write denyoom fast", key1, "string", "2.6.0", cmdIncrByFloat, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist."),
+		def("getrange", 4, "readonly", key1, "string", "2.4.0", cmdGetRange, "Returns a substring of the string stored at a key."),
+		def("substr", 4, "readonly", key1, "string", "1.0.0", cmdGetRange, "Returns a substring from a string value."),
+		def("setrange", 4, "write denyoom", key1, "string", "2.2.0", cmdSetRange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist."),
+
+		// generic
+		def("del", -2, "write", keysAll, "generic", "1.0.0", cmdDel, "Deletes one or more keys."),
+		def("unlink", -2, "write fast", keysAll, "generic", "4.0.0", cmdDel, "Asynchronously deletes one or more keys."),
+		def("exists", -2, "readonly fast", keysAll, "generic", "1.0.0", cmdExists, "Determines whether one or more keys exist."),
+		def("touch", -2, "readonly fast", keysAll, "generic", "3.2.1", cmdExists, "Returns the number of existing keys out of those specified after updating the time they were last accessed."),
+		def("type", 2, "readonly fast", key1, "generic", "1.0.0", cmdType, "Determines the type of value stored at a key."),
+		def("rename", 3, "write", keys12, "generic", "1.0.0", cmdRename, "Renames a key and overwrites the destination."),
+		def("renamenx", 3, "write fast", keys12, "generic", "1.0.0", cmdRename, "Renames a key only when the target key name doesn't exist."),
+		def("copy", -3, "write denyoom", keys12, "generic", "6.2.0", cmdCopy, "Copies the value of a key to a new key."),
+		def("move", 3, "write fast", key1, "generic", "1.0.0", cmdMove, "Moves a key to another database."),
+		def("keys", 2, "readonly", noKeys, "generic", "1.0.0", cmdKeys, "Returns all key names that match a pattern."),
+		def("scan", -2, "readonly", noKeys, "generic", "2.8.0", cmdScan, "Iterates over the key names in the database."),
+		def("randomkey", 1, "readonly", noKeys, "generic", "1.0.0", cmdRandomKey, "Returns a random key name from the database."),
+		def("expire", -3, "write fast", key1, "generic", "1.0.0", cmdExpire, "Sets the expiration time of a key in seconds."),
+		def("pexpire", -3, "write fast", key1, "generic", "2.6.0", cmdExpire, "Sets the expiration time of a key in milliseconds."),
+		def("expireat", -3, "write fast", key1, "generic", "1.2.0", cmdExpire, "Sets the expiration time of a key to a Unix timestamp."),
+		def("pexpireat", -3, "write fast", key1, "generic", "2.6.0", cmdExpire, "Sets the expiration time of a key to a Unix milliseconds timestamp."),
+		def("ttl", 2, "readonly fast", key1, "generic", "1.0.0", cmdTTL, "Returns the expiration time in seconds of a key."),
+		def("pttl", 2, "readonly fast", key1, "generic", "2.6.0", cmdTTL, "Returns the expiration time in milliseconds of a key."),
+		def("expiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix timestamp."),
+		def("pexpiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix milliseconds timestamp."),
+		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
+	}
+	m := make(map[string]*Command, len(list))
+	for _, cmd := range list {
+		m[cmd.Name] = cmd
+	}
+	return m
+}

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"moonstone/storage"
+)
+
+// Moonstone's own parameters, beyond Redis's. They are validated like any
+// other and answer CONFIG GET.
+var moonstoneParams = []ParamDef{
+	// cache-size is Pebble's block cache: the memory that keeps hot data
+	// off the disk.
+	{Name: "cache-size", Default: "268435456", Kind: paramMemory, Min: 1 << 20, Max: 1 << 42, Immutable: true},
+	// backup-dir is where SAVE and BGSAVE put checkpoints.
+	{Name: "backup-dir", Default: "backups", Kind: paramString},
+}
+
+// moonstoneDefaults are the defaults where Moonstone deliberately differs
+// from Redis: a disk store that binds to loopback, keeps its data in ./data
+// and fsyncs every write, because it exists for ledgers.
+var moonstoneDefaults = map[string]string{
+	"bind":        "127.0.0.1",
+	"dir":         "./data",
+	"appendfsync": "always",
+	"appendonly":  "yes",
+	"save":        "",
+}
+
+// Config is the server's live configuration: every Redis 7.0 parameter
+// plus Moonstone's own. Parameters that mean nothing on a disk-backed store
+// (listpack sizes, save points, maxmemory-policy, ...) are accepted, kept
+// and echoed back, because tools and test suites set them.
+type Config struct {
+	mu     sync.RWMutex
+	values map[string]string // by canonical name
+	// onChange applies a changed parameter to the running server.
+	onChange func(name, value string)
+	// configFile is the file the configuration was read from, if any.
+	configFile string
+}
+
+// NewConfig returns the default configuration.
+func NewConfig() *Config {
+	c := &Config{values: make(map[string]string)}
+	for _, d := range ParamDefs {
+		c.values[d.Name] = d.Default
+	}
+	for _, d := range moonstoneParams {
+		c.values[d.Name] = d.Default
+	}
+	for k, v := range moonstoneDefaults {
+		c.values[k] = v
+	}
+	return c
+}
+
+func lookupParam(name string) *ParamDef {
+	if d := ParamLookup(name); d != nil {
+		return d
+	}
+	for i := range moonstoneParams {
+		if strings.EqualFold(moonstoneParams[i].Name, name) {
+			return &moonstoneParams[i]
+		}
+	}
+	return nil
+}
+
+// Load sets a parameter from the command line or a config file, where
+// immutable parameters may be set too.
+func (c *Config) Load(name, value string) error {
+	d := lookupParam(name)
+	if d == nil {
+		return fmt.Errorf("Bad directive or wrong number of arguments: unknown option '%s'", name)
+	}
+	v := value
+	// The data directory is created at start-up, so it need not exist yet.
+	if d.Name != "dir" {
+		var err error
+		if v, err = ParamNormalize(d, c.Get(d.Name), value); err != nil {
+			return fmt.Errorf("invalid value for '%s': %v", name, err)
+		}
+	}
+	if d.Name == "appendfsync" {
+		if _, ok := storage.ParseSyncPolicy(v); !ok {
+			return fmt.Errorf("invalid value for 'appendfsync': %q", value)
+		}
+	}
+	c.mu.Lock()
+	c.values[d.Name] = v
+	c.mu.Unlock()
+	return nil
+}
+
+// Get returns a parameter's value by canonical name.
+func (c *Config) Get(name string) string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.values[name]
+}
+
+// set is CONFIG SET of several pairs: all names are checked before any
+// value, and nothing changes unless every pair is valid, as in Redis.
+func (c *Config) set(pairs [][]byte) error {
+	type change struct {
+		def   *ParamDef
+		value string
+	}
+	var changes []change
+	seen := map[string]bool{}
+	for i := 0; i < len(pairs); i += 2 {
+		name := string(pairs[i])
+		d := lookupParam(name)
+		if d == nil {
+			return fmt.Errorf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", name)
+		}
+		if seen[d.Name] {
+			return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter", name)
+		}
+		seen[d.Name] = true
+		if err := ParamCheckSettable(d); err != nil {
+			return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - %v", name, err)
+		}
+		changes = append(changes, change{def: d})
+	}
+	for i := range changes {
+		d := changes[i].def
+		name := string(pairs[2*i])
+		v, err := ParamNormalize(d, c.Get(d.Name), string(pairs[2*i+1]))
+		if err != nil {
+			return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - %v", ParamArgName(d, name), err)
+		}
+		changes[i].value = v
+	}
+	c.mu.Lock()
+	for _, ch := range changes {
+		c.values[ch.def.Name] = ch.value
+	}
+	c.mu.Unlock()
+	if c.onChange != nil {
+		for _, ch := range changes {
+			c.onChange(ch.def.Name, ch.value)
+		}
+	}
+	return nil
+}
+
+// match returns the name/value pairs whose name or alias matches the glob
+// pattern, as CONFIG GET does. Hidden parameters answer only to their exact
+// name.
+func (c *Config) match(pattern string) [][2]string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	exact := !strings.ContainsAny(pattern, "*?[\\")
+	seen := map[string]bool{}
+	var out [][2]string
+	try := func(d *ParamDef, name string) {
+		if seen[name] {
+			return
+		}
+		if exact {
+			if !strings.EqualFold(name, pattern) {
+				return
+			}
+		} else if d.Hidden || !globMatch([]byte(pattern), []byte(name), true) {
+			return
+		}
+		seen[name] = true
+		out = append(out, [2]string{name, c.values[d.Name]})
+	}
+	all := append(append([]ParamDef(nil), ParamDefs...), moonstoneParams...)
+	for i := range all {
+		d := &all[i]
+		try(d, d.Name)
+		for _, a := range d.Aliases {
+			try(d, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
+}
+
+// Typed views of the parameters the server itself uses.
+
+func (c *Config) Bind() string {
+	f := strings.Fields(c.Get("bind"))
+	if len(f) == 0 {
+		return "127.0.0.1"
+	}
+	return strings.TrimPrefix(f[0], "-")
+}
+func (c *Config) Port() int           { return c.int("port") }
+func (c *Config) Dir() string         { return c.Get("dir") }
+func (c *Config) Databases() int      { return c.int("databases") }
+func (c *Config) RequirePass() string { return c.Get("requirepass") }
+func (c *Config) MaxClients() int     { return c.int("maxclients") }
+func (c *Config) Timeout() time.Duration {
+	return time.Duration(c.int("timeout")) * time.Second
+}
+func (c *Config) ProtoMaxBulkLen() int64  { return int64(c.int("proto-max-bulk-len")) }
+func (c *Config) QueryBufferLimit() int64 { return int64(c.int("client-query-buffer-limit")) }
+func (c *Config) CacheSize() int64        { return int64(c.int("cache-size")) }
+func (c *Config) BusyThreshold() time.Duration {
+	return time.Duration(c.int("busy-reply-threshold")) * time.Millisecond
+}
+func (c *Config) SyncPolicy() storage.SyncPolicy {
+	p, _ := storage.ParseSyncPolicy(c.Get("appendfsync"))
+	return p
+}
+
+func (c *Config) int(name string) int {
+	n, _ := strconv.Atoi(c.Get(name))
+	return n
+}
+
+// Validate checks the combination of values after loading.
+func (c *Config) Validate() error {
+	if n := c.Databases(); n < 1 || n > storage.MaxDatabases {
+		return fmt.Errorf("invalid value for 'databases': %d (must be 1 to %d)", n, storage.MaxDatabases)
+	}
+	if c.Dir() == "" {
+		return errors.New("invalid value for 'dir': empty")
+	}
+	return nil
+}
+
+// applyConfig makes a CONFIG SET take effect.
+// File is the config file the server started from ("" if none).
+func (c *Config) File() string { return c.configFile }
+
+func (s *Server) applyConfig(name, value string) {
+	switch name {
+	case "appendfsync":
+		if p, ok := storage.ParseSyncPolicy(value); ok {
+			s.db.SetSyncPolicy(p)
+		}
+	case "proto-max-bulk-len":
+		n, _ := strconv.ParseInt(value, 10, 64)
+		s.db.SetMaxStringSize(n)
+	}
+}

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/redcon"
+
+	"moonstone/storage"
+)
+
+// Conn is one client connection and its state.
+type Conn struct {
+	srv *Server
+	nc  net.Conn
+	w   *redcon.Writer
+	rd  *Reader
+
+	id      int64
+	created time.Time
+	addr    string
+	laddr   string
+
+	// mu guards the fields other clients read (CLIENT LIST, KILL).
+	mu       sync.Mutex
+	name     string
+	libName  string
+	libVer   string
+	lastCmd  string
+	lastUsed time.Time
+
+	db     int
+	authed atomic.Bool
+	resp   int
+
+	reply Reply
+
+	// pending are committed batches this connection's replies wait for;
+	// barrier is the newest batch any of its reads may have seen.
+	pending []storage.Pending
+	barrier storage.Pending
+
+	closeAfterReply bool
+	killed          atomic.Bool
+}
+
+func (s *Server) newConn(nc net.Conn) *Conn {
+	cn := &Conn{
+		srv:      s,
+		nc:       nc,
+		w:        redcon.NewWriter(nc),
+		id:       s.nextClientID.Add(1),
+		created:  time.Now(),
+		lastUsed: time.Now(),
+		addr:     nc.RemoteAddr().String(),
+		laddr:    nc.LocalAddr().String(),
+		resp:     2,
+	}
+	cn.reply = &respWriter{w: cn.w}
+	cn.rd = NewReader(nc, s.limits())
+	cn.rd.authed = cn.authed.Load
+	cn.authed.Store(s.cfg.RequirePass() == "")
+	return cn
+}
+
+// serve reads and runs commands until the client leaves, errs, or is killed.
+func (cn *Conn) serve() {
+	s := cn.srv
+	defer cn.close()
+	for {
+		if t := s.cfg.Timeout(); t > 0 {
+			cn.nc.SetReadDeadline(time.Now().Add(t))
+		}
+		args, err := cn.rd.ReadCommand()
+		if err != nil {
+			var pe *ProtocolError
+			if errors.As(err, &pe) {
+				cn.reply.Error(pe.Error())
+				s.logf(levelVerbose, "protocol error from client %s: %s", cn.addr, pe.msg)
+				cn.flush()
+			} else if errors.Is(err, errQueryLimit) {
+				s.logf(levelWarning, "closing client %s that reached max query buffer length", cn.addr)
+			}
+			return
+		}
+		if len(args) == 0 {
+			continue
+		}
+		s.dispatch(cn, args)
+		if cn.closeAfterReply || cn.killed.Load() {
+			cn.flush()
+			return
+		}
+		if cn.rd.Buffered() == 0 || len(cn.w.Buffer()) > 1<<20 {
+			if err := cn.flush(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// await records what the pending reply must wait for.
+func (cn *Conn) await(p storage.Pending) {
+	if p.IsBatch() {
+		cn.pending = append(cn.pending, p)
+	} else if !p.Zero() {
+		cn.barrier = storage.Later(cn.barrier, p)
+	}
+}
+
+// flush makes every write and read behind the buffered replies durable,
+// then sends the replies.
+func (cn *Conn) flush() error {
+	db := cn.srv.db
+	var failed error
+	for _, p := range cn.pending {
+		if err := db.Wait(p); err != nil {
+			failed = err
+		}
+	}
+	cn.pending = cn.pending[:0]
+	if !cn.barrier.Zero() {
+		if err := db.Wait(cn.barrier); err != nil {
+			failed = err
+		}
+		cn.barrier = storage.Pending{}
+	}
+	if failed != nil {
+		// Never acknowledge what may not be on disk.
+		cn.srv.logf(levelWarning, "sync failed, dropping replies to %s: %v", cn.addr, failed)
+		cn.w.SetBuffer(nil)
+		return failed
+	}
+	return cn.w.Flush()
+}
+
+func (cn *Conn) close() {
+	// Waits must still happen: batches may not be closed before SyncWait.
+	cn.flush()
+	cn.nc.Close()
+	cn.srv.removeConn(cn)
+}
+
+// kill closes the connection from another goroutine; its loop ends after
+// its current command.
+func (cn *Conn) kill() {
+	cn.killed.Store(true)
+	cn.nc.Close()
+}
+
+func (cn *Conn) setLastCmd(name string) {
+	cn.mu.Lock()
+	cn.lastCmd = name
+	cn.lastUsed = time.Now()
+	cn.mu.Unlock()
+}
+
+// isClosedErr reports errors that just mean the peer went away.
+func isClosedErr(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		strings.Contains(err.Error(), "connection reset")
+}

@@ -1,0 +1,294 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// Limits bound what one client may make the server buffer, as Redis's
+// proto-max-bulk-len, client-query-buffer-limit and inline limits do.
+type Limits struct {
+	MaxBulk      int64 // largest bulk string argument
+	MaxQuery     int64 // largest total size of one command's arguments
+	MaxInline    int   // longest inline command line
+	MaxMultibulk int64 // most arguments in one command
+}
+
+// DefaultLimits are Redis 7.0's defaults.
+var DefaultLimits = Limits{
+	MaxBulk:      512 << 20,
+	MaxQuery:     1 << 30,
+	MaxInline:    64 << 10,
+	MaxMultibulk: 1<<31 - 1,
+}
+
+// ProtocolError is a malformed request: the server replies with its text
+// and closes the connection, as Redis does.
+type ProtocolError struct{ msg string }
+
+func (e *ProtocolError) Error() string { return "ERR Protocol error: " + e.msg }
+
+func protoErr(msg string) error { return &ProtocolError{msg} }
+
+// errQueryLimit means a client's query passed client-query-buffer-limit;
+// Redis closes such a client without a reply.
+var errQueryLimit = errors.New("query buffer limit reached")
+
+// Reader parses requests from one client. Unlike redcon's reader it never
+// allocates more than the client has actually sent (a huge declared length
+// costs nothing until the bytes arrive), and it enforces Limits.
+type Reader struct {
+	br     *bufio.Reader
+	limits Limits
+	// authed, when false, applies Redis's tighter limits for clients that
+	// have not authenticated yet.
+	authed func() bool
+}
+
+// NewReader reads requests from r.
+func NewReader(r io.Reader, limits Limits) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 16<<10), limits: limits}
+}
+
+// Buffered is how many bytes of further requests are already read.
+func (r *Reader) Buffered() int { return r.br.Buffered() }
+
+// ReadCommand returns the next request's arguments. An empty request (a
+// blank inline line, or a multibulk of length <= 0) returns no arguments.
+func (r *Reader) ReadCommand() ([][]byte, error) {
+	c, err := r.br.Peek(1)
+	if err != nil {
+		return nil, err
+	}
+	if c[0] != '*' {
+		return r.readInline()
+	}
+	line, err := r.readLine(r.limits.MaxInline, "too big mbulk count string")
+	if err != nil {
+		return nil, err
+	}
+	n, ok := parseProtoInt(line[1:])
+	if !ok || n > r.limits.MaxMultibulk {
+		return nil, protoErr("invalid multibulk length")
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	if n > 10 && r.authed != nil && !r.authed() {
+		return nil, protoErr("unauthenticated multibulk length")
+	}
+	args := make([][]byte, 0, min(n, 1024))
+	var total int64
+	for i := int64(0); i < n; i++ {
+		line, err := r.readLine(r.limits.MaxInline, "too big bulk count string")
+		if err != nil {
+			return nil, err
+		}
+		if line[0] != '$' {
+			return nil, protoErr("expected '$', got '" + string(line[0]) + "'")
+		}
+		size, ok := parseProtoInt(line[1:])
+		if !ok || size < 0 || size > r.limits.MaxBulk {
+			return nil, protoErr("invalid bulk length")
+		}
+		if size > 16384 && r.authed != nil && !r.authed() {
+			return nil, protoErr("unauthenticated bulk length")
+		}
+		total += size
+		if total > r.limits.MaxQuery {
+			return nil, errQueryLimit
+		}
+		arg, err := r.readBulk(size)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+	}
+	return args, nil
+}
+
+// readBulk reads size bytes plus CRLF, growing the buffer only as bytes
+// arrive.
+func (r *Reader) readBulk(size int64) ([]byte, error) {
+	const chunk = 1 << 20
+	buf := make([]byte, 0, min(size, chunk))
+	for int64(len(buf)) < size {
+		want := min(size-int64(len(buf)), chunk)
+		start := len(buf)
+		buf = append(buf, make([]byte, want)...)
+		if _, err := io.ReadFull(r.br, buf[start:]); err != nil {
+			return nil, unexpectedEOF(err)
+		}
+	}
+	var crlf [2]byte
+	if _, err := io.ReadFull(r.br, crlf[:]); err != nil {
+		return nil, unexpectedEOF(err)
+	}
+	// Redis does not check the two bytes after a bulk; neither do we.
+	return buf, nil
+}
+
+// readLine reads one CRLF- (or LF-) terminated line without its ending,
+// failing with tooBig when no newline comes within max bytes.
+func (r *Reader) readLine(max int, tooBig string) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := r.br.ReadSlice('\n')
+		line = append(line, frag...)
+		if err == nil {
+			break
+		}
+		if err != bufio.ErrBufferFull {
+			return nil, unexpectedEOF(err)
+		}
+		if len(line) > max {
+			return nil, protoErr(tooBig)
+		}
+	}
+	if len(line) > max+2 {
+		return nil, protoErr(tooBig)
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+func (r *Reader) readInline() ([][]byte, error) {
+	line, err := r.readLine(r.limits.MaxInline, "too big inline request")
+	if err != nil {
+		return nil, err
+	}
+	args, ok := splitInline(line)
+	if !ok {
+		return nil, protoErr("unbalanced quotes in request")
+	}
+	return args, nil
+}
+
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parseProtoInt parses a length in a request header as Redis's string2ll.
+func parseProtoInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || (b[0] == '+') {
+		return 0, false
+	}
+	return v, true
+}
+
+// splitInline splits an inline command line the way Redis's sdssplitargs
+// does: whitespace-separated, with "double quotes" (supporting \n \r \t \b
+// \a \\ \" and \xHH escapes) and 'single quotes' (supporting \').
+func splitInline(line []byte) ([][]byte, bool) {
+	var args [][]byte
+	i := 0
+	for {
+		for i < len(line) && isInlineSpace(line[i]) {
+			i++
+		}
+		if i == len(line) {
+			return args, true
+		}
+		var cur []byte
+		inDQ, inSQ, done := false, false, false
+		for !done {
+			if i == len(line) {
+				if inDQ || inSQ {
+					return nil, false
+				}
+				break
+			}
+			c := line[i]
+			switch {
+			case inDQ:
+				if c == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]) {
+					cur = append(cur, hexVal(line[i+2])<<4|hexVal(line[i+3]))
+					i += 3
+				} else if c == '\\' && i+1 < len(line) {
+					i++
+					switch line[i] {
+					case 'n':
+						cur = append(cur, '\n')
+					case 'r':
+						cur = append(cur, '\r')
+					case 't':
+						cur = append(cur, '\t')
+					case 'b':
+						cur = append(cur, '\b')
+					case 'a':
+						cur = append(cur, '\a')
+					default:
+						cur = append(cur, line[i])
+					}
+				} else if c == '"' {
+					// A closing quote must be followed by a space or the end.
+					if i+1 < len(line) && !isInlineSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				} else {
+					cur = append(cur, c)
+				}
+			case inSQ:
+				if c == '\\' && i+1 < len(line) && line[i+1] == '\'' {
+					i++
+					cur = append(cur, '\'')
+				} else if c == '\'' {
+					if i+1 < len(line) && !isInlineSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				} else {
+					cur = append(cur, c)
+				}
+			default:
+				switch c {
+				case ' ', '\n', '\r', '\t', 0:
+					done = true
+				case '"':
+					inDQ = true
+				case '\'':
+					inSQ = true
+				default:
+					cur = append(cur, c)
+				}
+			}
+			if i < len(line) {
+				i++
+			}
+		}
+		if cur == nil {
+			cur = []byte{}
+		}
+		args = append(args, cur)
+	}
+}
+
+func isInlineSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == 0
+}
+
+func isHex(c byte) bool { return bytes.IndexByte([]byte("0123456789abcdefABCDEF"), c) >= 0 }
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}

@@ -1,0 +1,222 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"moonstone/storage"
+)
+
+// Version is Moonstone's own version, reported in INFO next to the Redis
+// version it is compatible with.
+const Version = "0.1.0"
+
+// RedisVersion is the Redis release whose behaviour Moonstone matches;
+// client libraries read it from INFO and HELLO.
+const RedisVersion = "7.0.15"
+
+// Server is a running Moonstone server: a listener, its clients, the
+// command table and the store.
+type Server struct {
+	cfg      *Config
+	db       *storage.DB
+	commands map[string]*Command
+
+	ln           net.Listener
+	started      time.Time
+	nextClientID atomic.Int64
+
+	connMu sync.Mutex
+	conns  map[int64]*Conn
+	connWG sync.WaitGroup
+
+	stats   serverStats
+	cursors cursorTable
+
+	logMu sync.Mutex
+	logW  *os.File
+
+	shutdownOnce sync.Once
+	done         chan struct{}
+	finished     chan struct{}
+	stopSweeper  chan struct{}
+}
+
+// New opens the data directory named by cfg and returns a server ready to
+// Serve.
+func New(cfg *Config) (*Server, error) {
+	s := &Server{
+		cfg:         cfg,
+		commands:    commandTable(),
+		conns:       make(map[int64]*Conn),
+		started:     time.Now(),
+		done:        make(chan struct{}),
+		finished:    make(chan struct{}),
+		stopSweeper: make(chan struct{}),
+		logW:        os.Stderr,
+	}
+	if path := cfg.Get("logfile"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("can't open the log file: %w", err)
+		}
+		s.logW = f
+	}
+	if err := os.MkdirAll(cfg.Dir(), 0o755); err != nil {
+		return nil, fmt.Errorf("can't create data directory %s: %w", cfg.Dir(), err)
+	}
+	db, err := storage.Open(storage.Options{
+		Dir:           cfg.Dir(),
+		CacheSize:     cfg.CacheSize(),
+		Sync:          cfg.SyncPolicy(),
+		MaxStringSize: cfg.ProtoMaxBulkLen(),
+		Logger:        pebbleLogger{s},
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	cfg.onChange = s.applyConfig
+	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
+	return s, nil
+}
+
+// DB is the server's store.
+func (s *Server) DB() *storage.DB { return s.db }
+
+// Config is the server's live configuration.
+func (s *Server) Config() *Config { return s.cfg }
+
+// ListenAndServe listens on the configured address and serves until
+// Shutdown.
+func (s *Server) ListenAndServe() error {
+	addr := net.JoinHostPort(s.cfg.Bind(), strconv.Itoa(s.cfg.Port()))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Serve accepts clients on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.ln = ln
+	s.logf(levelNotice, "Moonstone %s (Redis %s compatible) ready to accept connections on %s, data in %s, appendfsync %s",
+		Version, RedisVersion, ln.Addr(), s.cfg.Dir(), s.db.SyncPolicy())
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.done:
+				return nil
+			default:
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		s.stats.connectionsReceived.Add(1)
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+			tc.SetKeepAlive(true)
+		}
+		cn := s.newConn(nc)
+		if !s.addConn(cn) {
+			s.stats.rejectedConns.Add(1)
+			nc.Write([]byte("-" + errMaxClients + "\r\n"))
+			nc.Close()
+			continue
+		}
+		go cn.serve()
+	}
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+func (s *Server) addConn(cn *Conn) bool {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
+	if len(s.conns) >= s.cfg.MaxClients() {
+		return false
+	}
+	s.conns[cn.id] = cn
+	s.connWG.Add(1)
+	return true
+}
+
+func (s *Server) removeConn(cn *Conn) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if _, ok := s.conns[cn.id]; ok {
+		delete(s.conns, cn.id)
+		s.connWG.Done()
+	}
+}
+
+// clients returns a snapshot of the connected clients, by id.
+func (s *Server) clients() []*Conn {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	out := make([]*Conn, 0, len(s.conns))
+	for _, cn := range s.conns {
+		out = append(out, cn)
+	}
+	return out
+}
+
+// Shutdown stops accepting clients, lets every client finish the command it
+// is running, closes the connections and closes the store cleanly.
+func (s *Server) Shutdown() error {
+	var err error
+	s.shutdownOnce.Do(func() {
+		s.logf(levelNotice, "shutting down")
+		s.connMu.Lock()
+		close(s.done)
+		s.connMu.Unlock()
+		if s.ln != nil {
+			s.ln.Close()
+		}
+		close(s.stopSweeper)
+		for _, cn := range s.clients() {
+			cn.kill()
+		}
+		s.connWG.Wait()
+		err = s.db.Close()
+		s.logf(levelNotice, "Moonstone is now ready to exit, bye bye...")
+		close(s.finished)
+	})
+	return err
+}
+
+// Finished is closed when Shutdown has closed the store.
+func (s *Server) Finished() <-chan struct{} { return s.finished }
+
+// Done is closed when the server starts shutting down.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+func (s *Server) limits() Limits {
+	l := DefaultLimits
+	l.MaxBulk = s.cfg.ProtoMaxBulkLen()
+	l.MaxQuery = s.cfg.QueryBufferLimit()
+	return l
+}
+
+// sortedClients returns the connected clients in id order.
+func (s *Server) sortedClients() []*Conn {
+	cs := s.clients()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].id < cs[j].id })
+	return cs
+}

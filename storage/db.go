@@ -1,0 +1,272 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"moonstone/codec"
+)
+
+// FormatVersion is the on-disk format this build writes and reads. A data
+// directory stamped with any other version is refused at open.
+const FormatVersion = 1
+
+// SyncPolicy says when commits reach the disk, as Redis's appendfsync.
+type SyncPolicy int32
+
+const (
+	// SyncAlways: a write is acknowledged only after its WAL record is
+	// fsynced; concurrent writers share fsyncs.
+	SyncAlways SyncPolicy = iota
+	// SyncEverySec: the WAL is fsynced once a second in the background.
+	SyncEverySec
+	// SyncNo: the WAL is never explicitly fsynced.
+	SyncNo
+)
+
+// ParseSyncPolicy parses an appendfsync value.
+func ParseSyncPolicy(s string) (SyncPolicy, bool) {
+	switch s {
+	case "always":
+		return SyncAlways, true
+	case "everysec":
+		return SyncEverySec, true
+	case "no":
+		return SyncNo, true
+	}
+	return 0, false
+}
+
+func (p SyncPolicy) String() string {
+	return [...]string{"always", "everysec", "no"}[p]
+}
+
+// Options configure Open.
+type Options struct {
+	Dir          string
+	CacheSize    int64 // bytes of Pebble block cache
+	MemTableSize uint64
+	Sync         SyncPolicy
+	// MaxStringSize bounds values built by APPEND, SETRANGE and SETBIT, as
+	// Redis's proto-max-bulk-len does.
+	MaxStringSize int64
+	Logger        pebble.Logger
+}
+
+// DB is an open Moonstone data directory.
+type DB struct {
+	pdb  *pebble.DB
+	opts Options
+
+	// writeMu is the single write lock: one write transaction at a time.
+	writeMu sync.Mutex
+
+	policy     atomic.Int32
+	maxString  atomic.Int64
+	pendingSeq atomic.Uint64 // write batches applied, or being applied
+	syncedSeq  atomic.Uint64 // every batch up to this one is fsynced
+
+	// versionNext and versionLimit allocate collection versions; the limit
+	// is persisted (and fsynced) before any version at or above the old
+	// limit is handed out, so versions are never reused after a restart.
+	versionNext  uint64
+	versionLimit uint64
+
+	counts countTable
+
+	stats Stats
+
+	closeOnce sync.Once
+	stop      chan struct{}
+	bg        sync.WaitGroup
+}
+
+// Stats are counters exposed through INFO.
+type Stats struct {
+	ExpiredKeys   atomic.Int64
+	Commits       atomic.Int64
+	SyncWaits     atomic.Int64
+	ReadBarriers  atomic.Int64
+	LastSyncError atomic.Value // string
+}
+
+var (
+	formatKey  = codec.SystemKey("format")
+	versionKey = codec.SystemKey("version")
+)
+
+const versionBlock = 1 << 20
+
+// Open opens (creating if needed) the data directory opts.Dir.
+func Open(opts Options) (*DB, error) {
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = 256 << 20
+	}
+	if opts.MemTableSize == 0 {
+		opts.MemTableSize = 64 << 20
+	}
+	if opts.MaxStringSize <= 0 {
+		opts.MaxStringSize = 512 << 20
+	}
+	cache := pebble.NewCache(opts.CacheSize)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		FormatMajorVersion:    pebble.FormatNewest,
+		Cache:                 cache,
+		MemTableSize:          opts.MemTableSize,
+		L0CompactionThreshold: 4,
+		BytesPerSync:          1 << 20,
+		WALBytesPerSync:       0,
+	}
+	if opts.Logger != nil {
+		popts.Logger = opts.Logger
+	}
+	pdb, err := pebble.Open(opts.Dir, popts)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{})}
+	db.policy.Store(int32(opts.Sync))
+	db.maxString.Store(opts.MaxStringSize)
+	if err := db.checkFormat(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	if err := db.loadVersions(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	if err := db.counts.load(pdb); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	db.bg.Add(1)
+	go db.syncLoop()
+	return db, nil
+}
+
+// checkFormat stamps a new directory with FormatVersion and refuses one
+// stamped with anything else.
+func (db *DB) checkFormat() error {
+	v, closer, err := db.pdb.Get(formatKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return db.pdb.Set(formatKey, []byte(fmt.Sprint(FormatVersion)), pebble.Sync)
+	}
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	if string(v) != fmt.Sprint(FormatVersion) {
+		return fmt.Errorf("%w: data directory %s has format %q, this build reads format %d",
+			ErrFormat, db.opts.Dir, v, FormatVersion)
+	}
+	return nil
+}
+
+func (db *DB) loadVersions() error {
+	v, closer, err := db.pdb.Get(versionKey)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		db.versionNext = 1
+	case err != nil:
+		return err
+	default:
+		db.versionNext = binary.BigEndian.Uint64(v)
+		closer.Close()
+	}
+	db.versionLimit = db.versionNext
+	return nil
+}
+
+// allocVersion returns a collection version never used before in this data
+// directory. Called with the write lock held.
+func (db *DB) allocVersion() (uint64, error) {
+	if db.versionNext >= db.versionLimit {
+		limit := db.versionNext + versionBlock
+		if err := db.pdb.Set(versionKey, binary.BigEndian.AppendUint64(nil, limit), pebble.Sync); err != nil {
+			return 0, err
+		}
+		db.versionLimit = limit
+	}
+	v := db.versionNext
+	db.versionNext++
+	return v, nil
+}
+
+// Pebble returns the underlying Pebble database, for checkpoints, metrics
+// and offline tools.
+func (db *DB) Pebble() *pebble.DB { return db.pdb }
+
+// Dir is the data directory.
+func (db *DB) Dir() string { return db.opts.Dir }
+
+// Stats returns the store's counters.
+func (db *DB) Stats() *Stats { return &db.stats }
+
+// SetSyncPolicy changes the durability policy for later commits.
+func (db *DB) SetSyncPolicy(p SyncPolicy) { db.policy.Store(int32(p)) }
+
+// SyncPolicy is the current durability policy.
+func (db *DB) SyncPolicy() SyncPolicy { return SyncPolicy(db.policy.Load()) }
+
+// SetMaxStringSize changes the bound on strings built by APPEND and friends.
+func (db *DB) SetMaxStringSize(n int64) { db.maxString.Store(n) }
+
+// Close waits for background work, then closes Pebble. Callers must have
+// finished every transaction.
+func (db *DB) Close() error {
+	var err error
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		db.bg.Wait()
+		db.writeMu.Lock()
+		defer db.writeMu.Unlock()
+		// A final sync so that "everysec" and "no" lose nothing on a clean
+		// shutdown.
+		if e := db.pdb.LogData(nil, pebble.Sync); e != nil {
+			err = e
+		}
+		if e := db.pdb.Close(); e != nil && err == nil {
+			err = e
+		}
+	})
+	return err
+}
+
+// syncLoop fsyncs the WAL once a second under the everysec policy.
+func (db *DB) syncLoop() {
+	defer db.bg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			if db.SyncPolicy() != SyncEverySec {
+				continue
+			}
+			seq := db.pendingSeq.Load()
+			if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+				db.stats.LastSyncError.Store(err.Error())
+				continue
+			}
+			db.markSynced(seq)
+		}
+	}
+}
+
+func (db *DB) markSynced(seq uint64) {
+	for {
+		cur := db.syncedSeq.Load()
+		if cur >= seq || db.syncedSeq.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
+}

@@ -1,0 +1,33 @@
+// Package storage owns Moonstone's data on disk: opening Pebble, the
+// transaction type every command runs against, the operations of each Redis
+// data type, expiry, and durability.
+//
+// # Transactions
+//
+// A write transaction (BeginWrite) holds the store's single write lock and
+// one indexed Pebble batch: its reads see the database plus its own writes,
+// and nothing it writes is visible to anyone until Commit applies the batch
+// atomically. Discard throws the batch away whole, which is how a script that
+// raises an error leaves no trace. A read transaction (BeginRead) holds a
+// Pebble snapshot and no lock, so reads run in parallel with each other and
+// with the writer.
+//
+// # Durability
+//
+// Commit applies the batch under the lock without waiting for its fsync and
+// returns a Pending; the caller releases nothing but calls Wait(p) before it
+// replies, outside the lock, so every writer that committed meanwhile shares
+// one fsync (group commit). Under the "always" policy a read may observe a
+// batch that is visible but not yet synced; ReadBarrier and Wait make the
+// reader's reply wait until such data is on disk, so no reply ever reveals
+// data that a crash could still lose.
+//
+// # Expiry
+//
+// Every read treats an expired key as absent. Expired keys are physically
+// removed by the next write transaction that touches them, in its own batch,
+// or by the active sweeper, which walks the expiry index.
+//
+// Byte slices returned by this package are owned by the caller: values are
+// copied out of Pebble's buffers before they are returned.
+package storage

@@ -1,0 +1,169 @@
+package storage
+
+import (
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"moonstone/codec"
+)
+
+// ExpireCond is the NX / XX / GT / LT condition of the EXPIRE family.
+type ExpireCond int
+
+const (
+	ExpireAlways ExpireCond = iota
+	ExpireNX                // only when the key has no expiry
+	ExpireXX                // only when the key has an expiry
+	ExpireGT                // only when the new expiry is later (none counts as infinite)
+	ExpireLT                // only when the new expiry is earlier
+)
+
+// Expire sets key's expiry to at (unix ms) under cond and reports whether it
+// did. An expiry at or before now deletes the key, as Redis does.
+func (tx *Tx) Expire(db int, key []byte, at int64, cond ExpireCond) (bool, error) {
+	m, err := tx.meta(db, key)
+	if err != nil || m == nil {
+		return false, err
+	}
+	switch cond {
+	case ExpireNX:
+		if m.ExpireAt != 0 {
+			return false, nil
+		}
+	case ExpireXX:
+		if m.ExpireAt == 0 {
+			return false, nil
+		}
+	case ExpireGT:
+		if m.ExpireAt == 0 || at <= m.ExpireAt {
+			return false, nil
+		}
+	case ExpireLT:
+		if m.ExpireAt != 0 && at >= m.ExpireAt {
+			return false, nil
+		}
+	}
+	if at <= tx.now {
+		return true, tx.deleteKey(db, key, m)
+	}
+	next := *m
+	next.ExpireAt = at
+	return true, tx.putMeta(db, key, m, &next)
+}
+
+// Persist removes key's expiry and reports whether it had one.
+func (tx *Tx) Persist(db int, key []byte) (bool, error) {
+	m, err := tx.meta(db, key)
+	if err != nil || m == nil || m.ExpireAt == 0 {
+		return false, err
+	}
+	next := *m
+	next.ExpireAt = 0
+	return true, tx.putMeta(db, key, m, &next)
+}
+
+// ExpireAt returns key's absolute expiry in unix ms: -2 if the key does not
+// exist, -1 if it has no expiry (the TTL family's conventions).
+func (tx *Tx) ExpireAt(db int, key []byte) (int64, error) {
+	m, err := tx.meta(db, key)
+	if err != nil {
+		return 0, err
+	}
+	if m == nil {
+		return -2, nil
+	}
+	if m.ExpireAt == 0 {
+		return -1, nil
+	}
+	return m.ExpireAt, nil
+}
+
+// SweepExpired removes up to limit expired keys of db, found through the
+// expiry index, and returns how many it removed and whether more expired
+// keys remain. It is the active half of expiry (reads already hide expired
+// keys); the caller runs it in its own write transaction.
+func (tx *Tx) SweepExpired(db int, limit int) (int, bool, error) {
+	prefix := codec.ExpiryPrefix(db)
+	it, err := tx.iter(prefix, codec.ExpiryBound(db, tx.now+1))
+	if err != nil {
+		return 0, false, err
+	}
+	var victims [][]byte
+	more := false
+	for it.First(); it.Valid(); it.Next() {
+		if len(victims) == limit {
+			more = true
+			break
+		}
+		_, _, key := codec.ParseExpiryKey(it.Key())
+		victims = append(victims, append([]byte(nil), key...))
+	}
+	if err := it.Close(); err != nil {
+		return 0, false, err
+	}
+	n := 0
+	for _, key := range victims {
+		// meta removes an expired key as a side effect of looking at it.
+		before := tx.db.stats.ExpiredKeys.Load()
+		if _, err := tx.meta(db, key); err != nil {
+			return n, false, err
+		}
+		if tx.db.stats.ExpiredKeys.Load() != before {
+			n++
+		}
+	}
+	return n, more, nil
+}
+
+// Sweeper runs the active expiry cycle until stop is closed: every tick it
+// removes expired keys in bounded batches, like Redis's active expire cycle,
+// yielding the write lock between batches so clients are never stalled.
+// databases is how many dbs to visit.
+func (db *DB) Sweeper(stop <-chan struct{}, databases int, tick time.Duration) {
+	const perBatch = 200
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-db.stop:
+			return
+		case <-t.C:
+		}
+		for n := 0; n < databases; n++ {
+			if db.ExpiresCount(n) == 0 {
+				continue
+			}
+			for {
+				tx := db.BeginWrite()
+				removed, more, err := tx.SweepExpired(n, perBatch)
+				if err != nil || removed == 0 {
+					tx.Discard()
+					break
+				}
+				// Expired keys are gone logically already; losing this batch
+				// in a crash only means sweeping them again.
+				if _, err := tx.commitNoSync(); err != nil || !more {
+					break
+				}
+			}
+		}
+	}
+}
+
+// commitNoSync commits without asking for an fsync, for work that a crash
+// may safely undo.
+func (tx *Tx) commitNoSync() (Pending, error) {
+	tx.done = true
+	db := tx.db
+	defer db.writeMu.Unlock()
+	if err := db.counts.apply(tx.b, tx.deltas); err != nil {
+		tx.b.Close()
+		return Pending{}, err
+	}
+	err := db.pdb.Apply(tx.b, pebble.NoSync)
+	tx.b.Close()
+	return Pending{}, err
+}

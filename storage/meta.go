@@ -1,0 +1,153 @@
+package storage
+
+import (
+	"moonstone/codec"
+)
+
+// Meta is a key's decoded metadata record.
+type Meta = codec.Meta
+
+// meta loads key's metadata. An expired key is reported absent; in a write
+// transaction it is also removed physically, in this batch, so the write
+// that follows starts from a clean slate.
+func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
+	raw, ok, err := tx.get(codec.MetaKey(db, key))
+	if err != nil || !ok {
+		return nil, err
+	}
+	m, err := codec.DecodeMeta(raw)
+	if err != nil {
+		return nil, err
+	}
+	if m.Expired(tx.now) {
+		if tx.b != nil {
+			if err := tx.deleteKey(db, key, &m); err != nil {
+				return nil, err
+			}
+			tx.db.stats.ExpiredKeys.Add(1)
+		}
+		return nil, nil
+	}
+	return &m, nil
+}
+
+// typed loads key's metadata and checks its type: nil when absent,
+// ErrWrongType when the key holds another type.
+func (tx *Tx) typed(db int, key []byte, t codec.Type) (*Meta, error) {
+	m, err := tx.meta(db, key)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	if m.Type != t {
+		return nil, ErrWrongType
+	}
+	return m, nil
+}
+
+// putMeta writes key's metadata. prev is what meta returned before the
+// change (nil for a new key); putMeta keeps the expiry index and the key
+// counts in step with the change.
+func (tx *Tx) putMeta(db int, key []byte, prev, m *Meta) error {
+	var keys, expires int64
+	if prev == nil {
+		keys = 1
+	}
+	var prevAt int64
+	if prev != nil {
+		prevAt = prev.ExpireAt
+	}
+	if prevAt != m.ExpireAt {
+		if prevAt != 0 {
+			expires--
+			if err := tx.del(codec.ExpiryKey(db, prevAt, key)); err != nil {
+				return err
+			}
+		}
+		if m.ExpireAt != 0 {
+			expires++
+			if err := tx.set(codec.ExpiryKey(db, m.ExpireAt, key), nil); err != nil {
+				return err
+			}
+		}
+	}
+	if keys != 0 || expires != 0 {
+		tx.addCount(db, keys, expires)
+	}
+	return tx.set(codec.MetaKey(db, key), codec.EncodeMeta(m))
+}
+
+// smallCollection is the member count up to which deleting a collection
+// uses point deletes; above it, one range deletion. Point deletes cost a
+// scan of the members now but leave nothing for later reads to step over;
+// a range tombstone is one write but slows scans that cross it until
+// compaction. Members are keyed by version, so only scans of this dead
+// collection's own range could ever cross its tombstone.
+const smallCollection = 64
+
+// deleteKey removes key entirely: metadata, expiry-index entry and members.
+func (tx *Tx) deleteKey(db int, key []byte, m *Meta) error {
+	if err := tx.del(codec.MetaKey(db, key)); err != nil {
+		return err
+	}
+	var expires int64
+	if m.ExpireAt != 0 {
+		expires = -1
+		if err := tx.del(codec.ExpiryKey(db, m.ExpireAt, key)); err != nil {
+			return err
+		}
+	}
+	tx.addCount(db, -1, expires)
+	return tx.deleteMembers(m)
+}
+
+// deleteMembers removes every member record of a collection.
+func (tx *Tx) deleteMembers(m *Meta) error {
+	tags := memberTags(m.Type)
+	for _, tag := range tags {
+		prefix := codec.MemberPrefix(tag, m.Version)
+		end := codec.PrefixEnd(prefix)
+		if m.Count > smallCollection {
+			if err := tx.deleteRange(prefix, end); err != nil {
+				return err
+			}
+			continue
+		}
+		it, err := tx.iter(prefix, end)
+		if err != nil {
+			return err
+		}
+		for it.First(); it.Valid(); it.Next() {
+			if err := tx.del(append([]byte(nil), it.Key()...)); err != nil {
+				it.Close()
+				return err
+			}
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberTags lists the record kinds that hold a collection type's members.
+func memberTags(t codec.Type) []byte {
+	switch t {
+	case codec.TypeZSet:
+		return []byte{codec.TagZMember, codec.TagZScore}
+	case codec.TypeString, codec.TypeNone:
+		return nil
+	}
+	return []byte{t.MemberTag()}
+}
+
+// newCollection returns fresh metadata for a new collection of type t.
+func (tx *Tx) newCollection(t codec.Type) (*Meta, error) {
+	if tx.b == nil {
+		return nil, ErrReadOnlyTx
+	}
+	v, err := tx.db.allocVersion()
+	if err != nil {
+		return nil, err
+	}
+	return &Meta{Type: t, Version: v}, nil
+}
