@@ -137,6 +137,20 @@ func commandTable() map[string]*Command {
 		def("expiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix timestamp."),
 		def("pexpiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix milliseconds timestamp."),
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
+
+		// bitmap (cmd_bits.go)
+
+		// hash (cmd_hash.go)
+
+		// list (cmd_list.go)
+
+		// set (cmd_set.go)
+
+		// sorted-set (cmd_zset.go)
+
+		// sort (cmd_sort.go)
+
+		// scripting (cmd_scripting.go)
 	}
 	m := make(map[string]*Command, len(list))
 	for _, cmd := range list {

@@ -1,8 +1,8 @@
 package storage
 
 import (
-	"fmt"
 	"encoding/binary"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
