@@ -151,6 +151,11 @@ func commandTable() map[string]*Command {
 		// sort (cmd_sort.go)
 
 		// scripting (cmd_scripting.go)
+
+		// functions (cmd_function.go)
+		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",
+			def("flush", -2, "write noscript", noKeys, "", "7.0.0", cmdFunctionFlush, "Deletes all libraries and functions."),
+		),
 	}
 	m := make(map[string]*Command, len(list))
 	for _, cmd := range list {
