@@ -190,7 +190,9 @@ func splitArgs(line string) ([]string, bool) {
 	}
 }
 
-func isBlank(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' }
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
+}
 
 // chunkName is the name every script body is compiled under, so errors read
 // "user_script:3: ..." as in Redis.

@@ -90,6 +90,8 @@ func evalGeneric(c *Call, bySHA bool) {
 			return
 		}
 		h.writer = true
+		// Should the engine panic, the lock must not stay taken.
+		defer h.abort()
 	}
 	out := &errorWatch{Reply: c.r}
 	engine.Run(s, h, keys, argv, h.writer, out)
@@ -136,7 +138,15 @@ type scriptHost struct {
 	tx       *storage.Tx
 	writer   bool // holds the write gate and lock
 	readOnly bool // write commands are refused
+	ended    bool // Finish ran
 	pending  storage.Pending
+}
+
+// abort discards a writer's transaction that Finish never ended.
+func (h *scriptHost) abort() {
+	if h.writer && !h.ended {
+		h.Finish(false)
+	}
 }
 
 // Call runs one command for redis.call / redis.pcall, with Redis's checks
@@ -199,9 +209,10 @@ func (h *scriptHost) Log(level int, msg string) { h.srv.logf(level, "%s", msg) }
 // waits for its fsync like any write's), or discards it when the script
 // raised or was stopped.
 func (h *scriptHost) Finish(ok bool) error {
-	if !h.writer {
+	if !h.writer || h.ended {
 		return nil
 	}
+	h.ended = true
 	defer h.srv.endWrite()
 	if !ok {
 		h.tx.Discard()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,11 +61,27 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 // for reads, none for the rest. It returns what the reply must wait for to
 // be durable. A write that replies with an error is discarded: a failing
 // command leaves no partial effect.
-func (s *Server) run(c *Call) storage.Pending {
+func (s *Server) run(c *Call) (p storage.Pending) {
+	if c.Cmd.Is(flagWrite) {
+		// Deferred first, so it runs last: after the transaction ended,
+		// also when the command panics.
+		defer s.endWrite()
+	}
+	defer func() {
+		// A bug in one command must not take the server down with every
+		// other client's work: discard its transaction, report, go on.
+		if r := recover(); r != nil {
+			if c.Tx != nil {
+				c.Tx.Discard()
+			}
+			s.logf(levelWarning, "panic in %s: %v\n%s", c.Cmd.Name, r, debug.Stack())
+			c.Error("ERR internal error in '" + c.Cmd.Name + "' (logged)")
+			p = storage.Pending{}
+		}
+	}()
 	switch {
 	case c.Cmd.Is(flagWrite):
 		tx := c.Tx
-		defer s.endWrite()
 		c.Cmd.Run(c)
 		if c.failed {
 			tx.Discard()
