@@ -349,7 +349,7 @@ func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out
 	v.globals.RawSetString("KEYS", stringArray(keys))
 	v.globals.RawSetString("ARGV", stringArray(args))
 	L.Push(L.NewFunctionFromProto(s.proto))
-	err := L.PCall(0, 1, nil)
+	err := v.protectedCall(L, 0, 1)
 	var result lua.LValue = lua.LNil
 	if err == nil {
 		result = L.Get(-1)
@@ -525,7 +525,9 @@ func (e *Engine) checkMemory(runs []*runState) {
 	if len(over) == 0 {
 		return
 	}
-	if time.Since(e.lastGC) > time.Second {
+	// A collection per budget's worth of growth at most: when the growth
+	// was garbage it is gone afterwards and the next check passes.
+	if time.Since(e.lastGC) > 2*watchdogTick {
 		runtime.GC()
 		e.lastGC = time.Now()
 		_, live = readHeap()
@@ -586,6 +588,7 @@ type vm struct {
 	visible    map[*lua.LTable]lua.LValue
 	stringMT   lua.LValue
 	readonlyFn *lua.LFunction
+	trampoline *lua.LFunction
 	rng        rand48
 	reply      luaReply
 	run        *runState
@@ -647,7 +650,7 @@ func (v *vm) errorReply(r *runState, err error) string {
 			msg = "ERR unknown error"
 		}
 	} else {
-		s := luaString(obj)
+		s := luaMessage(luaString(obj))
 		msg = "ERR " + s
 		if !known {
 			source, line, known = positionOf(s)

@@ -84,7 +84,9 @@ func (e *Engine) newVM() *vm {
 		g.RawSetString(name, lua.LNil)
 	}
 	v.installBase(g)
-	v.installString(g.RawGetString("string").(*lua.LTable))
+	strlib := g.RawGetString("string").(*lua.LTable)
+	strlib.RawSetString("__index", lua.LNil) // gopher-lua's, not Lua's
+	v.installString(strlib)
 	v.installTable(g.RawGetString("table").(*lua.LTable))
 	v.installMath(g.RawGetString("math").(*lua.LTable))
 	if cj, ok := g.RawGetString("cjson").(*lua.LTable); ok {
@@ -96,9 +98,16 @@ func (e *Engine) newVM() *vm {
 	}
 	g.RawSetString("redis", v.redisTable())
 
-	// Reading a missing global is an error, as in Redis.
+	// Reading a missing global is an error, as in Redis. require is the
+	// one exception: Moonstone's addition is reachable by name but kept out
+	// of the globals table, so pairs(_G) lists exactly Redis's globals.
+	require := L.NewFunction(v.require)
 	gmt := newTable()
 	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		if name, ok := L.Get(2).(lua.LString); ok && name == "require" {
+			L.Push(require)
+			return 1
+		}
 		L.RaiseError(errNoSuchGlobal, lua.LVAsString(L.Get(2)))
 		return 0
 	}))
@@ -117,6 +126,12 @@ func (e *Engine) newVM() *vm {
 	smt.RawSetString("__index", g.RawGetString("string")) // the proxy, by now
 	L.SetMetatable(lua.LString(""), smt)
 	v.stringMT = v.protect(smt, lua.LNil)
+
+	v.trampoline = L.NewFunction(func(L *lua.LState) int {
+		L.Panic = quietPanic
+		L.Call(L.GetTop()-1, lua.MultRet)
+		return L.GetTop()
+	})
 
 	// Every function the script creates (its chunk, loadstring, nested
 	// closures, coroutines) sees the protected globals.
@@ -211,7 +226,7 @@ func (v *vm) installBase(g *lua.LTable) {
 		t := L.CheckTable(1)
 		k, val := L.CheckAny(2), L.CheckAny(3)
 		if v.isProtected(t) {
-			L.RaiseError(errReadonly)
+			v.raiseNoPos(L, errReadonly)
 		}
 		L.RawSet(t, k, val)
 		L.SetTop(1)
@@ -231,7 +246,7 @@ func (v *vm) installBase(g *lua.LTable) {
 			}
 		}
 		if v.isProtected(t) {
-			L.RaiseError(errReadonly)
+			v.raiseNoPos(L, errReadonly)
 		}
 		if cur, ok := t.Metatable.(*lua.LTable); ok && cur.RawGetString("__metatable") != lua.LNil {
 			L.RaiseError("cannot change a protected metatable")
@@ -368,20 +383,36 @@ func (v *vm) installBase(g *lua.LTable) {
 		L.Push(lua.LNumber(heapInUse() / 1024))
 		return 1
 	})
-	set("require", func(L *lua.LState) int {
-		name := L.CheckString(1)
-		for _, lib := range requireable {
-			if lib == name {
-				L.Push(v.globals.RawGetString(name))
+	g.RawSetString("__redis__err__handler", L.NewFunction(v.errHandler))
+	g.RawSetString("_VERSION", lua.LString(luaVersionString))
+}
+
+// require returns one of the built-in libraries by name; it loads nothing.
+func (v *vm) require(L *lua.LState) int {
+	name := checkString(L, 1)
+	for _, lib := range requireable {
+		if lib == name {
+			if t := v.globals.RawGetString(name); t != lua.LNil {
+				L.Push(t)
 				return 1
 			}
 		}
-		L.RaiseError("module '%s' not found: scripts can require only the built-in libraries (%s)",
-			name, strings.Join(requireable, ", "))
-		return 0
-	})
-	g.RawSetString("__redis__err__handler", L.NewFunction(v.errHandler))
-	g.RawSetString("_VERSION", lua.LString(luaVersionString))
+	}
+	L.RaiseError("module '%s' not found: scripts can require only the built-in libraries (%s)",
+		name, strings.Join(requireable, ", "))
+	return 0
+}
+
+// raiseNoPos raises msg the way Lua's C API functions do: without a
+// position in the message (the error reply still names the line).
+func (v *vm) raiseNoPos(L *lua.LState, msg string) {
+	v.recordRaise(L, lua.LString(msg))
+	L.Error(lua.LString(msg), 0)
+}
+
+// argError is luaL_argerror's message: "bad argument #1 to 'f' (msg)".
+func argError(L *lua.LState, n int, fname, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
 }
 
 // load compiles a chunk for loadstring and load: the function, or nil and
@@ -447,10 +478,12 @@ func (v *vm) pcall(L *lua.LState) int {
 		L.Push(lua.LString("attempt to call a " + fn.Type().String() + " value"))
 		return 2
 	}
-	if err := L.PCall(L.GetTop()-1, lua.MultRet, nil); err != nil {
+	if err := v.protectedCall(L, L.GetTop()-1, lua.MultRet); err != nil {
 		obj := errorObject(err)
 		if t, ok := isErrorTable(obj); ok {
 			obj = t.RawGetString("err")
+		} else if s, ok := obj.(lua.LString); ok {
+			obj = lua.LString(luaMessage(string(s)))
 		}
 		L.Push(lua.LFalse)
 		L.Push(obj)
@@ -468,12 +501,15 @@ func (v *vm) xpcall(L *lua.LState) int {
 	handler := L.CheckAny(2)
 	L.SetTop(2)
 	L.Push(L.Get(1))
-	if err := L.PCall(0, lua.MultRet, nil); err != nil {
+	if err := v.protectedCall(L, 0, lua.MultRet); err != nil {
 		obj := errorObject(err)
+		if s, ok := obj.(lua.LString); ok {
+			obj = lua.LString(luaMessage(string(s)))
+		}
 		L.SetTop(0)
 		L.Push(handler)
 		L.Push(obj)
-		if err := L.PCall(1, 1, nil); err != nil {
+		if err := v.protectedCall(L, 1, 1); err != nil {
 			L.SetTop(0)
 			L.Push(lua.LFalse)
 			L.Push(errorObject(err))
@@ -484,6 +520,24 @@ func (v *vm) xpcall(L *lua.LState) int {
 	}
 	L.Insert(lua.LTrue, 3)
 	return L.GetTop() - 2
+}
+
+// protectedCall is L.PCall for the function below the top nargs values,
+// except that an error never builds a Lua stack traceback. gopher-lua's
+// PCall formats one for every error, and its length grows with the tail
+// calls made so far: after a long tail-call loop (a script SCRIPT KILL
+// stops, say) it would take seconds and gigabytes. A Go trampoline between
+// PCall and the function installs a panic handler that attaches an empty
+// traceback, which PCall then leaves alone.
+func (v *vm) protectedCall(L *lua.LState, nargs, nret int) error {
+	L.Insert(v.trampoline, L.GetTop()-nargs)
+	return L.PCall(nargs+1, nret, nil)
+}
+
+// quietPanic is the trampoline's panic handler: lua's own, minus the
+// traceback.
+func quietPanic(L *lua.LState) {
+	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1), StackTrace: "\t(no traceback)"})
 }
 
 func errorObject(err error) lua.LValue {

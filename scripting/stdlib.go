@@ -53,6 +53,18 @@ func (v *vm) installString(str *lua.LTable) {
 		}
 		return n
 	})
+	set("char", func(L *lua.LState) int {
+		b := make([]byte, L.GetTop())
+		for i := range b {
+			c := checkInt(L, i+1)
+			if c < 0 || c > 255 {
+				argError(L, i+1, "char", "invalid value")
+			}
+			b[i] = byte(c)
+		}
+		L.Push(lua.LString(b))
+		return 1
+	})
 	set("dump", func(L *lua.LState) int {
 		L.CheckFunction(1)
 		// A marker with Lua 5.1's binary signature: like a real dump, it
@@ -80,6 +92,8 @@ func (v *vm) installString(str *lua.LTable) {
 			}
 		case *lua.LTable, *lua.LFunction:
 			repl = v.boundedRepl(L, r, int64(len(src)))
+		default:
+			argError(L, 3, "gsub", "string/function/table expected")
 		}
 		L.SetTop(0)
 		L.Push(origGsub)
@@ -135,14 +149,25 @@ func (v *vm) installTable(tab *lua.LTable) {
 		orig := tab.RawGetString(name).(*lua.LFunction)
 		tab.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
 			if t, ok := L.Get(1).(*lua.LTable); ok && v.isProtected(t) {
-				L.RaiseError(errReadonly)
+				v.raiseNoPos(L, errReadonly)
 			}
 			L.Insert(orig, 1)
 			L.Call(L.GetTop()-1, lua.MultRet)
 			return L.GetTop()
 		}))
 	}
-	readonlyGuard("insert")
+	insert := tab.RawGetString("insert").(*lua.LFunction)
+	tab.RawSetString("insert", L.NewFunction(func(L *lua.LState) int {
+		if n := L.GetTop(); n != 2 && n != 3 {
+			L.RaiseError("wrong number of arguments to 'insert'")
+		}
+		if t, ok := L.Get(1).(*lua.LTable); ok && v.isProtected(t) {
+			v.raiseNoPos(L, errReadonly)
+		}
+		L.Insert(insert, 1)
+		L.Call(L.GetTop()-1, 0)
+		return 0
+	}))
 	readonlyGuard("remove")
 	readonlyGuard("sort")
 	readThrough := func(name string) {
@@ -179,7 +204,7 @@ func (v *vm) installTable(tab *lua.LTable) {
 		for i := first; i <= last; i++ {
 			val := t.RawGetInt(i)
 			if !isStringy(val) {
-				L.RaiseError("invalid value (at index %d) in table for 'concat'", i)
+				L.RaiseError("invalid value (%s) at index %d in table for 'concat'", val.Type().String(), i)
 			}
 			size += int64(len(luaString(val)))
 			if i < last {
@@ -246,13 +271,13 @@ func (v *vm) installMath(m *lua.LTable) {
 		case 1:
 			u := int32(checkInt(L, 1))
 			if u < 1 {
-				L.ArgError(1, "interval is empty")
+				argError(L, 1, "random", "interval is empty")
 			}
 			L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 		case 2:
 			l, u := int32(checkInt(L, 1)), int32(checkInt(L, 2))
 			if l > u {
-				L.ArgError(2, "interval is empty")
+				argError(L, 2, "random", "interval is empty")
 			}
 			L.Push(lua.LNumber(math.Floor(r*(float64(u)-float64(l)+1)) + float64(l)))
 		default:
@@ -313,6 +338,9 @@ func luaFormat(L *lua.LState) int {
 		}
 		conv := f[i]
 		arg++
+		if arg > L.GetTop() && conv != '%' {
+			argError(L, arg, "format", "no value")
+		}
 		spec := "%" + flags + width
 		if hasPrec {
 			spec += "." + prec
@@ -443,5 +471,5 @@ func argTypeError(L *lua.LState, n int, fname, expected string) {
 	if n <= L.GetTop() {
 		got = L.Get(n).Type().String()
 	}
-	L.RaiseError("bad argument #%d to '%s' (%s expected, got %s)", n-1+1, fname, expected, got)
+	argError(L, n, fname, expected+" expected, got "+got)
 }

@@ -229,6 +229,9 @@ func (h *scriptHost) Finish(ok bool) error {
 	return nil
 }
 
+// RunningScripts is the number of scripts running now.
+func (s *Server) RunningScripts() int { return s.scripts.Running() }
+
 // withKeys gives a command with movable keys its key locator (used in the
 // command table).
 func withKeys(cmd *Command, keys func(args [][]byte) []int) *Command {
