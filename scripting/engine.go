@@ -346,8 +346,8 @@ func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out
 	L := v.L
 	L.SetContext(ctx)
 	v.rng.seed(0)
-	v.globals.RawSetString("KEYS", stringArray(keys))
-	v.globals.RawSetString("ARGV", stringArray(args))
+	v.globals.RawSetString("KEYS", stringArray(L, keys))
+	v.globals.RawSetString("ARGV", stringArray(L, args))
 	L.Push(L.NewFunctionFromProto(s.proto))
 	err := v.protectedCall(L, 0, 1)
 	var result lua.LValue = lua.LNil
@@ -378,8 +378,8 @@ func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out
 	e.putVM(v, stopped != stopNone || v.tainted)
 }
 
-func stringArray(items [][]byte) *lua.LTable {
-	t := newTable()
+func stringArray(L *lua.LState, items [][]byte) *lua.LTable {
+	t := L.CreateTable(len(items), 0)
 	for i, it := range items {
 		t.RawSetInt(i+1, lua.LString(it))
 	}

@@ -234,6 +234,9 @@ func compileChunk(src []byte, name string) (*lua.FunctionProto, string) {
 	if err != nil {
 		return nil, name + ":" + strings.TrimSpace(err.Error())
 	}
+	// A main chunk has no Lua 5.0 "arg" table (gopher-lua would build an
+	// unreachable one on every run).
+	proto.IsVarArg &^= lua.VarArgNeedsArg
 	return proto, ""
 }
 

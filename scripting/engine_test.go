@@ -1,0 +1,118 @@
+package scripting_test
+
+import (
+	"sync"
+	"testing"
+
+	"moonstone/scripting"
+)
+
+// memStore is an in-memory scripting.Store.
+type memStore struct {
+	mu      sync.Mutex
+	bodies  map[string][]byte
+	loadedM map[string]bool
+}
+
+func newMemStore() *memStore {
+	return &memStore{bodies: map[string][]byte{}, loadedM: map[string]bool{}}
+}
+
+func (m *memStore) PutScript(sha string, body []byte, loaded bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bodies[sha] = append([]byte(nil), body...)
+	m.loadedM[sha] = loaded
+	return nil
+}
+
+func (m *memStore) GetScript(sha string) ([]byte, bool, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.bodies[sha]
+	return b, m.loadedM[sha], ok, nil
+}
+
+func (m *memStore) DeleteScripts(shas []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range shas {
+		delete(m.bodies, s)
+		delete(m.loadedM, s)
+	}
+	return nil
+}
+
+func (m *memStore) FlushScripts() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bodies = map[string][]byte{}
+	m.loadedM = map[string]bool{}
+	return nil
+}
+
+func (m *memStore) ListScripts(fn func(string, bool) error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for sha := range m.bodies {
+		if err := fn(sha, m.loadedM[sha]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// echoHost answers every command with its last argument as a bulk string.
+type echoHost struct{ finished int }
+
+func (h *echoHost) Call(args [][]byte, out scripting.Reply) { out.Bulk(args[len(args)-1]) }
+func (h *echoHost) CommandExists(args [][]byte) bool      { return true }
+func (h *echoHost) Log(int, string)                       {}
+func (h *echoHost) Finish(bool) error                     { h.finished++; return nil }
+
+// discard is a Reply that keeps the last scalar written.
+type discard struct{ last any }
+
+func (d *discard) Status(s string)     { d.last = s }
+func (d *discard) Error(msg string)    { d.last = msg }
+func (d *discard) Int(n int64)         { d.last = n }
+func (d *discard) Bulk(b []byte)       { d.last = string(b) }
+func (d *discard) BulkString(s string) { d.last = s }
+func (d *discard) Null()               { d.last = nil }
+func (d *discard) NullArray()          { d.last = nil }
+func (d *discard) Array(int)           {}
+func (d *discard) Map(int)             {}
+func (d *discard) Set(int)             {}
+func (d *discard) Double(f float64)    { d.last = f }
+
+// The cost of one run of a small cached script: what EVALSHA pays on top
+// of the command it calls.
+func BenchmarkRunSmallScript(b *testing.B) {
+	e := scripting.NewEngine(newMemStore(), scripting.Options{})
+	s, err := e.Load([]byte("return redis.call('get', KEYS[1])"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := [][]byte{[]byte("k")}
+	h := &echoHost{}
+	out := &discard{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Run(s, h, keys, nil, true, out)
+	}
+	if out.last != "k" {
+		b.Fatalf("reply %v", out.last)
+	}
+}
+
+func BenchmarkBySHA(b *testing.B) {
+	e := scripting.NewEngine(newMemStore(), scripting.Options{})
+	s, _ := e.Load([]byte("return 1"))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.BySHA(s.SHA); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
