@@ -66,9 +66,9 @@ func (m *memStore) ListScripts(fn func(string, bool) error) error {
 type echoHost struct{ finished int }
 
 func (h *echoHost) Call(args [][]byte, out scripting.Reply) { out.Bulk(args[len(args)-1]) }
-func (h *echoHost) CommandExists(args [][]byte) bool      { return true }
-func (h *echoHost) Log(int, string)                       {}
-func (h *echoHost) Finish(bool) error                     { h.finished++; return nil }
+func (h *echoHost) CommandExists(args [][]byte) bool        { return true }
+func (h *echoHost) Log(int, string)                         {}
+func (h *echoHost) Finish(bool) error                       { h.finished++; return nil }
 
 // discard is a Reply that keeps the last scalar written.
 type discard struct{ last any }
