@@ -743,3 +743,21 @@ func TestReadOnlyScriptsRunBesideAWriter(t *testing.T) {
 		t.Fatalf("write from EVAL_RO: %v", err)
 	}
 }
+
+// Numbers passed to redis.call become integers when whole and otherwise
+// the shortest form that reads back as the same double: Redis 7.2's rule,
+// a deliberate difference from 7.0's %.17g (0.1 reached commands as
+// 0.10000000000000001).
+func TestScriptNumberArguments(t *testing.T) {
+	c := testkit.Start(t).Client
+	for _, tc := range []struct{ lua, want string }{
+		{"3", "3"}, {"-3", "-3"}, {"1e10", "10000000000"}, {"0.1", "0.1"}, {"1/3", "0.3333333333333333"},
+		{"9007199254740991", "9007199254740991"}, {"12039611435714932082", "12039611435714933000"},
+		{"1e300", "1e+300"}, {"-1.5e-7", "-1.5e-7"}, {"2^63", "9223372036854776000"},
+	} {
+		v := mustEval(t, c, "redis.call('set', 'n', "+tc.lua+") return redis.call('get', 'n')", nil)
+		if v != tc.want {
+			t.Errorf("%s became %q, want %q", tc.lua, v, tc.want)
+		}
+	}
+}
