@@ -25,7 +25,11 @@ const (
 	DefaultEvalCacheSize = 500
 	// watchdogTick is how often running scripts are checked for the busy
 	// threshold and the memory budget.
-	watchdogTick = 10 * time.Millisecond
+	watchdogTick = 5 * time.Millisecond
+	// garbageSlack is the garbage the collector may leave beyond the live
+	// heap (its minimum heap goal is 4 MB, and allocation goes on while
+	// it runs).
+	garbageSlack = 16 << 20
 )
 
 // Options configure an Engine.
@@ -70,8 +74,9 @@ type Engine struct {
 	closed   bool
 	watching bool
 	wake     chan struct{}
-	lastGC   time.Time
-	started  atomic.Int64 // runs started, for INFO
+	// collecting is set while a collection forced by the watchdog runs.
+	collecting atomic.Bool
+	started    atomic.Int64 // runs started, for INFO
 }
 
 // NewEngine returns an engine persisting scripts in store.
@@ -211,8 +216,12 @@ func (e *Engine) Flush() error {
 	e.diskKnown = true
 	e.cacheMu.Unlock()
 	e.poolMu.Lock()
+	old := e.pool
 	e.pool = nil
 	e.poolMu.Unlock()
+	for _, v := range old {
+		v.close()
+	}
 	return e.store.FlushScripts()
 }
 
@@ -314,12 +323,11 @@ type runState struct {
 	start  time.Time
 	cancel context.CancelFunc
 	stop   atomic.Int32
-	// baseHeap and baseLive are the heap figures when the run began (set
-	// by whichever of the watchdog or a bounded builtin looks first).
-	baseHeap atomic.Uint64
-	baseLive atomic.Uint64
-	busy     bool // guarded by Engine.runMu
-	resp     int
+	// minHeap is the smallest heap seen during the run: the baseline of
+	// its memory budget (see checkMemory).
+	minHeap atomic.Uint64
+	busy    bool // guarded by Engine.runMu
+	resp    int
 
 	// The last error a Go function raised, and the script position it was
 	// raised from, for the error reply.
@@ -501,42 +509,70 @@ func (e *Engine) watchdog() {
 	}
 }
 
-// checkMemory stops runs during which the server's heap grew by more than
-// the memory budget. The cheap figure (heap objects, garbage included) is
-// confirmed by a collection before anything is stopped, so garbage from
-// other clients does not kill a script.
+// checkMemory stops runs that grew the server's heap by more than the
+// memory budget.
+//
+// The baseline of a run is the smallest heap (objects, garbage included)
+// seen since it started: heap minus that is an upper bound of what the run
+// added. Garbage makes that bound loose, so before a run is stopped the
+// bound is tightened by a collection: the live heap after it, minus the
+// baseline, is a lower bound of what the run retains (plus whatever other
+// clients retained meanwhile). Growth far beyond the collector's heap goal
+// cannot be garbage and stops the run at once, without waiting for a
+// collection that a fast allocator would outrun.
 func (e *Engine) checkMemory(runs []*runState) {
 	limit := e.memLimit.Load()
 	if limit <= 0 {
 		return
 	}
-	heap, live := readHeap()
+	heap, goal := readHeapAndGoal()
 	var over []*runState
 	for _, r := range runs {
-		if r.baseHeap.Load() == 0 {
-			r.baseHeap.CompareAndSwap(0, heap)
-			r.baseLive.CompareAndSwap(0, live)
+		base := r.observeHeap(heap)
+		growth := int64(heap) - int64(base)
+		if growth <= limit {
 			continue
 		}
-		if int64(heap)-int64(r.baseHeap.Load()) > limit {
-			over = append(over, r)
+		if int64(heap)-int64(max(base, goal)) > limit {
+			e.stopForMemory(r, limit)
+			continue
 		}
+		over = append(over, r)
 	}
-	if len(over) == 0 {
+	if len(over) == 0 || !e.collecting.CompareAndSwap(false, true) {
 		return
 	}
-	// A collection per budget's worth of growth at most: when the growth
-	// was garbage it is gone afterwards and the next check passes.
-	if time.Since(e.lastGC) > 2*watchdogTick {
+	// The collection runs on its own goroutine: the watchdog must keep
+	// ticking meanwhile, or a fast allocator would run far past the
+	// budget while the collection waits for it.
+	go func() {
+		defer e.collecting.Store(false)
 		runtime.GC()
-		e.lastGC = time.Now()
-		_, live = readHeap()
-	}
-	for _, r := range over {
-		if int64(live)-int64(r.baseLive.Load()) > limit {
-			if r.stopWith(stopMemory) {
-				r.host.Log(3, fmt.Sprintf("Lua script %s stopped: it went over lua-memory-limit (%d bytes).", r.script.SHA, limit))
+		_, live := readHeap()
+		for _, r := range over {
+			if int64(live)-int64(r.minHeap.Load()) > limit {
+				e.stopForMemory(r, limit)
 			}
+		}
+	}()
+}
+
+func (e *Engine) stopForMemory(r *runState, limit int64) {
+	if r.stopWith(stopMemory) {
+		r.host.Log(3, fmt.Sprintf("Lua script %s stopped: it went over lua-memory-limit (%d bytes).", r.script.SHA, limit))
+	}
+}
+
+// observeHeap lowers the run's baseline to heap if heap is smaller, and
+// returns the baseline.
+func (r *runState) observeHeap(heap uint64) uint64 {
+	for {
+		cur := r.minHeap.Load()
+		if cur != 0 && cur <= heap {
+			return cur
+		}
+		if r.minHeap.CompareAndSwap(cur, heap) {
+			return heap
 		}
 	}
 }
@@ -560,7 +596,7 @@ func (e *Engine) getVM() *vm {
 // something that outlives a run.
 func (e *Engine) putVM(v *vm, discard bool) {
 	if discard {
-		v.L.Close()
+		v.close()
 		return
 	}
 	e.poolMu.Lock()
@@ -570,7 +606,7 @@ func (e *Engine) putVM(v *vm, discard bool) {
 	}
 	e.poolMu.Unlock()
 	if v != nil {
-		v.L.Close()
+		v.close()
 	}
 }
 
@@ -619,14 +655,8 @@ func (v *vm) allowAlloc(n int64) bool {
 	if n < 1<<20 || v.run == nil {
 		return true
 	}
-	heap, live := readHeap()
-	r := v.run
-	r.baseHeap.CompareAndSwap(0, heap)
-	r.baseLive.CompareAndSwap(0, live)
-	used := int64(heap) - int64(r.baseHeap.Load())
-	if used < 0 {
-		used = 0
-	}
+	heap, _ := readHeap()
+	used := int64(heap) - int64(v.run.observeHeap(heap))
 	return used+n <= limit
 }
 
@@ -676,7 +706,7 @@ func (v *vm) stopReply(r *runState, reason int32, err error) string {
 	case stopKilled:
 		msg = "ERR Script killed by user with SCRIPT KILL..."
 	case stopMemory:
-		msg = fmt.Sprintf("ERR Script stopped: it used more memory than lua-memory-limit allows (%d bytes)", v.e.memLimit.Load())
+		msg = fmt.Sprintf("ERR Script stopped: it went over the script memory limit (lua-memory-limit is %d bytes)", v.e.memLimit.Load())
 	default:
 		msg = "ERR Script killed: the server is shutting down"
 	}

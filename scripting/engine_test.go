@@ -1,6 +1,7 @@
 package scripting_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -114,5 +115,35 @@ func BenchmarkBySHA(b *testing.B) {
 		if _, err := e.BySHA(s.SHA); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The concatenation operator is bounded by the memory budget before it
+// builds its result (the guard hooks gopher-lua's VM; this test fails if a
+// gopher-lua upgrade breaks the hook).
+func TestConcatIsBounded(t *testing.T) {
+	e := scripting.NewEngine(newMemStore(), scripting.Options{MemoryLimit: 16 << 20})
+	for _, src := range []string{
+		"local s = string.rep('x', 1e6) while true do s = s .. s end",
+		"local s = string.rep('x', 1e6) while true do s = s .. s .. s .. s .. s .. s .. s .. s end",
+		"local s = string.rep('x', 1e6) local co = coroutine.wrap(function() while true do s = s .. s end end) co()",
+	} {
+		s, err := e.ForEval([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := &discard{}
+		h := &echoHost{}
+		e.Run(s, h, nil, nil, true, out)
+		msg, _ := out.last.(string)
+		if !strings.Contains(msg, "string concatenation: the result") {
+			t.Fatalf("%q: reply %v", src, out.last)
+		}
+	}
+	s, _ := e.ForEval([]byte("local s = 'ab' for i = 1, 10 do s = s .. s end return #(s .. 'x' .. 1)"))
+	out := &discard{}
+	e.Run(s, &echoHost{}, nil, nil, true, out)
+	if out.last != int64(2050) {
+		t.Fatalf("small concatenations: %v", out.last)
 	}
 }

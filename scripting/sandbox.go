@@ -136,7 +136,14 @@ func (e *Engine) newVM() *vm {
 	// Every function the script creates (its chunk, loadstring, nested
 	// closures, coroutines) sees the protected globals.
 	L.Env = v.env
+	vmsByGlobal.Store(L.G, v)
 	return v
+}
+
+// close releases the state for good.
+func (v *vm) close() {
+	vmsByGlobal.Delete(v.L.G)
+	v.L.Close()
 }
 
 // protect returns the read-only proxy of real, creating it (and proxies of

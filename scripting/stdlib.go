@@ -17,7 +17,7 @@ import (
 func (v *vm) installString(str *lua.LTable) {
 	L := v.L
 	set := func(name string, fn lua.LGFunction) { str.RawSetString(name, L.NewFunction(fn)) }
-	set("format", luaFormat)
+	set("format", v.format)
 	set("rep", func(L *lua.LState) int {
 		s := checkString(L, 1)
 		n := checkInt(L, 2)
@@ -291,8 +291,9 @@ func (v *vm) installMath(m *lua.LTable) {
 	}))
 }
 
-// luaFormat is Lua 5.1's string.format, with C printf's output.
-func luaFormat(L *lua.LState) int {
+// format is Lua 5.1's string.format, with C printf's output. Its result is
+// bounded by the memory budget like string.rep's.
+func (v *vm) format(L *lua.LState) int {
 	f := checkString(L, 1)
 	arg := 1
 	var b strings.Builder
@@ -382,9 +383,11 @@ func luaFormat(L *lua.LState) int {
 			b.WriteString(fmt.Sprintf(spec+string(conv), n))
 		case 'q':
 			s := checkStringArg(L, arg, "format")
+			v.checkGrowth(L, "string.format", b.Len()+2*len(s))
 			writeQuoted(&b, s)
 		case 's':
 			s := checkStringArg(L, arg, "format")
+			v.checkGrowth(L, "string.format", b.Len()+len(s))
 			if !hasPrec && len(s) >= 100 {
 				b.WriteString(s)
 				continue
@@ -402,6 +405,14 @@ func luaFormat(L *lua.LState) int {
 	}
 	L.Push(lua.LString(b.String()))
 	return 1
+}
+
+// checkGrowth raises an error when a function building a value of size
+// bytes would take the run over its memory budget.
+func (v *vm) checkGrowth(L *lua.LState, fname string, size int) {
+	if size >= concatCheckFrom && !v.allowAlloc(int64(size)) {
+		L.RaiseError("%s: the result (%d bytes) would go over the script memory limit", fname, size)
+	}
 }
 
 // padBytes writes s padded with spaces to width bytes (C counts bytes, Go's
