@@ -147,6 +147,38 @@ func commandTable() map[string]*Command {
 		// set (cmd_set.go)
 
 		// sorted-set (cmd_zset.go)
+		def("zadd", -4, "write denyoom fast", key1, "sorted-set", "1.2.0", cmdZAdd, "Add one or more members to a sorted set, or update its score if it already exists"),
+		def("zincrby", 4, "write denyoom fast", key1, "sorted-set", "1.2.0", cmdZIncrBy, "Increment the score of a member in a sorted set"),
+		def("zrem", -3, "write fast", key1, "sorted-set", "1.2.0", cmdZRem, "Remove one or more members from a sorted set"),
+		def("zscore", 3, "readonly fast", key1, "sorted-set", "1.2.0", cmdZScore, "Get the score associated with the given member in a sorted set"),
+		def("zmscore", -3, "readonly fast", key1, "sorted-set", "6.2.0", cmdZMScore, "Get the score associated with the given members in a sorted set"),
+		def("zcard", 2, "readonly fast", key1, "sorted-set", "1.2.0", cmdZCard, "Get the number of members in a sorted set"),
+		def("zcount", 4, "readonly fast", key1, "sorted-set", "2.0.0", cmdZCount, "Count the members in a sorted set with scores within the given values"),
+		def("zlexcount", 4, "readonly fast", key1, "sorted-set", "2.8.9", cmdZLexCount, "Count the number of members in a sorted set between a given lexicographical range"),
+		def("zrange", -4, "readonly", key1, "sorted-set", "1.2.0", cmdZRange, "Return a range of members in a sorted set"),
+		def("zrangestore", -5, "write denyoom", keys12, "sorted-set", "6.2.0", cmdZRangeStore, "Store a range of members from sorted set into another key"),
+		def("zrangebyscore", -4, "readonly", key1, "sorted-set", "1.0.5", cmdZRangeByScore, "Return a range of members in a sorted set, by score"),
+		def("zrevrangebyscore", -4, "readonly", key1, "sorted-set", "2.2.0", cmdZRangeByScore, "Return a range of members in a sorted set, by score, with scores ordered from high to low"),
+		def("zrangebylex", -4, "readonly", key1, "sorted-set", "2.8.9", cmdZRangeByLex, "Return a range of members in a sorted set, by lexicographical range"),
+		def("zrevrangebylex", -4, "readonly", key1, "sorted-set", "2.8.9", cmdZRangeByLex, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings."),
+		def("zrevrange", -4, "readonly", key1, "sorted-set", "1.2.0", cmdZRevRange, "Return a range of members in a sorted set, by index, with scores ordered from high to low"),
+		def("zrank", 3, "readonly fast", key1, "sorted-set", "2.0.0", cmdZRank, "Determine the index of a member in a sorted set"),
+		def("zrevrank", 3, "readonly fast", key1, "sorted-set", "2.0.0", cmdZRank, "Determine the index of a member in a sorted set, with scores ordered from high to low"),
+		def("zremrangebyscore", 4, "write", key1, "sorted-set", "1.2.0", cmdZRemRange, "Remove all members in a sorted set within the given scores"),
+		def("zremrangebyrank", 4, "write", key1, "sorted-set", "2.0.0", cmdZRemRange, "Remove all members in a sorted set within the given indexes"),
+		def("zremrangebylex", 4, "write", key1, "sorted-set", "2.8.9", cmdZRemRange, "Remove all members in a sorted set between the given lexicographical range"),
+		def("zpopmin", -2, "write fast", key1, "sorted-set", "5.0.0", cmdZPop, "Remove and return members with the lowest scores in a sorted set"),
+		def("zpopmax", -2, "write fast", key1, "sorted-set", "5.0.0", cmdZPop, "Remove and return members with the highest scores in a sorted set"),
+		zsetMovable(def("zmpop", -4, "write", noKeys, "sorted-set", "7.0.0", cmdZMPop, "Remove and return members with scores in a sorted set"), zmpopKeys),
+		def("zrandmember", -2, "readonly", key1, "sorted-set", "6.2.0", cmdZRandMember, "Get one or multiple random elements from a sorted set"),
+		zsetMovable(def("zunion", -3, "readonly", noKeys, "sorted-set", "6.2.0", cmdZUnion, "Add multiple sorted sets"), zsetOpKeys),
+		zsetMovable(def("zinter", -3, "readonly", noKeys, "sorted-set", "6.2.0", cmdZInter, "Intersect multiple sorted sets"), zsetOpKeys),
+		zsetMovable(def("zdiff", -3, "readonly", noKeys, "sorted-set", "6.2.0", cmdZDiff, "Subtract multiple sorted sets"), zsetOpKeys),
+		zsetMovable(def("zunionstore", -4, "write denyoom", key1, "sorted-set", "2.0.0", cmdZUnionStore, "Add multiple sorted sets and store the resulting sorted set in a new key"), zsetOpStoreKeys),
+		zsetMovable(def("zinterstore", -4, "write denyoom", key1, "sorted-set", "2.0.0", cmdZInterStore, "Intersect multiple sorted sets and store the resulting sorted set in a new key"), zsetOpStoreKeys),
+		zsetMovable(def("zdiffstore", -4, "write denyoom", key1, "sorted-set", "6.2.0", cmdZDiffStore, "Subtract multiple sorted sets and store the resulting sorted set in a new key"), zsetOpStoreKeys),
+		zsetMovable(def("zintercard", -3, "readonly", noKeys, "sorted-set", "7.0.0", cmdZInterCard, "Intersect multiple sorted sets and return the cardinality of the result"), zsetOpKeys),
+		def("zscan", -3, "readonly", key1, "sorted-set", "2.8.0", cmdZScan, "Incrementally iterate sorted sets elements and associated scores"),
 
 		// sort (cmd_sort.go)
 
