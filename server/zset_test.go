@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"moonstone/internal/testkit"
 )
@@ -663,4 +666,121 @@ func TestZRandomizedMatchesRedis(t *testing.T) {
 		}
 	}
 	testkit.Diff(t, script.String())
+}
+
+// TestZLargeSetsMatchRedis works on sorted sets far above Redis's compact
+// encoding (128 members), where rank operations walk from the nearer end
+// of the score index and counts walk the shorter side.
+func TestZLargeSetsMatchRedis(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 3))
+	var script strings.Builder
+	var add, lex strings.Builder
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&add, " %d m%04d", rng.IntN(300)-100, i)
+		fmt.Fprintf(&lex, " 0 w%04d", rng.IntN(5000))
+	}
+	script.WriteString("ZADD big" + add.String() + "\nZADD lex" + lex.String() + "\n")
+	script.WriteString(`
+ZCARD big
+ZRANGE big 0 4 WITHSCORES
+ZRANGE big -5 -1 WITHSCORES
+ZRANGE big 480 490 WITHSCORES
+ZRANGE big 700 705 REV WITHSCORES
+ZRANGE big 10 12 REV
+ZRANGE big 990 2000
+ZRANGE big -2000 3
+ZRANGEBYSCORE big 10 12 WITHSCORES
+ZRANGEBYSCORE big (10 12 LIMIT 2 3
+ZREVRANGEBYSCORE big 150 (140 WITHSCORES LIMIT 1 4
+ZRANGEBYSCORE big -inf +inf LIMIT 995 10
+ZRANGEBYSCORE big -inf +inf LIMIT 1000 10
+ZCOUNT big -inf +inf
+ZCOUNT big 0 50
+ZCOUNT big -100 -95
+ZCOUNT big 190 +inf
+ZCOUNT big (0 (0
+ZRANK big m0000
+ZRANK big m0500
+ZRANK big m0999
+ZREVRANK big m0001
+ZREVRANK big m0777
+ZRANGE lex 0 4
+ZRANGEBYLEX lex [w1000 (w1100
+ZREVRANGEBYLEX lex (w3000 [w2900 LIMIT 1 3
+ZRANGEBYLEX lex - + LIMIT 500 5
+ZLEXCOUNT lex - +
+ZLEXCOUNT lex [w2000 [w4000
+ZLEXCOUNT lex (w0000 +
+ZRANK lex w1234
+ZREMRANGEBYRANK big 400 409
+ZREMRANGEBYRANK big -20 -11
+ZREMRANGEBYSCORE big 5 6
+ZREMRANGEBYLEX lex [w1000 [w1500
+ZCARD big
+ZCARD lex
+ZRANGE big 395 415 WITHSCORES
+ZPOPMIN big 3
+ZPOPMAX big 3
+ZINTERCARD 2 big lex
+ZUNIONSTORE u 2 big lex WEIGHTS 1 2
+ZCARD u
+ZRANGE u 500 510 WITHSCORES
+ZINTERSTORE i 2 big u AGGREGATE MAX
+ZRANGE i 0 5 WITHSCORES
+ZDIFFSTORE d 2 u big
+ZCARD d
+ZRANGESTORE r big 100 299
+ZRANGE r 0 -1 WITHSCORES
+ZRANDMEMBER r 500
+ZREMRANGEBYSCORE big -inf +inf
+EXISTS big
+ZPOPMIN lex 5000
+EXISTS lex
+`)
+	testkit.Diff(t, script.String())
+}
+
+// TestZScanPagesLargeSet pages through a sorted set too big to come back
+// in one reply: every member exactly once, with its score, and MATCH
+// filtering members.
+func TestZScanPagesLargeSet(t *testing.T) {
+	ctx := context.Background()
+	c := testkit.Start(t).Client
+	const n = 1000
+	var zs []redis.Z
+	for i := 0; i < n; i++ {
+		zs = append(zs, redis.Z{Score: float64(i) / 2, Member: fmt.Sprintf("m%04d", i)})
+	}
+	if err := c.ZAdd(ctx, "big", zs...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	scan := func(match string) map[string]string {
+		seen := make(map[string]string)
+		var cursor uint64
+		for pages := 0; ; pages++ {
+			if pages > n {
+				t.Fatal("ZSCAN does not end")
+			}
+			page, next, err := c.ZScan(ctx, "big", cursor, match, 100).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < len(page); i += 2 {
+				if _, dup := seen[page[i]]; dup {
+					t.Fatalf("ZSCAN returned %s twice", page[i])
+				}
+				seen[page[i]] = page[i+1]
+			}
+			if cursor = next; cursor == 0 {
+				return seen
+			}
+		}
+	}
+	all := scan("")
+	if len(all) != n || all["m0003"] != "1.5" || all["m0998"] != "499" {
+		t.Fatalf("ZSCAN saw %d members, m0003=%q m0998=%q", len(all), all["m0003"], all["m0998"])
+	}
+	if some := scan("m09*"); len(some) != 100 {
+		t.Fatalf("ZSCAN MATCH m09* saw %d members, want 100", len(some))
+	}
 }

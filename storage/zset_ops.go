@@ -413,8 +413,11 @@ func (tx *Tx) zrandomSeeks(m *Meta, k int64, distinct bool) ([]ZMember, error) {
 	}
 	for attempts := 8*k + 64; int64(len(out)) < k && attempts > 0; attempts-- {
 		probe := append(append([]byte(nil), prefix...), randomBetween(first, last)...)
-		if !it.SeekGE(probe) && !it.First() {
-			return nil, it.Error()
+		if !it.SeekGE(probe) {
+			if err := it.Error(); err != nil {
+				return nil, err
+			}
+			continue // past the last member: draw again
 		}
 		if err := take(); err != nil {
 			return nil, err
@@ -429,8 +432,10 @@ func (tx *Tx) zrandomSeeks(m *Meta, k int64, distinct bool) ([]ZMember, error) {
 }
 
 // randomBetween returns a random byte string ordered roughly between a and
-// b (a < b): their common prefix, a byte between theirs at the first
-// difference, then random bytes.
+// b (a < b), shaped like them: their common prefix, a byte between theirs
+// at the first difference, then bytes drawn from the range of the byte
+// values that follow in a and b (digits for numeric members, and so on), up
+// to the longer one's length.
 func randomBetween(a, b []byte) []byte {
 	p := 0
 	for p < len(a) && p < len(b) && a[p] == b[p] {
@@ -444,8 +449,14 @@ func randomBetween(a, b []byte) []byte {
 		low = int(a[p])
 	}
 	out := append(append([]byte(nil), a[:p]...), byte(low+rand.IntN(int(b[p])-low+1)))
-	for i := 0; i < 8; i++ {
-		out = append(out, byte(rand.IntN(256)))
+	minB, maxB := 255, 0
+	for _, tail := range [][]byte{a[min(p+1, len(a)):], b[p+1:]} {
+		for _, ch := range tail {
+			minB, maxB = min(minB, int(ch)), max(maxB, int(ch))
+		}
+	}
+	for i := len(out); i < max(len(a), len(b)) && minB <= maxB; i++ {
+		out = append(out, byte(minB+rand.IntN(maxB-minB+1)))
 	}
 	return out
 }
