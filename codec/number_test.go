@@ -19,7 +19,7 @@ func TestParseFloatIsRedisString2d(t *testing.T) {
 		{"1", 1, true}, {"-1.5", -1.5, true}, {".5", 0.5, true}, {"5.", 5, true}, {"+.5e1", 5, true},
 		{"inf", inf, true}, {"+inf", inf, true}, {"-INF", -inf, true}, {"Infinity", inf, true},
 		{"0x10", 16, true}, {"0x1p3", 8, true}, {"0x1.8", 1.5, true}, {"0X.8P1", 1, true},
-		{"4e-320", 4e-320, true}, // a denormal result is accepted
+		{"4e-320", 4e-320, true},                                        // a denormal result is accepted
 		{"1e400", 0, false}, {"-1e400", 0, false}, {"1e-400", 0, false}, // ERANGE
 		{"nan", 0, false}, {"-nan", 0, false}, {"", 0, false}, {" 1", 0, false}, {"1 ", 0, false},
 		{"1_0", 0, false}, {"1e", 0, false}, {"0x", 0, false}, {"infinit", 0, false}, {"-", 0, false},

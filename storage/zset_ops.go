@@ -322,6 +322,17 @@ func (tx *Tx) ZRandMember(db int, key []byte, count int64) (*ZRandom, error) {
 		all, err := tx.zall(m)
 		reverse(all)
 		return &ZRandom{pool: all, n: int64(len(all))}, err
+	case n <= zrandExact && (count == 1 || count == -1):
+		// One pick (ZRANDMEMBER without a count): a random rank, reached
+		// from the nearer end.
+		r := rand.Int64N(n)
+		var pool []ZMember
+		_, err := tx.zrankWalk(m, r, r, func(k []byte) error {
+			score, member := codec.ParseZScoreKey(k)
+			pool = append(pool, ZMember{Member: append([]byte(nil), member...), Score: score})
+			return nil
+		})
+		return &ZRandom{pool: pool, n: int64(len(pool))}, err
 	case n <= zrandExact:
 		all, err := tx.zall(m)
 		if err != nil {
