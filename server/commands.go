@@ -143,12 +143,31 @@ func commandTable() map[string]*Command {
 		// hash (cmd_hash.go)
 
 		// list (cmd_list.go)
+		def("lpush", -3, "write denyoom fast", key1, "list", "1.0.0", cmdPush, "Prepend one or multiple elements to a list"),
+		def("rpush", -3, "write denyoom fast", key1, "list", "1.0.0", cmdPush, "Append one or multiple elements to a list"),
+		def("lpushx", -3, "write denyoom fast", key1, "list", "2.2.0", cmdPush, "Prepend an element to a list, only if the list exists"),
+		def("rpushx", -3, "write denyoom fast", key1, "list", "2.2.0", cmdPush, "Append an element to a list, only if the list exists"),
+		def("lpop", -2, "write fast", key1, "list", "1.0.0", cmdPop, "Remove and get the first elements in a list"),
+		def("rpop", -2, "write fast", key1, "list", "1.0.0", cmdPop, "Remove and get the last elements in a list"),
+		def("llen", 2, "readonly fast", key1, "list", "1.0.0", cmdLLen, "Get the length of a list"),
+		def("lrange", 4, "readonly", key1, "list", "1.0.0", cmdLRange, "Get a range of elements from a list"),
+		def("lindex", 3, "readonly", key1, "list", "1.0.0", cmdLIndex, "Get an element from a list by its index"),
+		def("lset", 4, "write denyoom", key1, "list", "1.0.0", cmdLSet, "Set the value of an element in a list by its index"),
+		def("linsert", 5, "write denyoom", key1, "list", "2.2.0", cmdLInsert, "Insert an element before or after another element in a list"),
+		def("lrem", 4, "write", key1, "list", "1.0.0", cmdLRem, "Remove elements from a list"),
+		def("ltrim", 4, "write", key1, "list", "1.0.0", cmdLTrim, "Trim a list to the specified range"),
+		def("lpos", -3, "readonly", key1, "list", "6.0.6", cmdLPos, "Return the index of matching elements on a list"),
+		def("lmove", 5, "write denyoom", keys12, "list", "6.2.0", cmdLMove, "Pop an element from a list, push it to another list and return it"),
+		def("rpoplpush", 3, "write denyoom", keys12, "list", "1.2.0", cmdLMove, "Remove the last element in a list, prepend it to another list and return it"),
+		movable(def("lmpop", -4, "write", noKeys, "list", "7.0.0", cmdLMPop, "Pop elements from a list"), lmpopKeys),
 
 		// set (cmd_set.go)
 
 		// sorted-set (cmd_zset.go)
 
 		// sort (cmd_sort.go)
+		movable(def("sort", -2, "write denyoom", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
+		def("sort_ro", -2, "readonly", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 
 		// scripting (cmd_scripting.go)
 	}
