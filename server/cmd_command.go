@@ -68,6 +68,9 @@ func (cmd *Command) writeInfo(r Reply) {
 			flags = append(flags, fn.name)
 		}
 	}
+	if cmd.Keys != nil {
+		flags = append(flags, "movablekeys") // key positions depend on the arguments
+	}
 	r.Set(len(flags))
 	for _, f := range flags {
 		r.Status(f)

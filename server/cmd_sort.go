@@ -101,6 +101,10 @@ func sortKeys(args [][]byte) []int {
 	return []int{1, store}
 }
 
+// sortROKeys is SORT_RO's one key. Redis still flags the command
+// movablekeys: its BY and GET patterns name keys too.
+func sortROKeys(args [][]byte) []int { return []int{1} }
+
 // movable gives a table entry a function that finds its keys, for commands
 // whose key positions depend on their arguments (Redis's "movablekeys").
 func movable(cmd *Command, keys func(args [][]byte) []int) *Command {

@@ -167,7 +167,7 @@ func commandTable() map[string]*Command {
 
 		// sort (cmd_sort.go)
 		movable(def("sort", -2, "write denyoom", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
-		def("sort_ro", -2, "readonly", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
+		movable(def("sort_ro", -2, "readonly", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."), sortROKeys),
 
 		// scripting (cmd_scripting.go)
 	}
