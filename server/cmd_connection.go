@@ -32,7 +32,7 @@ func cmdQuit(c *Call) {
 func cmdSelect(c *Call) {
 	n, ok := codec.ParseInt(c.Args[1])
 	if !ok || n < -1<<31 || n >= 1<<31 {
-		c.Error(errInvalidDBIndex)
+		c.Error(errNotInteger)
 		return
 	}
 	if n < 0 || n >= int64(c.Srv.cfg.Databases()) {

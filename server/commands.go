@@ -170,6 +170,11 @@ func commandTable() map[string]*Command {
 		movable(def("sort_ro", -2, "readonly", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."), sortROKeys),
 
 		// scripting (cmd_scripting.go)
+
+		// functions (cmd_function.go)
+		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",
+			def("flush", -2, "write noscript", noKeys, "", "7.0.0", cmdFunctionFlush, "Deletes all libraries and functions."),
+		),
 	}
 	m := make(map[string]*Command, len(list))
 	for _, cmd := range list {
