@@ -68,9 +68,6 @@ func (cmd *Command) writeInfo(r Reply) {
 			flags = append(flags, fn.name)
 		}
 	}
-	if cmd.Keys != nil {
-		flags = append(flags, "movablekeys") // key positions depend on the arguments
-	}
 	r.Set(len(flags))
 	for _, f := range flags {
 		r.Status(f)
@@ -179,7 +176,7 @@ func cmdCommandInfo(c *Call) {
 		if cmd := c.Srv.findCommand(string(a)); cmd != nil {
 			cmd.writeInfo(c.r)
 		} else {
-			c.r.NullArray()
+			c.r.Null()
 		}
 	}
 }

@@ -51,6 +51,8 @@ func cmdSort(c *Call) {
 			return
 		}
 	}
+	// o.Script (sort a set even under a constant BY, as Redis does for
+	// scripts) is to be set here once a Call knows it comes from redis.call.
 	res, err := c.Tx.Sort(c.DB(), c.Args[1], o)
 	if err != nil {
 		c.Err(err)
@@ -101,13 +103,9 @@ func sortKeys(args [][]byte) []int {
 	return []int{1, store}
 }
 
-// sortROKeys is SORT_RO's one key. Redis still flags the command
-// movablekeys: its BY and GET patterns name keys too.
-func sortROKeys(args [][]byte) []int { return []int{1} }
-
-// movable gives a table entry a function that finds its keys, for commands
-// whose key positions depend on their arguments (Redis's "movablekeys").
-func movable(cmd *Command, keys func(args [][]byte) []int) *Command {
+// withKeys gives a command with movable keys its key locator (used in the
+// command table).
+func withKeys(cmd *Command, keys func(args [][]byte) []int) *Command {
 	cmd.Keys = keys
 	return cmd
 }

@@ -159,15 +159,15 @@ func commandTable() map[string]*Command {
 		def("lpos", -3, "readonly", key1, "list", "6.0.6", cmdLPos, "Return the index of matching elements on a list"),
 		def("lmove", 5, "write denyoom", keys12, "list", "6.2.0", cmdLMove, "Pop an element from a list, push it to another list and return it"),
 		def("rpoplpush", 3, "write denyoom", keys12, "list", "1.2.0", cmdLMove, "Remove the last element in a list, prepend it to another list and return it"),
-		movable(def("lmpop", -4, "write", noKeys, "list", "7.0.0", cmdLMPop, "Pop elements from a list"), lmpopKeys),
+		withKeys(def("lmpop", -4, "write movablekeys", noKeys, "list", "7.0.0", cmdLMPop, "Pop elements from a list"), lmpopKeys),
 
 		// set (cmd_set.go)
 
 		// sorted-set (cmd_zset.go)
 
 		// sort (cmd_sort.go)
-		movable(def("sort", -2, "write denyoom", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
-		movable(def("sort_ro", -2, "readonly", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."), sortROKeys),
+		withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
+		def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 
 		// scripting (cmd_scripting.go)
 
