@@ -362,6 +362,35 @@ LCS a
 `)
 }
 
+// TestBitLimitsMatchRedis checks the limits that follow proto-max-bulk-len:
+// SETBIT/GETBIT/BITFIELD offsets, BITFIELD's few bytes of overshoot past
+// it, and the size of LCS's table.
+func TestBitLimitsMatchRedis(t *testing.T) {
+	testkit.Diff(t, `
+CONFIG SET proto-max-bulk-len 1048576
+SETBIT k 8388608 1
+GETBIT k 8388608
+BITFIELD k GET u8 8388608
+BITFIELD k SET u8 #1048576 1
+SETBIT k 8388607 1
+STRLEN k
+BITCOUNT k
+BITPOS k 1
+BITPOS k 1 -1
+BITPOS k 0 -1 -1
+BITFIELD k SET i64 8388607 -1
+STRLEN k
+BITCOUNT k -9 -1
+BITFIELD k GET i64 8388607 GET u63 8388608
+SETRANGE a 599 x
+SETRANGE b 599 y
+LCS a b LEN
+SETRANGE c 499 x
+LCS a c LEN
+LCS c c LEN
+`)
+}
+
 // TestBitmapRandomMatchesRedis drives SETBIT, GETBIT, BITCOUNT, BITPOS,
 // BITOP and BITFIELD on a few keys with a seeded random sequence and
 // compares every reply with redis-server's.
