@@ -73,8 +73,8 @@ func commandTable() map[string]*Command {
 			def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."),
 			def("docs", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandDocs, "Returns documentary information about one, multiple or all commands."),
 			def("list", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandList, "Returns a list of command names."),
-			def("getkeys", -3, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
-			def("getkeysandflags", -3, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
+			def("getkeys", -4, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
+			def("getkeysandflags", -4, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
 		),
 		parent("config", -2, "server", "2.0.0", "A container for server configuration commands.",
 			def("get", -3, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigGet, "Returns the effective values of configuration parameters."),
@@ -139,6 +139,15 @@ func commandTable() map[string]*Command {
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 
 		// bitmap (cmd_bits.go)
+		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),
+		def("getbit", 3, "readonly fast", key1, "bitmap", "2.2.0", cmdGetBit, "Returns the bit value at offset in the string value stored at key"),
+		def("bitcount", -2, "readonly", key1, "bitmap", "2.6.0", cmdBitCount, "Count set bits in a string"),
+		def("bitpos", -3, "readonly", key1, "bitmap", "2.8.7", cmdBitPos, "Find first bit set or clear in a string"),
+		def("bitop", -4, "write denyoom", [3]int{2, -1, 1}, "bitmap", "2.6.0", cmdBitOp, "Perform bitwise operations between strings"),
+		def("bitfield", -2, "write denyoom", key1, "bitmap", "3.2.0", cmdBitField, "Perform arbitrary bitfield integer operations on strings"),
+		def("bitfield_ro", -2, "readonly fast", key1, "bitmap", "6.0.0", cmdBitField, "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD"),
+		// LCS is a string command (group "string") built like the bit commands.
+		def("lcs", -3, "readonly", keys12, "string", "7.0.0", cmdLCS, "Find longest common substring"),
 
 		// hash (cmd_hash.go)
 

@@ -8,7 +8,7 @@ import (
 
 func TestGlobMatch(t *testing.T) {
 	cases := []struct {
-		pattern, s string
+		pattern, s   string
 		nocase, want bool
 	}{
 		{"*", "", false, false}, // as Redis; KEYS and SCAN special-case "*"
