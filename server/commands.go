@@ -73,8 +73,8 @@ func commandTable() map[string]*Command {
 			def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."),
 			def("docs", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandDocs, "Returns documentary information about one, multiple or all commands."),
 			def("list", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandList, "Returns a list of command names."),
-			def("getkeys", -3, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
-			def("getkeysandflags", -3, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
+			def("getkeys", -4, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
+			def("getkeysandflags", -4, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
 		),
 		parent("config", -2, "server", "2.0.0", "A container for server configuration commands.",
 			def("get", -3, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigGet, "Returns the effective values of configuration parameters."),
@@ -139,10 +139,36 @@ func commandTable() map[string]*Command {
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 
 		// bitmap (cmd_bits.go)
+		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),
+		def("getbit", 3, "readonly fast", key1, "bitmap", "2.2.0", cmdGetBit, "Returns the bit value at offset in the string value stored at key"),
+		def("bitcount", -2, "readonly", key1, "bitmap", "2.6.0", cmdBitCount, "Count set bits in a string"),
+		def("bitpos", -3, "readonly", key1, "bitmap", "2.8.7", cmdBitPos, "Find first bit set or clear in a string"),
+		def("bitop", -4, "write denyoom", [3]int{2, -1, 1}, "bitmap", "2.6.0", cmdBitOp, "Perform bitwise operations between strings"),
+		def("bitfield", -2, "write denyoom", key1, "bitmap", "3.2.0", cmdBitField, "Perform arbitrary bitfield integer operations on strings"),
+		def("bitfield_ro", -2, "readonly fast", key1, "bitmap", "6.0.0", cmdBitField, "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD"),
+		// LCS is a string command (group "string") built like the bit commands.
+		def("lcs", -3, "readonly", keys12, "string", "7.0.0", cmdLCS, "Find longest common substring"),
 
 		// hash (cmd_hash.go)
 
 		// list (cmd_list.go)
+		def("lpush", -3, "write denyoom fast", key1, "list", "1.0.0", cmdPush, "Prepend one or multiple elements to a list"),
+		def("rpush", -3, "write denyoom fast", key1, "list", "1.0.0", cmdPush, "Append one or multiple elements to a list"),
+		def("lpushx", -3, "write denyoom fast", key1, "list", "2.2.0", cmdPush, "Prepend an element to a list, only if the list exists"),
+		def("rpushx", -3, "write denyoom fast", key1, "list", "2.2.0", cmdPush, "Append an element to a list, only if the list exists"),
+		def("lpop", -2, "write fast", key1, "list", "1.0.0", cmdPop, "Remove and get the first elements in a list"),
+		def("rpop", -2, "write fast", key1, "list", "1.0.0", cmdPop, "Remove and get the last elements in a list"),
+		def("llen", 2, "readonly fast", key1, "list", "1.0.0", cmdLLen, "Get the length of a list"),
+		def("lrange", 4, "readonly", key1, "list", "1.0.0", cmdLRange, "Get a range of elements from a list"),
+		def("lindex", 3, "readonly", key1, "list", "1.0.0", cmdLIndex, "Get an element from a list by its index"),
+		def("lset", 4, "write denyoom", key1, "list", "1.0.0", cmdLSet, "Set the value of an element in a list by its index"),
+		def("linsert", 5, "write denyoom", key1, "list", "2.2.0", cmdLInsert, "Insert an element before or after another element in a list"),
+		def("lrem", 4, "write", key1, "list", "1.0.0", cmdLRem, "Remove elements from a list"),
+		def("ltrim", 4, "write", key1, "list", "1.0.0", cmdLTrim, "Trim a list to the specified range"),
+		def("lpos", -3, "readonly", key1, "list", "6.0.6", cmdLPos, "Return the index of matching elements on a list"),
+		def("lmove", 5, "write denyoom", keys12, "list", "6.2.0", cmdLMove, "Pop an element from a list, push it to another list and return it"),
+		def("rpoplpush", 3, "write denyoom", keys12, "list", "1.2.0", cmdLMove, "Remove the last element in a list, prepend it to another list and return it"),
+		withKeys(def("lmpop", -4, "write movablekeys", noKeys, "list", "7.0.0", cmdLMPop, "Pop elements from a list"), lmpopKeys),
 
 		// set (cmd_set.go)
 
@@ -181,8 +207,15 @@ func commandTable() map[string]*Command {
 		def("zscan", -3, "readonly", key1, "sorted-set", "2.8.0", cmdZScan, "Incrementally iterate sorted sets elements and associated scores"),
 
 		// sort (cmd_sort.go)
+		withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
+		def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 
 		// scripting (cmd_scripting.go)
+
+		// functions (cmd_function.go)
+		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",
+			def("flush", -2, "write noscript", noKeys, "", "7.0.0", cmdFunctionFlush, "Deletes all libraries and functions."),
+		),
 	}
 	m := make(map[string]*Command, len(list))
 	for _, cmd := range list {

@@ -179,7 +179,7 @@ func waitPing(addr string, d time.Duration) bool {
 		if rc, err := DialRaw(addr); err == nil {
 			reply, err := rc.Do("PING")
 			rc.Close()
-			if err == nil && reply == "+PONG\r\n" {
+			if err == nil && (reply == "+PONG\r\n" || strings.HasPrefix(reply, "-NOAUTH")) {
 				return true
 			}
 		}
