@@ -197,9 +197,8 @@ func cmdZPop(c *Call) {
 }
 
 func cmdZMPop(c *Call) {
-	numkeys, ok := codec.ParseInt(c.Args[1])
-	if !ok || numkeys < 1 {
-		c.Error("ERR numkeys should be greater than 0")
+	numkeys, ok := c.intWithin(1, 1, math.MaxInt64, errNumKeys)
+	if !ok {
 		return
 	}
 	where := 2 + numkeys
@@ -223,9 +222,8 @@ func cmdZMPop(c *Call) {
 			return
 		}
 		j++
-		n, ok := codec.ParseInt(c.Args[j])
-		if !ok || n < 1 {
-			c.Error("ERR count should be greater than 0")
+		n, ok := c.intWithin(j, 1, math.MaxInt64, errCountPositive)
+		if !ok {
 			return
 		}
 		count = n
@@ -250,13 +248,6 @@ func cmdZMPop(c *Call) {
 		c.r.Bulk(zm.Member)
 		c.r.Double(zm.Score)
 	}
-}
-
-// zsetMovable gives a table entry a function that finds its keys (Redis's
-// "movablekeys" commands, whose keys follow a numkeys argument).
-func zsetMovable(cmd *Command, keys func(args [][]byte) []int) *Command {
-	cmd.Keys = keys
-	return cmd
 }
 
 // zmpopKeys locates ZMPOP's keys: numkeys of them after the count.
