@@ -232,13 +232,6 @@ func (h *scriptHost) Finish(ok bool) error {
 // RunningScripts is the number of scripts running now.
 func (s *Server) RunningScripts() int { return s.scripts.Running() }
 
-// withKeys gives a command with movable keys its key locator (used in the
-// command table).
-func withKeys(cmd *Command, keys func(args [][]byte) []int) *Command {
-	cmd.Keys = keys
-	return cmd
-}
-
 // evalKeys locates EVAL's keys: numkeys of them after the script.
 func evalKeys(args [][]byte) []int {
 	if len(args) < 3 {
