@@ -96,6 +96,7 @@ func (e *Engine) newVM() *vm {
 			}
 		}
 	}
+	v.boundEncoders(g)
 	g.RawSetString("redis", v.redisTable())
 
 	// Reading a missing global is an error, as in Redis. require is the

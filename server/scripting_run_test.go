@@ -622,6 +622,10 @@ func TestScriptMemoryLimit(t *testing.T) {
 		"local s = string.rep('x', 1e6) return string.gsub(s, '.', s)",
 		"local s = string.rep('x', 1e6) return string.gsub(s, '.', function() return s end)",
 		"local s = string.rep('x', 1e6) while true do s = s .. s .. s .. s .. s .. s .. s .. s end",
+		"local s = string.rep('x', 1e6) local t = {} for i = 1, 500 do t[i] = s end return cjson.encode(t)",
+		"local s = string.rep('x', 1e6) local t = {} for i = 1, 500 do t[i] = s end return cmsgpack.pack(t)",
+		"local s = string.rep('x', 1e6) local t = {} for i = 1, 500 do t[i] = s end return struct.pack(string.rep('c0', 500), unpack(t))",
+		"local a = {} for i = 1, 10 do a[i] = a end return cmsgpack.pack(a)",
 		"local s = string.rep('x', 1e6) return string.format(string.rep('%s', 99), " + strings.Repeat("s, ", 98) + "s)",
 	} {
 		msg := evalErr(t, c, "redis.call('set', 'written', '1') "+src, nil)

@@ -381,7 +381,7 @@ DEL mylist
 RPUSH mylist a b c
 EVAL "local foo = redis.pcall('lrange',KEYS[1],0,-1) return {type(foo),foo[1],foo[2],foo[3],#foo}" 1 mylist
 EVAL "local i local x={} redis.call('del','mylist') for i=1,100 do table.insert(x,i) end redis.call('rpush','mylist',unpack(x)) return redis.call('lrange','mylist',0,-1)" 1 mylist
-EVAL "return redis.pcall('blpop','x',0)" 0
-EVAL "return redis.pcall('brpop','empty_list',0)" 0
+
+
 `)
 }
