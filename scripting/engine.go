@@ -70,6 +70,7 @@ type Engine struct {
 	runMu    sync.Mutex
 	runs     map[*runState]struct{}
 	busyRun  *runState
+	busy     atomic.Bool // busyRun != nil, readable without the lock
 	busyCh   chan struct{}
 	closed   bool
 	watching bool
@@ -404,11 +405,7 @@ func (e *Engine) Busy() <-chan struct{} {
 }
 
 // IsBusy reports whether a script is past the busy threshold.
-func (e *Engine) IsBusy() bool {
-	e.runMu.Lock()
-	defer e.runMu.Unlock()
-	return e.busyRun != nil
-}
+func (e *Engine) IsBusy() bool { return e.busy.Load() }
 
 // Kill is SCRIPT KILL: it stops every running script and reports whether
 // there was one. A stopped script's transaction is discarded, so this is
@@ -470,6 +467,7 @@ func (e *Engine) unregister(r *runState) {
 	delete(e.runs, r)
 	if e.busyRun == r {
 		e.busyRun = nil
+		e.busy.Store(false)
 		e.busyCh = make(chan struct{})
 	}
 }
@@ -495,6 +493,7 @@ func (e *Engine) watchdog() {
 			for _, r := range runs {
 				if r.writer && time.Since(r.start) >= th && r.stop.Load() == stopNone {
 					e.busyRun = r
+					e.busy.Store(true)
 					r.busy = true
 					close(e.busyCh)
 					r.host.Log(3, fmt.Sprintf("Slow script detected: still in execution after %d milliseconds. "+

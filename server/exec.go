@@ -42,6 +42,11 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		cn.reply.Error(errNoAuth)
 		return
 	}
+	if s.rejectWhileBusy(cmd) {
+		s.countRejected(cmd, errBusy)
+		cn.reply.Error(errBusy)
+		return
+	}
 	start := time.Now()
 	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply}
 	if cmd.Is(flagWrite) {
@@ -125,6 +130,20 @@ func (s *Server) beginWrite() *storage.Tx {
 		}
 	}
 	return s.db.BeginWrite()
+}
+
+// rejectWhileBusy reports whether cmd gets BUSY because a script is past
+// busy-reply-threshold. As in Redis, every command does except the ones
+// flagged allow_busy (SCRIPT KILL, SHUTDOWN, AUTH, ...), with Moonstone's
+// exception: commands that only read data (flagged readonly, EVAL_RO among
+// them) are served from the last committed state, since they never need
+// the lock. EVAL and EVALSHA decide for themselves once they know whether
+// their script is read-only; writers waiting in beginWrite get BUSY there.
+func (s *Server) rejectWhileBusy(cmd *Command) bool {
+	if !s.scripts.IsBusy() || cmd.Is(flagReadOnly|flagAllowBusy|flagWrite) {
+		return false
+	}
+	return cmd.Name != "eval" && cmd.Name != "evalsha"
 }
 
 // endWrite releases the write gate after the transaction ended.
