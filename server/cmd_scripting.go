@@ -96,7 +96,12 @@ func evalGeneric(c *Call, bySHA bool) {
 	out := &errorWatch{Reply: c.r}
 	engine.Run(s, h, keys, argv, h.writer, out)
 	if out.failed {
+		// The script's error reply counts in INFO errorstats, as in Redis
+		// (errors of the commands it called are not counted on their own).
 		c.failed = true
+		c.Srv.stats.mu.Lock()
+		c.Srv.countErrorLocked(out.msg)
+		c.Srv.stats.mu.Unlock()
 	}
 	if h.writer {
 		c.Conn.await(h.pending)
@@ -108,11 +113,13 @@ func evalGeneric(c *Call, bySHA bool) {
 type errorWatch struct {
 	Reply
 	failed, started bool
+	msg             string
 }
 
 func (w *errorWatch) Error(msg string) {
 	if !w.started {
 		w.failed = true
+		w.msg = msg
 	}
 	w.started = true
 	w.Reply.Error(msg)
