@@ -232,7 +232,15 @@ func compileChunk(src []byte, name string) (*lua.FunctionProto, string) {
 	}
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {
-		return nil, name + ":" + strings.TrimSpace(err.Error())
+		var ce *lua.CompileError
+		if errors.As(err, &ce) {
+			line := ce.Line
+			if line <= 0 {
+				line = 1
+			}
+			return nil, fmt.Sprintf("%s:%d: %s", name, line, ce.Message)
+		}
+		return nil, name + ": " + strings.TrimSpace(err.Error())
 	}
 	// A main chunk has no Lua 5.0 "arg" table (gopher-lua would build an
 	// unreachable one on every run).

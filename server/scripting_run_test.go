@@ -22,7 +22,7 @@ func evalErr(t *testing.T, c *redis.Client, script string, keys []string, args .
 	t.Helper()
 	v, err := c.Eval(bg, script, keys, args...).Result()
 	if err == nil {
-		t.Fatalf("%q returned %v, want an error", script, v)
+		t.Fatalf("%.200q returned %v, want an error", script, v)
 	}
 	return err.Error()
 }
@@ -31,7 +31,7 @@ func mustEval(t *testing.T, c *redis.Client, script string, keys []string, args 
 	t.Helper()
 	v, err := c.Eval(bg, script, keys, args...).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		t.Fatalf("%q: %v", script, err)
+		t.Fatalf("%.200q: %v", script, err)
 	}
 	return v
 }
@@ -769,5 +769,48 @@ func TestScriptNumberArguments(t *testing.T) {
 		if v != tc.want {
 			t.Errorf("%s became %q, want %q", tc.lua, v, tc.want)
 		}
+	}
+}
+
+// A checkpoint of the store (what backups are made of) carries the
+// persisted scripts: a server started on it answers EVALSHA.
+func TestScriptsInCheckpoint(t *testing.T) {
+	s := testkit.Start(t)
+	sha := s.Client.ScriptLoad(bg, "return 'from the backup'").Val()
+	dest := t.TempDir() + "/checkpoint"
+	if err := s.Srv.DB().Pebble().Checkpoint(dest); err != nil {
+		t.Fatal(err)
+	}
+	restored := testkit.Start(t, "dir", dest)
+	if v, err := restored.Client.EvalSha(bg, sha, nil).Result(); err != nil || v != "from the backup" {
+		t.Fatalf("EVALSHA on the checkpoint: %v %v", v, err)
+	}
+}
+
+// Absurdly nested bodies are refused at compile time, quickly, instead of
+// exhausting the compiler's stack.
+func TestCompileLimits(t *testing.T) {
+	c := testkit.Start(t).Client
+	for _, src := range []string{
+		"return " + strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000),
+		"return 1" + strings.Repeat("+1", 100000),
+		"return 'a'" + strings.Repeat("..'a'", 100000),
+		"return " + strings.Repeat("{", 100000) + strings.Repeat("}", 100000),
+		strings.Repeat("if true then ", 10000) + strings.Repeat("end ", 10000),
+		"return " + strings.Repeat("not ", 100000) + "1",
+	} {
+		msg := evalErr(t, c, src, nil)
+		if !strings.HasPrefix(msg, "ERR Error compiling script (new function): user_script:1: chunk has too many syntax levels") {
+			t.Fatalf("%.40q...: %q", src, msg)
+		}
+	}
+	// Long scripts with many statements are fine.
+	long := "local x\n" + strings.Repeat("x = 1 + 2 + 3 .. 'a' .. 'b'\n", 50000) + "return 1"
+	if v := mustEval(t, c, long, nil); v != int64(1) {
+		t.Fatalf("long script: %v", v)
+	}
+	deep := "return " + strings.Repeat("(", 150) + "1" + strings.Repeat(")", 150)
+	if v := mustEval(t, c, deep, nil); v != int64(1) {
+		t.Fatalf("150 levels: %v", v)
 	}
 }
