@@ -23,6 +23,10 @@ const (
 	// are kept, as in Redis 7.4: beyond it the least recently used is
 	// forgotten (SCRIPT LOAD'ed scripts are never evicted).
 	DefaultEvalCacheSize = 500
+	// DefaultEvalCacheBytes bounds the total size of the bodies kept from
+	// EVAL, in memory and on disk; a body larger than that runs without
+	// being kept.
+	DefaultEvalCacheBytes = 64 << 20
 	// watchdogTick is how often running scripts are checked for the busy
 	// threshold and the memory budget.
 	watchdogTick = 5 * time.Millisecond
@@ -40,9 +44,10 @@ type Options struct {
 	// MemoryLimit is lua-memory-limit: how much a run may grow the
 	// server's heap before it is stopped. Zero disables it.
 	MemoryLimit int64
-	// EvalCacheSize bounds the scripts kept from EVAL (DefaultEvalCacheSize
-	// when zero).
-	EvalCacheSize int
+	// EvalCacheSize and EvalCacheBytes bound the scripts kept from EVAL
+	// (DefaultEvalCacheSize and DefaultEvalCacheBytes when zero).
+	EvalCacheSize  int
+	EvalCacheBytes int64
 	// Logf receives the engine's own log lines (Redis log levels).
 	Logf func(level int, format string, args ...any)
 }
@@ -62,6 +67,7 @@ type Engine struct {
 	scripts   map[string]*Script
 	lru       evalLRU
 	evalCap   int
+	evalBytes int64
 	diskKnown bool // eval-origin records on disk are all in lru
 
 	poolMu sync.Mutex
@@ -77,7 +83,6 @@ type Engine struct {
 	wake     chan struct{}
 	// collecting is set while a collection forced by the watchdog runs.
 	collecting atomic.Bool
-	started    atomic.Int64 // runs started, for INFO
 }
 
 // NewEngine returns an engine persisting scripts in store.
@@ -93,6 +98,9 @@ func NewEngine(store Store, opts Options) *Engine {
 	}
 	if e.evalCap <= 0 {
 		e.evalCap = DefaultEvalCacheSize
+	}
+	if e.evalBytes = opts.EvalCacheBytes; e.evalBytes <= 0 {
+		e.evalBytes = DefaultEvalCacheBytes
 	}
 	if e.logf == nil {
 		e.logf = func(int, string, ...any) {}
@@ -123,7 +131,7 @@ func (e *Engine) ForEval(body []byte) (*Script, error) {
 	e.cacheMu.Lock()
 	if s := e.scripts[sha]; s != nil {
 		if !s.loaded {
-			e.lru.touch(s)
+			e.lru.touch(s.SHA, s.size)
 		}
 		e.cacheMu.Unlock()
 		return s, nil
@@ -132,6 +140,9 @@ func (e *Engine) ForEval(body []byte) (*Script, error) {
 	s, err := compile(body)
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(body)) > e.evalBytes {
+		return s, nil // runs, but is not kept
 	}
 	if err := e.store.PutScript(sha, body, false); err != nil {
 		e.logf(3, "could not persist script %s: %v", sha, err)
@@ -172,7 +183,7 @@ func (e *Engine) BySHA(sha string) (*Script, error) {
 	e.cacheMu.Lock()
 	if s := e.scripts[sha]; s != nil {
 		if !s.loaded {
-			e.lru.touch(s)
+			e.lru.touch(s.SHA, s.size)
 		}
 		e.cacheMu.Unlock()
 		return s, nil
@@ -255,8 +266,8 @@ func (e *Engine) insert(s *Script, loaded bool) *Script {
 	if loaded {
 		e.lru.remove(s.SHA)
 	} else {
-		e.lru.touchSHA(s.SHA, s)
-		for e.lru.len() > e.evalCap {
+		e.lru.touch(s.SHA, s.size)
+		for e.lru.len() > e.evalCap || e.lru.bytes > e.evalBytes {
 			sha := e.lru.oldest()
 			e.lru.remove(sha)
 			delete(e.scripts, sha)
@@ -282,10 +293,10 @@ func (e *Engine) diskKnownNow() bool {
 // server into the LRU (as the least recently used), so the bound holds on
 // disk too. It runs once, before the first eval-origin insertion.
 func (e *Engine) learnDisk() {
-	var shas []string
-	err := e.store.ListScripts(func(sha string, loaded bool) error {
+	var found []lruEntry
+	err := e.store.ListScripts(func(sha string, loaded bool, size int) error {
 		if !loaded {
-			shas = append(shas, sha)
+			found = append(found, lruEntry{sha, size})
 		}
 		return nil
 	})
@@ -297,9 +308,9 @@ func (e *Engine) learnDisk() {
 	if err != nil {
 		e.logf(3, "could not list persisted scripts: %v", err)
 	}
-	for _, sha := range shas {
-		if s := e.scripts[sha]; s == nil || !s.loaded {
-			e.lru.addOldest(sha, s)
+	for _, f := range found {
+		if s := e.scripts[f.sha]; s == nil || !s.loaded {
+			e.lru.addOldest(f.sha, f.size)
 		}
 	}
 	e.diskKnown = true
@@ -453,7 +464,6 @@ func (e *Engine) register(r *runState) bool {
 		return false
 	}
 	e.runs[r] = struct{}{}
-	e.started.Add(1)
 	if !e.watching {
 		e.watching = true
 		go e.watchdog()

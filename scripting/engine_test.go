@@ -1,6 +1,7 @@
 package scripting_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -52,11 +53,11 @@ func (m *memStore) FlushScripts() error {
 	return nil
 }
 
-func (m *memStore) ListScripts(fn func(string, bool) error) error {
+func (m *memStore) ListScripts(fn func(string, bool, int) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for sha := range m.bodies {
-		if err := fn(sha, m.loadedM[sha]); err != nil {
+	for sha, body := range m.bodies {
+		if err := fn(sha, m.loadedM[sha], len(body)); err != nil {
 			return err
 		}
 	}
@@ -145,5 +146,55 @@ func TestConcatIsBounded(t *testing.T) {
 	e.Run(s, &echoHost{}, nil, nil, true, out)
 	if out.last != int64(2050) {
 		t.Fatalf("small concatenations: %v", out.last)
+	}
+}
+
+// The scripts kept from EVAL are bounded in number and in bytes; the least
+// recently used go first, from the store too; SCRIPT LOAD'ed ones stay.
+func TestEvalCacheBound(t *testing.T) {
+	store := newMemStore()
+	e := scripting.NewEngine(store, scripting.Options{EvalCacheSize: 5, EvalCacheBytes: 1000})
+	body := func(i, size int) []byte {
+		b := fmt.Sprintf("return %d --", i)
+		return []byte(b + strings.Repeat("x", size-len(b)))
+	}
+	loaded, _ := e.Load([]byte("return 'loaded'"))
+	for i := 0; i < 8; i++ {
+		if _, err := e.ForEval(body(i, 100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.CachedScripts(); n != 6 {
+		t.Fatalf("%d scripts cached, want 5 from EVAL and the loaded one", n)
+	}
+	for i := 0; i < 8; i++ {
+		want := i >= 3
+		if got := e.Exists(scripting.SHA1Hex(body(i, 100))); got != want {
+			t.Fatalf("script %d exists: %v", i, got)
+		}
+	}
+	// Three bodies of 300 bytes fit in 1000 bytes, a fourth evicts.
+	for i := 10; i < 14; i++ {
+		e.ForEval(body(i, 300))
+	}
+	if e.Exists(scripting.SHA1Hex(body(10, 300))) || !e.Exists(scripting.SHA1Hex(body(13, 300))) {
+		t.Fatal("the byte bound did not evict the oldest")
+	}
+	// A body beyond the byte bound runs but is not kept.
+	big := body(20, 2000)
+	if _, err := e.ForEval(big); err != nil {
+		t.Fatal(err)
+	}
+	if e.Exists(scripting.SHA1Hex(big)) {
+		t.Fatal("a body beyond the bound was kept")
+	}
+	if !e.Exists(loaded.SHA) {
+		t.Fatal("the loaded script was evicted")
+	}
+	store.mu.Lock()
+	n := len(store.bodies)
+	store.mu.Unlock()
+	if n != 4 {
+		t.Fatalf("%d bodies in the store, want 3 from EVAL and the loaded one", n)
 	}
 }

@@ -54,6 +54,6 @@ type Store interface {
 	DeleteScripts(shas []string) error
 	// FlushScripts removes every record.
 	FlushScripts() error
-	// ListScripts calls fn for every record.
-	ListScripts(fn func(sha string, loaded bool) error) error
+	// ListScripts calls fn for every record, with the body's size.
+	ListScripts(fn func(sha string, loaded bool, size int) error) error
 }

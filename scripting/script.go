@@ -36,7 +36,8 @@ var flagNames = []struct {
 // pooled Lua state: each run wraps it in a fresh closure, so nothing a run
 // does to its function survives it.
 type Script struct {
-	SHA string // SHA1 of the body, 40 lowercase hex digits
+	SHA  string // SHA1 of the body, 40 lowercase hex digits
+	size int    // of the body, for the cache's bound
 	// Shebang is set when the body starts with a "#!lua" line; without
 	// one a script runs in Redis's compatibility mode and may write.
 	Shebang bool
@@ -201,7 +202,7 @@ const chunkName = "user_script"
 // compile parses and compiles a script body (shebang line excluded but its
 // newline kept). Errors are Redis's compile error reply.
 func compile(body []byte) (*Script, error) {
-	s := &Script{SHA: SHA1Hex(body)}
+	s := &Script{SHA: SHA1Hex(body), size: len(body)}
 	shebang, flags, n, err := parseShebang(body)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -146,6 +147,7 @@ type scriptHost struct {
 	writer   bool // holds the write gate and lock
 	readOnly bool // write commands are refused
 	ended    bool // Finish ran
+	poisoned bool // a command panicked: the batch must not commit
 	pending  storage.Pending
 }
 
@@ -180,6 +182,15 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 	}
 	c := &Call{Args: args, Tx: h.tx, Conn: h.conn, Srv: s, Cmd: cmd, r: out}
 	start := time.Now()
+	defer func() {
+		// A bug in a command must not commit whatever half of its work
+		// is in the batch, even if the script catches the error.
+		if r := recover(); r != nil {
+			h.poisoned = true
+			s.logf(levelWarning, "panic in %s called from a script: %v\n%s", cmd.Name, r, debug.Stack())
+			out.Error("ERR internal error in '" + cmd.Name + "' (logged)")
+		}
+	}()
 	cmd.Run(c)
 	s.countCall(cmd, time.Since(start), c.failed)
 }
@@ -221,9 +232,12 @@ func (h *scriptHost) Finish(ok bool) error {
 	}
 	h.ended = true
 	defer h.srv.endWrite()
-	if !ok {
+	if !ok || h.poisoned {
 		h.tx.Discard()
 		h.pending = h.srv.db.ReadBarrier()
+		if h.poisoned {
+			return errors.New("ERR the script's writes were discarded: a command it called failed internally (logged)")
+		}
 		return nil
 	}
 	p, err := h.tx.Commit()

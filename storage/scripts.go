@@ -70,8 +70,9 @@ func (db *DB) FlushScripts() error {
 	return db.pdb.DeleteRange(start, codec.PrefixEnd(start), db.scriptWriteOpts())
 }
 
-// ListScripts calls fn with every recorded script's SHA1 and origin.
-func (db *DB) ListScripts(fn func(sha string, loaded bool) error) error {
+// ListScripts calls fn with every recorded script's SHA1, origin and body
+// size.
+func (db *DB) ListScripts(fn func(sha string, loaded bool, size int) error) error {
 	start := []byte{codec.TagScript}
 	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: start, UpperBound: codec.PrefixEnd(start)})
 	if err != nil {
@@ -83,7 +84,7 @@ func (db *DB) ListScripts(fn func(sha string, loaded bool) error) error {
 		if len(v) == 0 {
 			continue
 		}
-		if err := fn(string(it.Key()[1:]), v[0] == scriptLoaded); err != nil {
+		if err := fn(string(it.Key()[1:]), v[0] == scriptLoaded, len(v)-1); err != nil {
 			return err
 		}
 	}
