@@ -380,6 +380,14 @@ EVAL "local result = redis.pcall('GET', KEYS[1]) if type(result) == 'table' and 
 DEL mylist
 RPUSH mylist a b c
 EVAL "local foo = redis.pcall('lrange',KEYS[1],0,-1) return {type(foo),foo[1],foo[2],foo[3],#foo}" 1 mylist
+ZADD z 1.5 a 2 b
+EVAL "return redis.call('zscore', 'z', 'a')" 0
+EVAL "return type(redis.call('zscore', 'z', 'a'))" 0
+EVAL "redis.setresp(3) return redis.call('zscore', 'z', 'a')" 0
+EVAL "redis.setresp(3) local v = redis.call('zscore', 'z', 'a') return {type(v), v.double}" 0
+EVAL "redis.setresp(3) return redis.call('zscore', 'z', 'nosuch')" 0
+EVAL "redis.setresp(3) local v = redis.call('get', 'nosuchkey') return type(v)" 0
+EVAL "return redis.call('zrange', 'z', 0, -1, 'withscores')" 0
 EVAL "local i local x={} redis.call('del','mylist') for i=1,100 do table.insert(x,i) end redis.call('rpush','mylist',unpack(x)) return redis.call('lrange','mylist',0,-1)" 1 mylist
 
 
