@@ -30,16 +30,12 @@ const (
 	// watchdogTick is how often running scripts are checked for the busy
 	// threshold and the memory budget.
 	watchdogTick = 5 * time.Millisecond
-	// garbageSlack is the garbage the collector may leave beyond the live
-	// heap (its minimum heap goal is 4 MB, and allocation goes on while
-	// it runs).
-	garbageSlack = 16 << 20
 )
 
 // Options configure an Engine.
 type Options struct {
 	// BusyThreshold is busy-reply-threshold: after it a script holding the
-	// write lock makes other writers get BUSY. Zero disables it.
+	// write lock is busy (see Busy). Zero disables it.
 	BusyThreshold time.Duration
 	// MemoryLimit is lua-memory-limit: how much a run may grow the
 	// server's heap before it is stopped. Zero disables it.
@@ -80,7 +76,6 @@ type Engine struct {
 	busyCh   chan struct{}
 	closed   bool
 	watching bool
-	wake     chan struct{}
 	// collecting is set while a collection forced by the watchdog runs.
 	collecting atomic.Bool
 }
@@ -94,7 +89,6 @@ func NewEngine(store Store, opts Options) *Engine {
 		evalCap: opts.EvalCacheSize,
 		runs:    make(map[*runState]struct{}),
 		busyCh:  make(chan struct{}),
-		wake:    make(chan struct{}, 1),
 	}
 	if e.evalCap <= 0 {
 		e.evalCap = DefaultEvalCacheSize
@@ -349,8 +343,8 @@ type runState struct {
 }
 
 // Run executes s with KEYS and ARGV, through host, and writes the reply to
-// out. writer says the run holds the write lock: after the busy threshold
-// it makes other writers get BUSY.
+// out. writer says the run holds the write lock: past the busy threshold
+// it makes the engine busy (Busy, IsBusy), and the server answers BUSY.
 func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out Reply) {
 	r := &runState{script: s, host: host, writer: writer, start: time.Now(), resp: 2}
 	ctx, cancel := context.WithCancel(context.Background())
