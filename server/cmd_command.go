@@ -176,7 +176,7 @@ func cmdCommandInfo(c *Call) {
 		if cmd := c.Srv.findCommand(string(a)); cmd != nil {
 			cmd.writeInfo(c.r)
 		} else {
-			c.r.NullArray()
+			c.r.Null()
 		}
 	}
 }

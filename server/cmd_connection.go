@@ -32,7 +32,7 @@ func cmdQuit(c *Call) {
 func cmdSelect(c *Call) {
 	n, ok := codec.ParseInt(c.Args[1])
 	if !ok || n < -1<<31 || n >= 1<<31 {
-		c.Error(errInvalidDBIndex)
+		c.Error(errNotInteger)
 		return
 	}
 	if n < 0 || n >= int64(c.Srv.cfg.Databases()) {
@@ -113,7 +113,7 @@ func cmdHello(c *Call) {
 		}
 	}
 	if !c.Conn.authed.Load() {
-		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if ver == 3 {

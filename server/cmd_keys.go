@@ -123,11 +123,12 @@ func cmdCopy(c *Call) {
 
 func cmdKeys(c *Call) {
 	pattern := c.Args[1]
+	all := len(pattern) == 1 && pattern[0] == '*'
 	from := literalPrefix(pattern)
 	var keys [][]byte
 	for {
 		res, err := c.Tx.Scan(c.DB(), from, 1024, func(k []byte, _ codec.Type) bool {
-			return globMatch(pattern, k, false)
+			return all || globMatch(pattern, k, false)
 		})
 		if err != nil {
 			c.Err(err)

@@ -73,8 +73,8 @@ func commandTable() map[string]*Command {
 			def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."),
 			def("docs", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandDocs, "Returns documentary information about one, multiple or all commands."),
 			def("list", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandList, "Returns a list of command names."),
-			def("getkeys", -3, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
-			def("getkeysandflags", -3, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
+			def("getkeys", -4, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
+			def("getkeysandflags", -4, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
 		),
 		parent("config", -2, "server", "2.0.0", "A container for server configuration commands.",
 			def("get", -3, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigGet, "Returns the effective values of configuration parameters."),
@@ -188,6 +188,11 @@ func commandTable() map[string]*Command {
 		// sort (cmd_sort.go)
 
 		// scripting (cmd_scripting.go)
+
+		// functions (cmd_function.go)
+		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",
+			def("flush", -2, "write noscript", noKeys, "", "7.0.0", cmdFunctionFlush, "Deletes all libraries and functions."),
+		),
 	}
 	m := make(map[string]*Command, len(list))
 	for _, cmd := range list {

@@ -15,7 +15,6 @@ const (
 	errWrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
 	errNoPasswordSet   = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 	errDBIndex         = "ERR DB index is out of range"
-	errInvalidDBIndex  = "ERR invalid DB index"
 	errInvalidExpire   = "ERR invalid expire time in '%s' command"
 	errNoSuchKey       = "ERR no such key"
 	errOffsetRange     = "ERR offset is out of range"

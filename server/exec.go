@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,7 +52,19 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 // transaction for writes, a snapshot for reads, none for the rest. It
 // returns what the reply must wait for to be durable. A write that replies
 // with an error is discarded: a failing command leaves no partial effect.
-func (s *Server) run(c *Call) storage.Pending {
+func (s *Server) run(c *Call) (p storage.Pending) {
+	defer func() {
+		// A bug in one command must not take the server down with every
+		// other client's work: discard its transaction, report, go on.
+		if r := recover(); r != nil {
+			if c.Tx != nil {
+				c.Tx.Discard()
+			}
+			s.logf(levelWarning, "panic in %s: %v\n%s", c.Cmd.Name, r, debug.Stack())
+			c.Error("ERR internal error in '" + c.Cmd.Name + "' (logged)")
+			p = storage.Pending{}
+		}
+	}()
 	switch {
 	case c.Cmd.Is(flagWrite):
 		tx := s.db.BeginWrite()

@@ -5,10 +5,14 @@ package server
 // bounds the work a hostile pattern can cause by giving up (no match) past
 // a nesting depth.
 func globMatch(p, s []byte, nocase bool) bool {
-	return globMatchDepth(p, s, nocase, 0)
+	skip := false
+	return globMatchDepth(p, s, nocase, &skip, 0)
 }
 
-func globMatchDepth(p, s []byte, nocase bool, depth int) bool {
+// skipLonger is set when the rest of a pattern after a '*' matched nowhere
+// in the rest of the string: then no earlier '*' can help by matching more,
+// which keeps patterns like "a*a*a*a*b" linear instead of exponential.
+func globMatchDepth(p, s []byte, nocase bool, skipLonger *bool, depth int) bool {
 	if depth > 1000 {
 		return false
 	}
@@ -22,11 +26,15 @@ func globMatchDepth(p, s []byte, nocase bool, depth int) bool {
 				return true
 			}
 			for len(s) > 0 {
-				if globMatchDepth(p[1:], s, nocase, depth+1) {
+				if globMatchDepth(p[1:], s, nocase, skipLonger, depth+1) {
 					return true
+				}
+				if *skipLonger {
+					return false
 				}
 				s = s[1:]
 			}
+			*skipLonger = true
 			return false
 		case '?':
 			s = s[1:]

@@ -132,24 +132,33 @@ func (r *Reader) readBulk(size int64) ([]byte, error) {
 }
 
 // readLine reads one CRLF- (or LF-) terminated line without its ending,
-// failing with tooBig when no newline comes within max bytes.
+// failing with tooBig once more than max bytes have arrived without a
+// newline, as Redis checks after each read. When the whole line is already
+// buffered the result aliases the reader's buffer: use it before the next
+// read.
 func (r *Reader) readLine(max int, tooBig string) ([]byte, error) {
 	var line []byte
 	for {
-		frag, err := r.br.ReadSlice('\n')
-		line = append(line, frag...)
-		if err == nil {
+		if r.br.Buffered() == 0 {
+			if _, err := r.br.Peek(1); err != nil {
+				return nil, unexpectedEOF(err)
+			}
+		}
+		buf, _ := r.br.Peek(r.br.Buffered())
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			if line == nil {
+				line = buf[:i+1]
+			} else {
+				line = append(line, buf[:i+1]...)
+			}
+			r.br.Discard(i + 1)
 			break
 		}
-		if err != bufio.ErrBufferFull {
-			return nil, unexpectedEOF(err)
-		}
+		line = append(line, buf...)
+		r.br.Discard(len(buf))
 		if len(line) > max {
 			return nil, protoErr(tooBig)
 		}
-	}
-	if len(line) > max+2 {
-		return nil, protoErr(tooBig)
 	}
 	line = line[:len(line)-1]
 	if n := len(line); n > 0 && line[n-1] == '\r' {

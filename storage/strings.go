@@ -241,8 +241,8 @@ func (tx *Tx) SetRange(db int, key []byte, offset int64, value []byte) (int64, e
 	if len(value) == 0 {
 		return int64(len(cur)), nil
 	}
-	if err := tx.checkSize(offset + int64(len(value))); err != nil {
-		return 0, err
+	if offset > tx.db.maxString.Load()-int64(len(value)) {
+		return 0, ErrStringTooLong
 	}
 	if need := offset + int64(len(value)); need > int64(len(cur)) {
 		grown := make([]byte, need)

@@ -1,0 +1,76 @@
+package testkit
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Pair is a Moonstone and a redis-server side by side, with one raw
+// connection to each.
+type Pair struct {
+	Moonstone *Server
+	Redis     *Redis
+	ms, rd    *RawConn
+}
+
+// StartPair starts both servers. Moonstone gets opts as config pairs.
+func StartPair(t testing.TB, opts ...string) *Pair {
+	t.Helper()
+	r := StartRedis(t)
+	m := Start(t, opts...)
+	p := &Pair{Moonstone: m, Redis: r, ms: m.Raw(t)}
+	rd, err := DialRaw(r.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rd.Close() })
+	p.rd = rd
+	return p
+}
+
+// Do runs one command on both servers and returns both raw replies.
+func (p *Pair) Do(args ...string) (moonstone, redis string, err error) {
+	if moonstone, err = p.ms.Do(args...); err != nil {
+		return "", "", fmt.Errorf("moonstone: %w", err)
+	}
+	if redis, err = p.rd.Do(args...); err != nil {
+		return "", "", fmt.Errorf("redis: %w", err)
+	}
+	return moonstone, redis, nil
+}
+
+// Run runs a script (see the package comment) on both servers, reporting
+// every command whose replies differ.
+func (p *Pair) Run(t testing.TB, script string) {
+	t.Helper()
+	for n, line := range strings.Split(script, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		unorderedReply := strings.HasPrefix(line, "~")
+		line = strings.TrimPrefix(line, "~")
+		args, err := ParseLine(line)
+		if err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		m, r, err := p.Do(args...)
+		if err != nil {
+			t.Fatalf("line %d %q: %v", n+1, line, err)
+		}
+		if unorderedReply {
+			m, r = unordered(m), unordered(r)
+		}
+		if m != r {
+			t.Errorf("line %d: %s\n  moonstone: %q\n  redis:     %q", n+1, line, m, r)
+		}
+	}
+}
+
+// Diff starts a fresh pair and runs script on it: the one-call form of
+// the differential test.
+func Diff(t testing.TB, script string) {
+	t.Helper()
+	StartPair(t).Run(t, script)
+}
