@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -117,7 +119,7 @@ func (tx *Tx) sampleMembers(m *Meta, tag byte, count int64, distinct, withValues
 	}
 	defer it.Close()
 	if useProbes(m.Count, count) {
-		p, err := newProber(it, prefix, m.Count)
+		p, err := tx.newProber(it, prefix, m)
 		if err != nil {
 			return sample{}, err
 		}
@@ -298,10 +300,40 @@ type prober struct {
 	wrap uint64
 }
 
-// newProber learns the key model of the collection under it from a small
-// sample of members. It returns nil when the members are too alike to
-// model (the caller walks instead).
-func newProber(it *pebble.Iterator, prefix []byte, size int64) (*prober, error) {
+// newProber sets up probing of the collection m under it. The key model
+// comes from the store's cache when one was learned for this collection at
+// a similar size, else it is learned now. It returns nil when the members
+// are too alike to model (the caller walks instead).
+func (tx *Tx) newProber(it *pebble.Iterator, prefix []byte, m *Meta) (*prober, error) {
+	if !it.First() {
+		return nil, it.Error()
+	}
+	first := append([]byte(nil), codec.MemberFromKey(it.Key())...)
+	if !it.Last() {
+		return nil, it.Error()
+	}
+	last := append([]byte(nil), codec.MemberFromKey(it.Key())...)
+	km := tx.db.models.get(m.Version, m.Count)
+	if km == nil || !bytes.HasPrefix(first, km.cp) || !bytes.HasPrefix(last, km.cp) {
+		var err error
+		if km, err = learnModel(it, prefix, first, last); err != nil {
+			return nil, err
+		}
+		tx.db.models.put(m.Version, m.Count, km)
+	}
+	p := &prober{it: it, prefix: prefix, km: km}
+	p.lo, p.hi = km.position(first), km.position(last)
+	if p.hi <= p.lo {
+		return nil, nil
+	}
+	p.wrap = max((p.hi-p.lo)/uint64(m.Count), 1)
+	return p, nil
+}
+
+// learnModel reads a small sample of the members under it (runs from the
+// first and the last, and after a few raw byte-space probes, which widen the
+// sample of the alphabet wherever they land) and fits a key model to it.
+func learnModel(it *pebble.Iterator, prefix, first, last []byte) (*keyModel, error) {
 	var learned [][]byte
 	// collect copies up to learnRun members, moving with step.
 	collect := func(ok bool, step func() bool) error {
@@ -311,35 +343,68 @@ func newProber(it *pebble.Iterator, prefix []byte, size int64) (*prober, error) 
 		}
 		return it.Error()
 	}
-	if err := collect(it.First(), it.Next); err != nil || len(learned) == 0 {
+	if err := collect(it.First(), it.Next); err != nil {
 		return nil, err
 	}
-	firstM, lastAt := learned[0], len(learned)
 	if err := collect(it.Last(), it.Prev); err != nil {
 		return nil, err
 	}
-	lastM := learned[lastAt]
 	n := 0
-	for n < len(firstM) && n < len(lastM) && firstM[n] == lastM[n] {
+	for n < len(first) && n < len(last) && first[n] == last[n] {
 		n++
 	}
-	cp := firstM[:n:n]
-	// Runs after a few raw byte-space probes widen the sample of the
-	// alphabet; where they land does not matter.
-	lo, hi := window(firstM[n:]), window(lastM[n:])
+	cp := first[:n:n]
+	lo, hi := window(first[n:]), window(last[n:])
 	for i := 0; i < learnProbes && hi > lo; i++ {
 		key := binary.BigEndian.AppendUint64(append(slices.Clone(prefix), cp...), lo+rand.Uint64N(hi-lo))
 		if err := collect(it.SeekGE(key), it.Next); err != nil {
 			return nil, err
 		}
 	}
-	p := &prober{it: it, prefix: prefix, km: newKeyModel(cp, learned)}
-	p.lo, p.hi = p.km.position(firstM), p.km.position(lastM)
-	if p.hi <= p.lo {
-		return nil, nil
+	return newKeyModel(cp, learned), nil
+}
+
+// modelCache keeps the key models learned for large collections, so that
+// repeated random picks (SRANDMEMBER in a loop, SPOP as a work queue) do
+// not each pay for learning. Entries are keyed by collection version, which
+// is never reused, so a model can only be stale, never wrong: a stale model
+// makes picks less uniform, not incorrect. A model is used again while the
+// collection's size stays within an eighth of the size it was learned at.
+type modelCache struct {
+	mu sync.Mutex
+	m  map[uint64]cachedModel
+}
+
+type cachedModel struct {
+	km    *keyModel
+	count int64
+}
+
+const maxCachedModels = 4096
+
+func (c *modelCache) get(version uint64, count int64) *keyModel {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[version]
+	if !ok || count < e.count-e.count/8 || count > e.count+e.count/8 {
+		return nil
 	}
-	p.wrap = max((p.hi-p.lo)/uint64(size), 1)
-	return p, nil
+	return e.km
+}
+
+func (c *modelCache) put(version uint64, count int64, km *keyModel) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[uint64]cachedModel)
+	}
+	if len(c.m) >= maxCachedModels {
+		for v := range c.m { // map order: an arbitrary victim
+			delete(c.m, v)
+			break
+		}
+	}
+	c.m[version] = cachedModel{km: km, count: count}
 }
 
 // window reads the first 8 bytes of b as a big-endian number, padding a
