@@ -66,10 +66,7 @@ func (tx *Tx) HSet(db int, key []byte, pairs [][]byte) (int64, error) {
 			created++
 		}
 	}
-	if created == 0 && prev != nil {
-		return 0, nil // only values changed: the metadata is the same
-	}
-	return created, tx.putMeta(db, key, prev, m)
+	return created, tx.putMetaIfGrown(db, key, prev, m)
 }
 
 // HSetNX sets field only if the hash does not have it yet.
@@ -226,8 +223,8 @@ func (tx *Tx) HIncrBy(db int, key, field []byte, delta int64) (int64, error) {
 	return cur, tx.putMetaIfGrown(db, key, prev, m)
 }
 
-// putMetaIfGrown stores m unless it is an existing key whose metadata did
-// not change.
+// putMetaIfGrown stores m after members were added, unless the key existed
+// and none was new (only values changed: the metadata is the same).
 func (tx *Tx) putMetaIfGrown(db int, key []byte, prev, m *Meta) error {
 	if prev != nil && prev.Count == m.Count {
 		return nil

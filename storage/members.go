@@ -10,9 +10,8 @@ import (
 
 // Member-level helpers shared by the collection types whose members are
 // plain `tag | version | member → value` records (hashes and sets): point
-// reads, ordered iteration, cursor scans and random sampling. None of them
-// loads a whole collection into memory unless the caller asked for all of
-// it.
+// reads, ordered iteration and cursor scans (random picks are in
+// sample.go). None of them loads a whole collection into memory.
 
 // has reports whether a record exists, without copying its value.
 func (tx *Tx) has(key []byte) (bool, error) {
