@@ -16,8 +16,10 @@
 //	'h'  version (8) | field                   hash value
 //	'l'  version (8) | index (8, ordered)      list element
 //	's'  version (8) | member                  empty: set membership
-//	'z'  version (8) | member                  score (8, IEEE bits): sorted-set member
-//	'Z'  version (8) | score (8, ordered) | m   empty: sorted-set score index
+//	'z'  version (8) | member                  score (8, IEEE bits; -0 is stored
+//	                                           as 0): sorted-set member
+//	'Z'  version (8) | score (8, ordered) | m   empty: sorted-set score index,
+//	                                           in Redis's (score, member) order
 //	'S'  sha1 (40 hex)                         script body
 //	'F'  library name                          function library code
 //

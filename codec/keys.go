@@ -1,6 +1,9 @@
 package codec
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // Record tags: the first byte of every key. See the package comment.
 const (
@@ -101,6 +104,20 @@ func ZScoreKey(version uint64, score float64, member []byte) []byte {
 // ZScorePrefix is the score-index prefix of all members with score.
 func ZScorePrefix(version uint64, score float64) []byte {
 	return AppendFloat64(MemberPrefix(TagZScore, version), score)
+}
+
+// ZScoreValue encodes a sorted-set member record's value: the score's
+// IEEE 754 bits, big-endian.
+func ZScoreValue(score float64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), math.Float64bits(score))
+}
+
+// DecodeZScoreValue reverses ZScoreValue.
+func DecodeZScoreValue(v []byte) (float64, bool) {
+	if len(v) != 8 {
+		return 0, false
+	}
+	return math.Float64frombits(binary.BigEndian.Uint64(v)), true
 }
 
 // ParseZScoreKey splits a score-index key; member aliases k.

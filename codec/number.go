@@ -52,28 +52,167 @@ func ParseInt(b []byte) (int64, bool) {
 	return int64(v), true
 }
 
-// ParseFloat parses b the way Redis's string2d (strtod) does for scores and
-// arguments: no leading space, the whole string consumed, "inf"/"-inf"
-// accepted, NaN rejected.
+// ParseFloat parses b the way Redis's string2d does for scores, weights and
+// other double arguments: strtod over the whole string, no leading space,
+// NaN rejected, and a result that overflowed to ±inf or underflowed to zero
+// rejected (a denormal result is accepted). "inf", "-inf", "+inf",
+// "infinity" and C hex floats ("0x10", "0x1p3") are accepted as strtod
+// accepts them.
 func ParseFloat(b []byte) (float64, bool) {
 	if len(b) == 0 || isSpace(b[0]) {
 		return 0, false
 	}
-	s := string(b)
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		// strtod returns ±HUGE_VAL on overflow and Redis accepts it; it also
-		// accepts denormal underflow.
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !strings.ContainsAny(s, "_") {
-			return f, true
-		}
-		return 0, false
-	}
-	if math.IsNaN(f) || strings.ContainsRune(s, '_') {
+	f, n, erange := strtod(b)
+	if n != len(b) || math.IsNaN(f) || erange {
 		return 0, false
 	}
 	return f, true
 }
+
+// ParseRangeFloat parses a score-range bound the way Redis's zslParseRange
+// does with a bare strtod: leading whitespace is skipped, an empty string
+// reads as 0, overflow gives ±inf, and the parse must end at the end of the
+// string or at a NUL byte (C stops reading there). NaN is rejected.
+func ParseRangeFloat(b []byte) (float64, bool) {
+	f, n, _ := strtod(b)
+	if (n != len(b) && b[n] != 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// strtod reads the longest prefix of b that C's strtod accepts (C locale)
+// and returns its value, its length (0 when no number was read, in which
+// case the value is 0) and whether strtod would set ERANGE with a result
+// of ±HUGE_VAL or zero, which string2d treats as an error.
+func strtod(b []byte) (f float64, n int, erange bool) {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	start := i
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	sign := 1.0
+	if neg {
+		sign = -1
+	}
+	rest := b[i:]
+	switch {
+	case hasFold(rest, "infinity"):
+		return math.Inf(int(sign)), i + 8, false
+	case hasFold(rest, "inf"):
+		return math.Inf(int(sign)), i + 3, false
+	case hasFold(rest, "nan"):
+		n := i + 3
+		if j := n; j < len(b) && b[j] == '(' {
+			for j++; j < len(b) && (isAlnum(b[j]) || b[j] == '_'); j++ {
+			}
+			if j < len(b) && b[j] == ')' {
+				n = j + 1
+			}
+		}
+		return math.NaN(), n, false
+	}
+	if len(rest) >= 2 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X') {
+		if m, ok := hexFloat(b[i+2:]); ok {
+			lit := "0x" + m.mantissa + "p" + m.exp
+			v, err := strconv.ParseFloat(lit, 64)
+			erange = (err != nil && math.IsInf(v, 0)) || (v == 0 && m.nonzero)
+			return sign * v, i + 2 + m.n, erange
+		}
+		// "0x" without hex digits: strtod reads the "0".
+		return 0 * sign, i + 1, false
+	}
+	j := i
+	digits, nonzero := 0, false
+	for ; j < len(b) && isDigit(b[j]); j++ {
+		digits++
+		nonzero = nonzero || b[j] != '0'
+	}
+	if j < len(b) && b[j] == '.' {
+		j++
+		for ; j < len(b) && isDigit(b[j]); j++ {
+			digits++
+			nonzero = nonzero || b[j] != '0'
+		}
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	j = exponent(b, j, 'e')
+	v, err := strconv.ParseFloat(string(b[start:j]), 64)
+	erange = (err != nil && math.IsInf(v, 0)) || (v == 0 && nonzero)
+	return v, j, erange
+}
+
+type hexParts struct {
+	mantissa, exp string
+	n             int // bytes consumed after "0x"
+	nonzero       bool
+}
+
+// hexFloat reads a C hex float body (after "0x"): hex digits with an
+// optional point, then an optional binary exponent.
+func hexFloat(b []byte) (hexParts, bool) {
+	var h hexParts
+	j, digits := 0, 0
+	for ; j < len(b) && isHex(b[j]); j++ {
+		digits++
+		h.nonzero = h.nonzero || b[j] != '0'
+	}
+	if j < len(b) && b[j] == '.' {
+		k := j + 1
+		for ; k < len(b) && isHex(b[k]); k++ {
+			digits++
+			h.nonzero = h.nonzero || b[k] != '0'
+		}
+		if digits > 0 {
+			j = k
+		}
+	}
+	if digits == 0 {
+		return h, false
+	}
+	h.mantissa = string(b[:j])
+	h.exp = "0"
+	if e := exponent(b, j, 'p'); e > j {
+		h.exp = string(b[j+1 : e])
+		j = e
+	}
+	h.n = j
+	return h, true
+}
+
+// exponent returns the end of an optional exponent (marker, sign, digits)
+// starting at j; an exponent without digits is not part of the number.
+func exponent(b []byte, j int, marker byte) int {
+	if j >= len(b) || (b[j]|0x20) != marker {
+		return j
+	}
+	k := j + 1
+	if k < len(b) && (b[k] == '+' || b[k] == '-') {
+		k++
+	}
+	if k >= len(b) || !isDigit(b[k]) {
+		return j
+	}
+	for k < len(b) && isDigit(b[k]) {
+		k++
+	}
+	return k
+}
+
+func hasFold(b []byte, word string) bool {
+	return len(b) >= len(word) && strings.EqualFold(string(b[:len(word)]), word)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isHex(c byte) bool   { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+func isAlnum(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'z') }
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
@@ -92,8 +231,10 @@ func FormatDouble(f float64) string {
 		return "-inf"
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e17 {
-		// The exact integer form, which is what %.17g prints here too.
-		return strconv.FormatFloat(f, 'f', -1, 64)
+		// The exact integer form, which is what %.17g prints here too
+		// (every digit, not the shortest form that reads back the same:
+		// 72057594037927952, not ...950).
+		return strconv.FormatFloat(f, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(f, 'g', 17, 64)
 }

@@ -169,8 +169,8 @@ type scanArgs struct {
 // says whether TYPE is accepted (SCAN only).
 func (c *Call) parseScan(i int, typeOK bool) (scanArgs, bool) {
 	a := scanArgs{count: 10}
-	cur, err := strconv.ParseUint(string(c.Args[i]), 10, 64)
-	if err != nil {
+	cur, ok := parseScanCursor(c.Args[i])
+	if !ok {
 		c.Error(errCursor)
 		return a, false
 	}
@@ -204,6 +204,35 @@ func (c *Call) parseScan(i int, typeOK bool) (scanArgs, bool) {
 		}
 	}
 	return a, true
+}
+
+// parseScanCursor reads a cursor as Redis's parseScanCursorOrReply does
+// with strtoul: an optional sign ("-1" wraps around), decimal digits, no
+// leading space, no overflow; the empty string is cursor 0.
+func parseScanCursor(b []byte) (uint64, bool) {
+	if len(b) > 0 && (b[0] == ' ' || (b[0] >= '\t' && b[0] <= '\r')) {
+		return 0, false
+	}
+	neg := false
+	digits := b
+	if len(digits) > 0 && (digits[0] == '+' || digits[0] == '-') {
+		neg = digits[0] == '-'
+		digits = digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, len(b) == 0
+	}
+	var v uint64
+	for _, ch := range digits {
+		if ch < '0' || ch > '9' || v > (math.MaxUint64-uint64(ch-'0'))/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(ch-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func cmdScan(c *Call) {

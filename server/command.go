@@ -28,6 +28,8 @@ const (
 	flagMayReplicate
 	flagNoMulti
 	flagAllowBusy
+	flagNoMandatoryKeys
+	flagMovableKeys
 )
 
 var flagNames = []struct {
@@ -39,7 +41,8 @@ var flagNames = []struct {
 	{flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
 	{flagSkipMonitor, "skip_monitor"}, {flagSkipSlowlog, "skip_slowlog"},
 	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagMayReplicate, "may_replicate"},
-	{flagNoMulti, "no_multi"}, {flagAllowBusy, "allow_busy"},
+	{flagNoMandatoryKeys, "no_mandatory_keys"}, {flagNoMulti, "no_multi"},
+	{flagMovableKeys, "movablekeys"}, {flagAllowBusy, "allow_busy"},
 }
 
 func parseFlags(s string) Flags {

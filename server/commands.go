@@ -139,6 +139,15 @@ func commandTable() map[string]*Command {
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 
 		// bitmap (cmd_bits.go)
+		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),
+		def("getbit", 3, "readonly fast", key1, "bitmap", "2.2.0", cmdGetBit, "Returns the bit value at offset in the string value stored at key"),
+		def("bitcount", -2, "readonly", key1, "bitmap", "2.6.0", cmdBitCount, "Count set bits in a string"),
+		def("bitpos", -3, "readonly", key1, "bitmap", "2.8.7", cmdBitPos, "Find first bit set or clear in a string"),
+		def("bitop", -4, "write denyoom", [3]int{2, -1, 1}, "bitmap", "2.6.0", cmdBitOp, "Perform bitwise operations between strings"),
+		def("bitfield", -2, "write denyoom", key1, "bitmap", "3.2.0", cmdBitField, "Perform arbitrary bitfield integer operations on strings"),
+		def("bitfield_ro", -2, "readonly fast", key1, "bitmap", "6.0.0", cmdBitField, "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD"),
+		// LCS is a string command (group "string") built like the bit commands.
+		def("lcs", -3, "readonly", keys12, "string", "7.0.0", cmdLCS, "Find longest common substring"),
 
 		// hash (cmd_hash.go)
 		def("hset", -4, "write denyoom fast", key1, "hash", "2.0.0", cmdHSet, "Set the string value of a hash field"),
@@ -159,6 +168,23 @@ func commandTable() map[string]*Command {
 		def("hscan", -3, "readonly", key1, "hash", "2.8.0", cmdHScan, "Incrementally iterate hash fields and associated values"),
 
 		// list (cmd_list.go)
+		def("lpush", -3, "write denyoom fast", key1, "list", "1.0.0", cmdPush, "Prepend one or multiple elements to a list"),
+		def("rpush", -3, "write denyoom fast", key1, "list", "1.0.0", cmdPush, "Append one or multiple elements to a list"),
+		def("lpushx", -3, "write denyoom fast", key1, "list", "2.2.0", cmdPush, "Prepend an element to a list, only if the list exists"),
+		def("rpushx", -3, "write denyoom fast", key1, "list", "2.2.0", cmdPush, "Append an element to a list, only if the list exists"),
+		def("lpop", -2, "write fast", key1, "list", "1.0.0", cmdPop, "Remove and get the first elements in a list"),
+		def("rpop", -2, "write fast", key1, "list", "1.0.0", cmdPop, "Remove and get the last elements in a list"),
+		def("llen", 2, "readonly fast", key1, "list", "1.0.0", cmdLLen, "Get the length of a list"),
+		def("lrange", 4, "readonly", key1, "list", "1.0.0", cmdLRange, "Get a range of elements from a list"),
+		def("lindex", 3, "readonly", key1, "list", "1.0.0", cmdLIndex, "Get an element from a list by its index"),
+		def("lset", 4, "write denyoom", key1, "list", "1.0.0", cmdLSet, "Set the value of an element in a list by its index"),
+		def("linsert", 5, "write denyoom", key1, "list", "2.2.0", cmdLInsert, "Insert an element before or after another element in a list"),
+		def("lrem", 4, "write", key1, "list", "1.0.0", cmdLRem, "Remove elements from a list"),
+		def("ltrim", 4, "write", key1, "list", "1.0.0", cmdLTrim, "Trim a list to the specified range"),
+		def("lpos", -3, "readonly", key1, "list", "6.0.6", cmdLPos, "Return the index of matching elements on a list"),
+		def("lmove", 5, "write denyoom", keys12, "list", "6.2.0", cmdLMove, "Pop an element from a list, push it to another list and return it"),
+		def("rpoplpush", 3, "write denyoom", keys12, "list", "1.2.0", cmdLMove, "Remove the last element in a list, prepend it to another list and return it"),
+		withKeys(def("lmpop", -4, "write movablekeys", noKeys, "list", "7.0.0", cmdLMPop, "Pop elements from a list"), lmpopKeys),
 
 		// set (cmd_set.go)
 		def("sadd", -3, "write denyoom fast", key1, "set", "1.0.0", cmdSAdd, "Add one or more members to a set"),
@@ -184,8 +210,42 @@ func commandTable() map[string]*Command {
 		def("sscan", -3, "readonly", key1, "set", "2.8.0", cmdSScan, "Incrementally iterate Set elements"),
 
 		// sorted-set (cmd_zset.go)
+		def("zadd", -4, "write denyoom fast", key1, "sorted-set", "1.2.0", cmdZAdd, "Add one or more members to a sorted set, or update its score if it already exists"),
+		def("zincrby", 4, "write denyoom fast", key1, "sorted-set", "1.2.0", cmdZIncrBy, "Increment the score of a member in a sorted set"),
+		def("zrem", -3, "write fast", key1, "sorted-set", "1.2.0", cmdZRem, "Remove one or more members from a sorted set"),
+		def("zscore", 3, "readonly fast", key1, "sorted-set", "1.2.0", cmdZScore, "Get the score associated with the given member in a sorted set"),
+		def("zmscore", -3, "readonly fast", key1, "sorted-set", "6.2.0", cmdZMScore, "Get the score associated with the given members in a sorted set"),
+		def("zcard", 2, "readonly fast", key1, "sorted-set", "1.2.0", cmdZCard, "Get the number of members in a sorted set"),
+		def("zcount", 4, "readonly fast", key1, "sorted-set", "2.0.0", cmdZCount, "Count the members in a sorted set with scores within the given values"),
+		def("zlexcount", 4, "readonly fast", key1, "sorted-set", "2.8.9", cmdZLexCount, "Count the number of members in a sorted set between a given lexicographical range"),
+		def("zrange", -4, "readonly", key1, "sorted-set", "1.2.0", cmdZRange, "Return a range of members in a sorted set"),
+		def("zrangestore", -5, "write denyoom", keys12, "sorted-set", "6.2.0", cmdZRangeStore, "Store a range of members from sorted set into another key"),
+		def("zrangebyscore", -4, "readonly", key1, "sorted-set", "1.0.5", cmdZRangeByScore, "Return a range of members in a sorted set, by score"),
+		def("zrevrangebyscore", -4, "readonly", key1, "sorted-set", "2.2.0", cmdZRangeByScore, "Return a range of members in a sorted set, by score, with scores ordered from high to low"),
+		def("zrangebylex", -4, "readonly", key1, "sorted-set", "2.8.9", cmdZRangeByLex, "Return a range of members in a sorted set, by lexicographical range"),
+		def("zrevrangebylex", -4, "readonly", key1, "sorted-set", "2.8.9", cmdZRangeByLex, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings."),
+		def("zrevrange", -4, "readonly", key1, "sorted-set", "1.2.0", cmdZRevRange, "Return a range of members in a sorted set, by index, with scores ordered from high to low"),
+		def("zrank", 3, "readonly fast", key1, "sorted-set", "2.0.0", cmdZRank, "Determine the index of a member in a sorted set"),
+		def("zrevrank", 3, "readonly fast", key1, "sorted-set", "2.0.0", cmdZRank, "Determine the index of a member in a sorted set, with scores ordered from high to low"),
+		def("zremrangebyscore", 4, "write", key1, "sorted-set", "1.2.0", cmdZRemRange, "Remove all members in a sorted set within the given scores"),
+		def("zremrangebyrank", 4, "write", key1, "sorted-set", "2.0.0", cmdZRemRange, "Remove all members in a sorted set within the given indexes"),
+		def("zremrangebylex", 4, "write", key1, "sorted-set", "2.8.9", cmdZRemRange, "Remove all members in a sorted set between the given lexicographical range"),
+		def("zpopmin", -2, "write fast", key1, "sorted-set", "5.0.0", cmdZPop, "Remove and return members with the lowest scores in a sorted set"),
+		def("zpopmax", -2, "write fast", key1, "sorted-set", "5.0.0", cmdZPop, "Remove and return members with the highest scores in a sorted set"),
+		withKeys(def("zmpop", -4, "write movablekeys", noKeys, "sorted-set", "7.0.0", cmdZMPop, "Remove and return members with scores in a sorted set"), zmpopKeys),
+		def("zrandmember", -2, "readonly", key1, "sorted-set", "6.2.0", cmdZRandMember, "Get one or multiple random elements from a sorted set"),
+		withKeys(def("zunion", -3, "readonly movablekeys", noKeys, "sorted-set", "6.2.0", cmdZUnion, "Add multiple sorted sets"), zsetOpKeys),
+		withKeys(def("zinter", -3, "readonly movablekeys", noKeys, "sorted-set", "6.2.0", cmdZInter, "Intersect multiple sorted sets"), zsetOpKeys),
+		withKeys(def("zdiff", -3, "readonly movablekeys", noKeys, "sorted-set", "6.2.0", cmdZDiff, "Subtract multiple sorted sets"), zsetOpKeys),
+		withKeys(def("zunionstore", -4, "write denyoom movablekeys", key1, "sorted-set", "2.0.0", cmdZUnionStore, "Add multiple sorted sets and store the resulting sorted set in a new key"), zsetOpStoreKeys),
+		withKeys(def("zinterstore", -4, "write denyoom movablekeys", key1, "sorted-set", "2.0.0", cmdZInterStore, "Intersect multiple sorted sets and store the resulting sorted set in a new key"), zsetOpStoreKeys),
+		withKeys(def("zdiffstore", -4, "write denyoom movablekeys", key1, "sorted-set", "6.2.0", cmdZDiffStore, "Subtract multiple sorted sets and store the resulting sorted set in a new key"), zsetOpStoreKeys),
+		withKeys(def("zintercard", -3, "readonly movablekeys", noKeys, "sorted-set", "7.0.0", cmdZInterCard, "Intersect multiple sorted sets and return the cardinality of the result"), zsetOpKeys),
+		def("zscan", -3, "readonly", key1, "sorted-set", "2.8.0", cmdZScan, "Incrementally iterate sorted sets elements and associated scores"),
 
 		// sort (cmd_sort.go)
+		withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
+		def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 
 		// scripting (cmd_scripting.go)
 

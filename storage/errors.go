@@ -15,6 +15,7 @@ var (
 	ErrBitOffset     = errors.New("ERR bit offset is not an integer or out of range")
 	ErrSameObject    = errors.New("ERR source and destination objects are the same")
 	ErrIndexRange    = errors.New("ERR index out of range")
+	ErrScoreNaN      = errors.New("ERR resulting score is not a number (NaN)")
 	ErrReadOnlyTx    = errors.New("storage: write in a read-only transaction")
 )
 

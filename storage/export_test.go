@@ -1,0 +1,106 @@
+package storage
+
+import (
+	"encoding/binary"
+	"math"
+
+	"moonstone/codec"
+)
+
+// Seed helpers write sets, sorted sets and hashes straight in their codec
+// layout, so code that only reads those types (SORT) is tested without
+// depending on their commands.
+
+// SeedSet makes key a set of members.
+func (tx *Tx) SeedSet(db int, key []byte, members ...string) error {
+	return tx.seed(db, key, codec.TypeSet, len(members), func(v uint64) error {
+		for _, m := range members {
+			if err := tx.set(codec.MemberKey(codec.TagSet, v, []byte(m)), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SeedZSet makes key a sorted set; scores[i] is members[i]'s score.
+func (tx *Tx) SeedZSet(db int, key []byte, members []string, scores []float64) error {
+	return tx.seed(db, key, codec.TypeZSet, len(members), func(v uint64) error {
+		for i, m := range members {
+			bits := binary.BigEndian.AppendUint64(nil, math.Float64bits(scores[i]))
+			if err := tx.set(codec.MemberKey(codec.TagZMember, v, []byte(m)), bits); err != nil {
+				return err
+			}
+			if err := tx.set(codec.ZScoreKey(v, scores[i], []byte(m)), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SeedHash makes key a hash of field, value pairs.
+func (tx *Tx) SeedHash(db int, key []byte, pairs ...string) error {
+	return tx.seed(db, key, codec.TypeHash, len(pairs)/2, func(v uint64) error {
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if err := tx.set(codec.MemberKey(codec.TagHash, v, []byte(pairs[i])), []byte(pairs[i+1])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (tx *Tx) seed(db int, key []byte, t codec.Type, n int, members func(version uint64) error) error {
+	if old, err := tx.meta(db, key); err != nil {
+		return err
+	} else if old != nil {
+		if err := tx.deleteKey(db, key, old); err != nil {
+			return err
+		}
+	}
+	m, err := tx.newCollection(t)
+	if err != nil {
+		return err
+	}
+	if err := members(m.Version); err != nil {
+		return err
+	}
+	m.Count = int64(n)
+	return tx.putMeta(db, key, nil, m)
+}
+
+// ListLayout returns a list's Head, Tail and Count from its metadata and
+// the positions of the element records stored under its version, in key
+// order.
+func (tx *Tx) ListLayout(db int, key []byte) (head, tail, count int64, positions []int64, err error) {
+	m, err := tx.typed(db, key, codec.TypeList)
+	if err != nil || m == nil {
+		return 0, 0, 0, nil, err
+	}
+	prefix := codec.MemberPrefix(codec.TagList, m.Version)
+	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		positions = append(positions, codec.ListIndexFromKey(it.Key()))
+	}
+	return m.Head, m.Tail, m.Count, positions, it.Error()
+}
+
+// CountRecords counts every record under tag, whatever collection it
+// belongs to.
+func (tx *Tx) CountRecords(tag byte) (int, error) {
+	it, err := tx.iter([]byte{tag}, []byte{tag + 1})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	n := 0
+	for it.First(); it.Valid(); it.Next() {
+		n++
+	}
+	return n, it.Error()
+}
