@@ -202,11 +202,7 @@ func commandTable() map[string]*Command {
 		def("sinterstore", -3, "write denyoom", keysAll, "set", "1.0.0", cmdSCombineStore, "Intersect multiple sets and store the resulting set in a key"),
 		def("sunionstore", -3, "write denyoom", keysAll, "set", "1.0.0", cmdSCombineStore, "Add multiple sets and store the resulting set in a key"),
 		def("sdiffstore", -3, "write denyoom", keysAll, "set", "1.0.0", cmdSCombineStore, "Subtract multiple sets and store the resulting set in a key"),
-		func() *Command {
-			cmd := def("sintercard", -3, "readonly", noKeys, "set", "7.0.0", cmdSInterCard, "Intersect multiple sets and return the cardinality of the result")
-			cmd.Keys = sinterCardKeys
-			return cmd
-		}(),
+		withKeys(def("sintercard", -3, "readonly movablekeys", noKeys, "set", "7.0.0", cmdSInterCard, "Intersect multiple sets and return the cardinality of the result"), sinterCardKeys),
 		def("sscan", -3, "readonly", key1, "set", "2.8.0", cmdSScan, "Incrementally iterate Set elements"),
 
 		// sorted-set (cmd_zset.go)

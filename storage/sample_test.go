@@ -9,33 +9,6 @@ import (
 	"moonstone/storage"
 )
 
-func openDB(t testing.TB) *storage.DB {
-	t.Helper()
-	db, err := storage.Open(storage.Options{Dir: t.TempDir(), Sync: storage.SyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// write runs fn in a write transaction and commits it.
-func write(t testing.TB, db *storage.DB, fn func(tx *storage.Tx) error) {
-	t.Helper()
-	tx := db.BeginWrite()
-	if err := fn(tx); err != nil {
-		tx.Discard()
-		t.Fatal(err)
-	}
-	p, err := tx.Commit()
-	if err == nil {
-		err = db.Wait(p)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Large collections are sampled by probing the key space (see sample.go),
 // which is approximately uniform. This measures how far from uniform it is
 // on key shapes people use, as the total variation distance between the
@@ -138,12 +111,22 @@ func TestExactSampling(t *testing.T) {
 }
 
 func BenchmarkSRandMember(b *testing.B) {
-	db := openDB(b)
+	db, err := storage.Open(storage.Options{Dir: b.TempDir(), Sync: storage.SyncNo})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
 	var members [][]byte
 	for i := 0; i < 100000; i++ {
 		members = append(members, []byte(fmt.Sprintf("field:%d", i)))
 	}
-	write(b, db, func(tx *storage.Tx) error { _, err := tx.SAdd(0, []byte("s"), members); return err })
+	tx := db.BeginWrite()
+	if _, err := tx.SAdd(0, []byte("s"), members); err != nil {
+		b.Fatal(err)
+	}
+	if p, err := tx.Commit(); err != nil || db.Wait(p) != nil {
+		b.Fatal(err)
+	}
 	for _, count := range []int64{1, 100} {
 		b.Run(fmt.Sprintf("count=%d", count), func(b *testing.B) {
 			r := db.BeginRead()
