@@ -255,15 +255,33 @@ func ParseLongDouble(b []byte) (*big.Float, bool) {
 	case "inf", "infinity":
 		return new(big.Float).SetInf(s[0] == '-'), true
 	}
-	if strings.ContainsAny(s, "_n") || strings.HasPrefix(strings.TrimLeft(s, "+-"), "0x") {
+	// strtold reads decimal and C99 hexadecimal ("0x1.8p3") numbers; base 0
+	// gives both, but also Go's 0b and 0o prefixes, which strtold stops at.
+	unsigned := strings.TrimLeft(s, "+-")
+	if strings.ContainsAny(s, "_n") || strings.HasPrefix(unsigned, "0b") || strings.HasPrefix(unsigned, "0o") {
 		return nil, false
 	}
-	f, _, err := big.ParseFloat(s, 10, longDoublePrec, big.ToNearestEven)
+	f, _, err := big.ParseFloat(s, 0, longDoublePrec, big.ToNearestEven)
 	if err != nil {
 		return nil, false
 	}
+	// Redis refuses what strtold reports as out of range: an overflow to
+	// infinity, or an underflow to zero (below half the smallest long
+	// double denormal, 2^-16445).
+	if f.Sign() != 0 {
+		if exp := f.MantExp(nil); exp > longDoubleMaxExp || exp < longDoubleMinExp {
+			return nil, false
+		}
+	}
 	return f, true
 }
+
+// The binary exponent range of the x87 long double, as big.Float.MantExp
+// reports it (mantissa in [0.5, 1)).
+const (
+	longDoubleMaxExp = 16384
+	longDoubleMinExp = -16445
+)
 
 // AddLongDouble adds a and b with long double precision and reports false
 // when the result is infinite (Redis refuses to store NaN or Infinity).
@@ -273,7 +291,7 @@ func AddLongDouble(a, b *big.Float) (*big.Float, bool) {
 	}
 	r := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(a, b)
 	// Beyond the long double range strtold and the x87 unit would overflow.
-	if r.MantExp(nil) > 16384 {
+	if r.MantExp(nil) > longDoubleMaxExp {
 		return nil, false
 	}
 	return r, true

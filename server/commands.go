@@ -150,6 +150,22 @@ func commandTable() map[string]*Command {
 		def("lcs", -3, "readonly", keys12, "string", "7.0.0", cmdLCS, "Find longest common substring"),
 
 		// hash (cmd_hash.go)
+		def("hset", -4, "write denyoom fast", key1, "hash", "2.0.0", cmdHSet, "Set the string value of a hash field"),
+		def("hsetnx", 4, "write denyoom fast", key1, "hash", "2.0.0", cmdHSetNX, "Set the value of a hash field, only if the field does not exist"),
+		def("hget", 3, "readonly fast", key1, "hash", "2.0.0", cmdHGet, "Get the value of a hash field"),
+		def("hmset", -4, "write denyoom fast", key1, "hash", "2.0.0", cmdHSet, "Set multiple hash fields to multiple values"),
+		def("hmget", -3, "readonly fast", key1, "hash", "2.0.0", cmdHMGet, "Get the values of all the given hash fields"),
+		def("hdel", -3, "write fast", key1, "hash", "2.0.0", cmdHDel, "Delete one or more hash fields"),
+		def("hexists", 3, "readonly fast", key1, "hash", "2.0.0", cmdHExists, "Determine if a hash field exists"),
+		def("hlen", 2, "readonly fast", key1, "hash", "2.0.0", cmdHLen, "Get the number of fields in a hash"),
+		def("hstrlen", 3, "readonly fast", key1, "hash", "3.2.0", cmdHStrLen, "Get the length of the value of a hash field"),
+		def("hkeys", 2, "readonly", key1, "hash", "2.0.0", cmdHGetAll, "Get all the fields in a hash"),
+		def("hvals", 2, "readonly", key1, "hash", "2.0.0", cmdHGetAll, "Get all the values in a hash"),
+		def("hgetall", 2, "readonly", key1, "hash", "2.0.0", cmdHGetAll, "Get all the fields and values in a hash"),
+		def("hincrby", 4, "write denyoom fast", key1, "hash", "2.0.0", cmdHIncrBy, "Increment the integer value of a hash field by the given number"),
+		def("hincrbyfloat", 4, "write denyoom fast", key1, "hash", "2.6.0", cmdHIncrByFloat, "Increment the float value of a hash field by the given amount"),
+		def("hrandfield", -2, "readonly", key1, "hash", "6.2.0", cmdHRandField, "Get one or multiple random fields from a hash"),
+		def("hscan", -3, "readonly", key1, "hash", "2.8.0", cmdHScan, "Incrementally iterate hash fields and associated values"),
 
 		// list (cmd_list.go)
 		def("lpush", -3, "write denyoom fast", key1, "list", "1.0.0", cmdPush, "Prepend one or multiple elements to a list"),
@@ -171,6 +187,23 @@ func commandTable() map[string]*Command {
 		withKeys(def("lmpop", -4, "write movablekeys", noKeys, "list", "7.0.0", cmdLMPop, "Pop elements from a list"), lmpopKeys),
 
 		// set (cmd_set.go)
+		def("sadd", -3, "write denyoom fast", key1, "set", "1.0.0", cmdSAdd, "Add one or more members to a set"),
+		def("srem", -3, "write fast", key1, "set", "1.0.0", cmdSRem, "Remove one or more members from a set"),
+		def("sismember", 3, "readonly fast", key1, "set", "1.0.0", cmdSIsMember, "Determine if a given value is a member of a set"),
+		def("smismember", -3, "readonly fast", key1, "set", "6.2.0", cmdSMIsMember, "Returns the membership associated with the given elements for a set"),
+		def("smembers", 2, "readonly", key1, "set", "1.0.0", cmdSMembers, "Get all the members in a set"),
+		def("scard", 2, "readonly fast", key1, "set", "1.0.0", cmdSCard, "Get the number of members in a set"),
+		def("spop", -2, "write fast", key1, "set", "1.0.0", cmdSPop, "Remove and return one or multiple random members from a set"),
+		def("srandmember", -2, "readonly", key1, "set", "1.0.0", cmdSRandMember, "Get one or multiple random members from a set"),
+		def("smove", 4, "write fast", keys12, "set", "1.0.0", cmdSMove, "Move a member from one set to another"),
+		def("sinter", -2, "readonly", keysAll, "set", "1.0.0", cmdSCombine, "Intersect multiple sets"),
+		def("sunion", -2, "readonly", keysAll, "set", "1.0.0", cmdSCombine, "Add multiple sets"),
+		def("sdiff", -2, "readonly", keysAll, "set", "1.0.0", cmdSCombine, "Subtract multiple sets"),
+		def("sinterstore", -3, "write denyoom", keysAll, "set", "1.0.0", cmdSCombineStore, "Intersect multiple sets and store the resulting set in a key"),
+		def("sunionstore", -3, "write denyoom", keysAll, "set", "1.0.0", cmdSCombineStore, "Add multiple sets and store the resulting set in a key"),
+		def("sdiffstore", -3, "write denyoom", keysAll, "set", "1.0.0", cmdSCombineStore, "Subtract multiple sets and store the resulting set in a key"),
+		withKeys(def("sintercard", -3, "readonly movablekeys", noKeys, "set", "7.0.0", cmdSInterCard, "Intersect multiple sets and return the cardinality of the result"), sinterCardKeys),
+		def("sscan", -3, "readonly", key1, "set", "2.8.0", cmdSScan, "Incrementally iterate Set elements"),
 
 		// sorted-set (cmd_zset.go)
 		def("zadd", -4, "write denyoom fast", key1, "sorted-set", "1.2.0", cmdZAdd, "Add one or more members to a sorted set, or update its score if it already exists"),

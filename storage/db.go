@@ -79,6 +79,8 @@ type DB struct {
 	versionLimit uint64
 
 	counts countTable
+	// models caches the key models random sampling learns (sample.go).
+	models modelCache
 
 	stats Stats
 

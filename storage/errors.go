@@ -19,5 +19,12 @@ var (
 	ErrReadOnlyTx    = errors.New("storage: write in a read-only transaction")
 )
 
+// Errors of the hash and set commands.
+var (
+	ErrHashNotInteger = errors.New("ERR hash value is not an integer")
+	ErrHashNotFloat   = errors.New("ERR hash value is not a float")
+	ErrNaNOrInfValue  = errors.New("ERR value is NaN or Infinity")
+)
+
 // ErrFormat reports a data directory written by an incompatible version.
 var ErrFormat = errors.New("storage: unsupported on-disk format")

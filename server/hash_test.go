@@ -1,0 +1,454 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"moonstone/internal/testkit"
+)
+
+func TestHashesMatchRedis(t *testing.T) {
+	testkit.Diff(t, `
+# HSET / HMSET / HSETNX
+HSET h a 1 b 2
+HSET h a 3 c
+HSET h a 3 c 4 c 5
+HSET h
+HSET h a
+HMSET h a 1 b
+HMSET h a 9 z 8
+HSETNX h a x
+HSETNX h new x
+HSETNX fresh f v
+HSETNX h a
+# reads
+HGET h a
+HGET h nope
+HGET missing a
+HMGET h a b nope z
+HMGET missing a b
+HMGET h
+HEXISTS h a
+HEXISTS h nope
+HEXISTS missing a
+HLEN h
+HLEN missing
+HSTRLEN h a
+HSTRLEN h nope
+HSTRLEN missing a
+~HKEYS h
+~HVALS h
+~HGETALL h
+HGETALL missing
+HKEYS missing
+HVALS missing
+HGET h
+HLEN h x
+# HDEL, and the key goes away with its last field
+HDEL h a nope a
+HDEL missing a
+HDEL h
+HDEL h b c z new
+EXISTS h
+HLEN h
+TYPE h
+# empty and binary fields and values
+HSET "" "" ""
+HGET "" ""
+HGETALL ""
+HSTRLEN "" ""
+HSET bin "\x00\xff" "a\r\nb"
+HGET bin "\x00\xff"
+HSTRLEN bin "\x00\xff"
+# expiry survives field changes and ends with the key
+HSET h2 a 1
+EXPIRE h2 100
+HSET h2 b 2
+HINCRBY h2 n 1
+TTL h2
+HDEL h2 a b n
+TTL h2
+EXISTS h2
+# wrong type
+SET str v
+HGET str a
+HSET str a b
+HMSET str a b
+HSETNX str a b
+HMGET str a
+HDEL str a
+HLEN str
+HGETALL str
+HKEYS str
+HVALS str
+HEXISTS str a
+HSTRLEN str a
+HINCRBY str a 1
+HINCRBYFLOAT str a 1
+HRANDFIELD str
+HRANDFIELD str 1
+HSCAN str 0
+SADD st x
+HGET st a
+`)
+}
+
+func TestHashCountersMatchRedis(t *testing.T) {
+	testkit.Diff(t, `
+HSET n i 10
+HINCRBY n i 5
+HINCRBY n i -20
+HINCRBY n new 7
+HINCRBY fresh f 3
+HINCRBY n i x
+HINCRBY n i 1.5
+HINCRBY n i 9223372036854775807
+HINCRBY n i 99999999999999999999
+HSET n big 9223372036854775800
+HINCRBY n big 7
+HINCRBY n big 8
+HSET n neg -9223372036854775800
+HINCRBY n neg -8
+HINCRBY n neg -9
+HSET n s abc
+HINCRBY n s 1
+HSET n sp " 1"
+HINCRBY n sp 1
+HSET n lz 01
+HINCRBY n lz 1
+HSET n plus +1
+HINCRBY n plus 1
+HSET n empty ""
+HINCRBY n empty 1
+HINCRBYFLOAT n sp 1
+HINCRBYFLOAT n f 1.5
+HINCRBYFLOAT n f 0.1
+HINCRBYFLOAT n f -1.6
+HINCRBYFLOAT n f 1e10
+HINCRBYFLOAT n f 0.0000001
+HINCRBYFLOAT n f 3.0e3
+HINCRBYFLOAT n i 1.25
+HINCRBYFLOAT n f abc
+HINCRBYFLOAT n f +inf
+HINCRBYFLOAT n f -inf
+HINCRBYFLOAT n f inf
+HINCRBYFLOAT n f nan
+HINCRBYFLOAT n f ""
+HINCRBYFLOAT n f " 1"
+HINCRBYFLOAT n f "1 "
+HINCRBYFLOAT n f 1e5000
+HINCRBYFLOAT n f 1e-5000
+HINCRBYFLOAT n hex 0x10
+HINCRBYFLOAT n hex 0x1p-2
+HINCRBYFLOAT n s 1
+HINCRBYFLOAT n empty 1
+HINCRBYFLOAT n g 1.7976931348623157e308
+HINCRBYFLOAT n g 1.7976931348623157e308
+HSET n e 1.5e3
+HINCRBYFLOAT n e 1
+HSET n e 1e1000
+HINCRBYFLOAT n e 1
+HINCRBYFLOAT n nk 5
+HINCRBY n nk 1
+HGET n nk
+HINCRBYFLOAT fresh2 f 2.5
+HGET fresh2 f
+HGET n f
+HGET n i
+`)
+}
+
+// HRANDFIELD and HSCAN cases whose replies are deterministic: absent keys,
+// errors, counts of zero, one-field hashes, counts past the size.
+func TestHashRandomAndScanMatchRedis(t *testing.T) {
+	testkit.Diff(t, `
+HSET n a 1 b 2 c 3
+HRANDFIELD missing
+HRANDFIELD missing 5
+HRANDFIELD missing -5 WITHVALUES
+HRANDFIELD missing 0
+HRANDFIELD n 0
+HRANDFIELD n 0 WITHVALUES
+HRANDFIELD n -9223372036854775808
+HRANDFIELD missing -9223372036854775808
+HRANDFIELD n 4611686018427387904 WITHVALUES
+HRANDFIELD n -4611686018427387904 WITHVALUES
+HRANDFIELD missing -4611686018427387904 WITHVALUES
+~HRANDFIELD n 4611686018427387903 WITHVALUES
+~HRANDFIELD n 3
+~HRANDFIELD n 100
+HRANDFIELD n 1 WITHVALUES x
+HRANDFIELD n 1 withvaluesx
+HRANDFIELD n x
+HRANDFIELD n 1.5
+HRANDFIELD n 99999999999999999999
+HSET one f v
+HRANDFIELD one
+HRANDFIELD one 1
+HRANDFIELD one 5
+HRANDFIELD one -3
+HRANDFIELD one -3 WITHVALUES
+HRANDFIELD one 2 withvalues
+HSCAN missing 0
+HSCAN missing 0 COUNT 0
+HSCAN missing 0 BADOPT
+HSCAN missing x
+HSCAN one x
+HSCAN one 1.5
+HSCAN one 0 COUNT 0
+HSCAN one 0 COUNT -1
+HSCAN one 0 COUNT x
+HSCAN one 0 MATCH
+HSCAN one 0 FOO bar
+HSCAN one 0 TYPE string
+HSCAN one 0
+HSCAN one 0 MATCH f*
+HSCAN one 0 MATCH x*
+HSCAN one 0 COUNT 100 MATCH *
+HSCAN one 0 match f count 5
+`)
+}
+
+// A long random sequence of hash commands on a few keys, compared with
+// Redis reply by reply. Seeded, so a failure replays.
+func TestHashRandomizedMatchesRedis(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	keys := []string{"h1", "h2", "h3"}
+	field := func() string { return fmt.Sprintf("f%d", rng.IntN(12)) }
+	value := func() string {
+		switch rng.IntN(5) {
+		case 0:
+			return fmt.Sprint(rng.IntN(1000) - 500)
+		case 1:
+			return fmt.Sprintf("%.3f", rng.Float64()*100-50)
+		case 2:
+			return ""
+		default:
+			return fmt.Sprintf("v%d", rng.IntN(100))
+		}
+	}
+	var script strings.Builder
+	script.WriteString("SET str x\n")
+	for i := 0; i < 1500; i++ {
+		k := keys[rng.IntN(len(keys))]
+		if rng.IntN(40) == 0 {
+			k = "str"
+		}
+		var line string
+		switch rng.IntN(16) {
+		case 0, 1:
+			line = fmt.Sprintf("HSET %s %s %q", k, field(), value())
+			for j := rng.IntN(3); j > 0; j-- {
+				line += fmt.Sprintf(" %s %q", field(), value())
+			}
+		case 2:
+			line = fmt.Sprintf("HSETNX %s %s %q", k, field(), value())
+		case 3:
+			line = fmt.Sprintf("HGET %s %s", k, field())
+		case 4:
+			line = fmt.Sprintf("HMGET %s %s %s %s", k, field(), field(), field())
+		case 5:
+			line = fmt.Sprintf("HDEL %s %s %s", k, field(), field())
+		case 6:
+			line = fmt.Sprintf("HEXISTS %s %s", k, field())
+		case 7:
+			line = "HLEN " + k
+		case 8:
+			line = fmt.Sprintf("HSTRLEN %s %s", k, field())
+		case 9:
+			line = "~HKEYS " + k
+		case 10:
+			line = "~HVALS " + k
+		case 11:
+			line = "~HGETALL " + k
+		case 12:
+			line = fmt.Sprintf("HINCRBY %s %s %d", k, field(), rng.IntN(200)-100)
+		case 13:
+			line = fmt.Sprintf("HINCRBYFLOAT %s %s %s", k, field(), []string{"1.5", "-0.25", "1e3", "3.14159", "-7", "0.1"}[rng.IntN(6)])
+		case 14:
+			line = "~HRANDFIELD " + k + " 100 WITHVALUES"
+		case 15:
+			if rng.IntN(4) == 0 {
+				line = "DEL " + k
+			} else {
+				line = "EXISTS " + k
+			}
+		}
+		script.WriteString(line + "\n")
+	}
+	testkit.Diff(t, script.String())
+}
+
+// HRANDFIELD's count rules on a hash large enough to be sampled by
+// probing (see storage/sample.go): positive counts give distinct fields, at
+// most the size; negative counts give exactly that many, repeats allowed;
+// WITHVALUES pairs each field with its own value.
+func TestHRandFieldCounts(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	c := s.Client
+	values := map[string]string{}
+	var args []any
+	for i := 0; i < 3000; i++ {
+		f, v := fmt.Sprintf("field:%d", i), fmt.Sprintf("value:%d", i)
+		values[f] = v
+		args = append(args, f, v)
+	}
+	if err := c.HSet(ctx, "big", args...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, count := range []int{1, 10, 40, 1000, 2999, 3000, 5000} {
+		got, err := c.HRandField(ctx, "big", count).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(count, 3000); len(got) != want {
+			t.Fatalf("HRANDFIELD %d: %d fields, want %d", count, len(got), want)
+		}
+		seen := map[string]bool{}
+		for _, f := range got {
+			if _, ok := values[f]; !ok || seen[f] {
+				t.Fatalf("HRANDFIELD %d: unknown or repeated field %q", count, f)
+			}
+			seen[f] = true
+		}
+	}
+	for _, count := range []int{-1, -10, -40, -5000} {
+		got, err := c.HRandField(ctx, "big", count).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != -count {
+			t.Fatalf("HRANDFIELD %d: %d fields", count, len(got))
+		}
+		for _, f := range got {
+			if _, ok := values[f]; !ok {
+				t.Fatalf("HRANDFIELD %d: unknown field %q", count, f)
+			}
+		}
+	}
+	for _, count := range []int{5, -5, 4000} {
+		pairs, err := c.HRandFieldWithValues(ctx, "big", count).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pairs {
+			if values[p.Key] != p.Value {
+				t.Fatalf("HRANDFIELD %d WITHVALUES: %q paired with %q", count, p.Key, p.Value)
+			}
+		}
+	}
+	one, err := c.Do(ctx, "HRANDFIELD", "big").Text()
+	if err != nil || values[one] == "" {
+		t.Fatalf("HRANDFIELD: %q %v", one, err)
+	}
+}
+
+// HSCAN visits every field exactly once whatever COUNT is, and a field
+// present for the whole scan is returned even while others come and go.
+func TestHScanCoversHash(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	c := s.Client
+	want := map[string]string{}
+	var args []any
+	for i := 0; i < 1000; i++ {
+		f := fmt.Sprintf("f%04d", i)
+		want[f] = fmt.Sprint(i)
+		args = append(args, f, i)
+	}
+	c.HSet(ctx, "h", args...)
+	scan := func(match string, count int64, during func()) map[string]int {
+		seen := map[string]int{}
+		var cursor uint64
+		for {
+			kv, next, err := c.HScan(ctx, "h", cursor, match, count).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if v, ok := want[kv[i]]; ok && v != kv[i+1] {
+					t.Fatalf("field %s with value %s, want %s", kv[i], kv[i+1], v)
+				}
+				seen[kv[i]]++
+			}
+			if during != nil {
+				during()
+			}
+			if next == 0 {
+				return seen
+			}
+			cursor = next
+		}
+	}
+	for _, count := range []int64{1, 7, 100, 5000} {
+		seen := scan("", count, nil)
+		if len(seen) != len(want) {
+			t.Fatalf("COUNT %d: saw %d fields, want %d", count, len(seen), len(want))
+		}
+		for f, n := range seen {
+			if n != 1 {
+				t.Fatalf("COUNT %d: field %s seen %d times", count, f, n)
+			}
+		}
+	}
+	seen := scan("f00*", 10, nil)
+	if len(seen) != 100 {
+		t.Fatalf("MATCH f00*: %d fields, want 100", len(seen))
+	}
+	for f := range seen {
+		if !strings.HasPrefix(f, "f00") {
+			t.Fatalf("MATCH f00* returned %s", f)
+		}
+	}
+	// Churn other fields during the scan.
+	n := 0
+	seen = scan("", 50, func() {
+		n++
+		c.HSet(ctx, "h", fmt.Sprintf("tmp%d", n), n)
+		c.HDel(ctx, "h", fmt.Sprintf("tmp%d", n-1))
+	})
+	for f := range want {
+		if seen[f] != 1 {
+			t.Fatalf("under churn: field %s seen %d times", f, seen[f])
+		}
+	}
+}
+
+// A hash big enough to be dropped with a range deletion leaves nothing
+// behind: the recreated key starts empty, and counts stay exact.
+func TestBigHashDeleteAndRecreate(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	c := s.Client
+	var args []any
+	for i := 0; i < 500; i++ {
+		args = append(args, fmt.Sprint(i), i)
+	}
+	c.HSet(ctx, "h", args...)
+	if n := c.HLen(ctx, "h").Val(); n != 500 {
+		t.Fatalf("HLEN %d", n)
+	}
+	c.Del(ctx, "h")
+	c.HSet(ctx, "h", "x", 1)
+	if got := c.HGetAll(ctx, "h").Val(); len(got) != 1 || got["x"] != "1" {
+		t.Fatalf("recreated hash: %v", got)
+	}
+	var fields []string
+	for i := 0; i < 500; i++ {
+		fields = append(fields, fmt.Sprint(i))
+	}
+	c.HSet(ctx, "h", args...)
+	if n := c.HDel(ctx, "h", append(fields, "x")...).Val(); n != 501 {
+		t.Fatalf("HDEL removed %d", n)
+	}
+	if n := c.Exists(ctx, "h").Val(); n != 0 {
+		t.Fatal("empty hash still exists")
+	}
+	if n := c.DBSize(ctx).Val(); n != 0 {
+		t.Fatalf("DBSIZE %d after the only key went away", n)
+	}
+}

@@ -1,0 +1,313 @@
+package storage
+
+import (
+	"math"
+
+	"moonstone/codec"
+)
+
+// Hashes: one metadata record (type, expiry, version, field count) and one
+// record per field, `h | version | field → value`. Point operations read
+// and write single fields; HLEN reads the count in the metadata; whole-hash
+// reads stream the fields in field order.
+
+// hash loads key's metadata as a hash (nil when absent).
+func (tx *Tx) hash(db int, key []byte) (*Meta, error) {
+	return tx.typed(db, key, codec.TypeHash)
+}
+
+// hashForWrite loads key's hash metadata, or fresh metadata for a new hash
+// when the key is absent; prev is what was there (nil for a new key), for
+// putMeta.
+func (tx *Tx) hashForWrite(db int, key []byte) (m, prev *Meta, err error) {
+	prev, err = tx.hash(db, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if prev != nil {
+		next := *prev
+		return &next, prev, nil
+	}
+	m, err = tx.newCollection(codec.TypeHash)
+	return m, nil, err
+}
+
+// hsetField writes one field and reports whether it is new, keeping m's
+// count exact.
+func (tx *Tx) hsetField(m *Meta, field, value []byte) (bool, error) {
+	k := codec.MemberKey(codec.TagHash, m.Version, field)
+	existed, err := tx.has(k)
+	if err != nil {
+		return false, err
+	}
+	if err := tx.set(k, value); err != nil {
+		return false, err
+	}
+	if !existed {
+		m.Count++
+	}
+	return !existed, nil
+}
+
+// HSet sets field/value pairs (pairs alternates them) and returns how many
+// fields are new.
+func (tx *Tx) HSet(db int, key []byte, pairs [][]byte) (int64, error) {
+	m, prev, err := tx.hashForWrite(db, key)
+	if err != nil {
+		return 0, err
+	}
+	var created int64
+	for i := 0; i+1 < len(pairs); i += 2 {
+		isNew, err := tx.hsetField(m, pairs[i], pairs[i+1])
+		if err != nil {
+			return 0, err
+		}
+		if isNew {
+			created++
+		}
+	}
+	return created, tx.putMetaIfGrown(db, key, prev, m)
+}
+
+// HSetNX sets field only if the hash does not have it yet.
+func (tx *Tx) HSetNX(db int, key, field, value []byte) (bool, error) {
+	m, prev, err := tx.hashForWrite(db, key)
+	if err != nil {
+		return false, err
+	}
+	if prev != nil {
+		ok, err := tx.has(codec.MemberKey(codec.TagHash, m.Version, field))
+		if err != nil || ok {
+			return false, err
+		}
+	}
+	if _, err := tx.hsetField(m, field, value); err != nil {
+		return false, err
+	}
+	return true, tx.putMeta(db, key, prev, m)
+}
+
+// HGet returns one field's value.
+func (tx *Tx) HGet(db int, key, field []byte) ([]byte, bool, error) {
+	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return nil, false, err
+	}
+	return tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+}
+
+// HMGet returns the values of fields, in order; an absent field is nil
+// (a present empty value is a non-nil empty slice).
+func (tx *Tx) HMGet(db int, key []byte, fields [][]byte) ([][]byte, error) {
+	m, err := tx.hash(db, key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(fields))
+	if m == nil {
+		return out, nil
+	}
+	for i, f := range fields {
+		v, ok, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, f))
+		if err != nil {
+			return nil, err
+		}
+		if ok && v == nil {
+			v = []byte{}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// HDel removes fields and returns how many existed. A hash left empty is
+// deleted.
+func (tx *Tx) HDel(db int, key []byte, fields [][]byte) (int64, error) {
+	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return 0, err
+	}
+	next := *m
+	var deleted int64
+	for _, f := range fields {
+		k := codec.MemberKey(codec.TagHash, m.Version, f)
+		ok, err := tx.has(k)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			continue
+		}
+		if err := tx.del(k); err != nil {
+			return 0, err
+		}
+		deleted++
+		next.Count--
+	}
+	return deleted, tx.shrunk(db, key, m, &next)
+}
+
+// shrunk stores a collection's metadata after members were removed: the
+// key goes away when none is left, as Redis never keeps empty collections.
+func (tx *Tx) shrunk(db int, key []byte, prev, m *Meta) error {
+	switch {
+	case m.Count == prev.Count:
+		return nil
+	case m.Count <= 0:
+		// The members are already gone; deleteKey's walk finds none.
+		m.Count = 0
+		return tx.deleteKey(db, key, m)
+	}
+	return tx.putMeta(db, key, prev, m)
+}
+
+// HExists reports whether the hash has field.
+func (tx *Tx) HExists(db int, key, field []byte) (bool, error) {
+	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return false, err
+	}
+	return tx.has(codec.MemberKey(codec.TagHash, m.Version, field))
+}
+
+// HLen is the number of fields (0 for an absent key), from the metadata.
+func (tx *Tx) HLen(db int, key []byte) (int64, error) {
+	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return 0, err
+	}
+	return m.Count, nil
+}
+
+// HStrLen is the length of field's value (0 when absent).
+func (tx *Tx) HStrLen(db int, key, field []byte) (int64, error) {
+	v, _, err := tx.HGet(db, key, field)
+	return int64(len(v)), err
+}
+
+// HIter walks every field and value of a hash in field order (HKEYS, HVALS,
+// HGETALL). The caller must Close it.
+func (tx *Tx) HIter(db int, key []byte) (*MemberIter, error) {
+	m, err := tx.hash(db, key)
+	if err != nil {
+		return nil, err
+	}
+	return tx.memberIter(m, codec.TagHash)
+}
+
+// HIncrBy adds delta to the integer in field (0 when absent).
+func (tx *Tx) HIncrBy(db int, key, field []byte, delta int64) (int64, error) {
+	m, prev, err := tx.hashForWrite(db, key)
+	if err != nil {
+		return 0, err
+	}
+	var cur int64
+	if prev != nil {
+		v, ok, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			if cur, ok = codec.ParseInt(v); !ok {
+				return 0, ErrHashNotInteger
+			}
+		}
+	}
+	if (delta < 0 && cur < 0 && delta < math.MinInt64-cur) || (delta > 0 && cur > 0 && delta > math.MaxInt64-cur) {
+		return 0, ErrOverflow
+	}
+	cur += delta
+	if _, err := tx.hsetField(m, field, []byte(codec.FormatInt(cur))); err != nil {
+		return 0, err
+	}
+	return cur, tx.putMetaIfGrown(db, key, prev, m)
+}
+
+// putMetaIfGrown stores m after members were added, unless the key existed
+// and none was new (only values changed: the metadata is the same).
+func (tx *Tx) putMetaIfGrown(db int, key []byte, prev, m *Meta) error {
+	if prev != nil && prev.Count == m.Count {
+		return nil
+	}
+	return tx.putMeta(db, key, prev, m)
+}
+
+// HIncrByFloat adds incr (validated by the caller: a finite long double) to
+// the number in field with long double precision, as Redis does, and
+// returns the stored text. It mirrors IncrByFloat.
+func (tx *Tx) HIncrByFloat(db int, key, field []byte, incr []byte) ([]byte, error) {
+	inc, ok := codec.ParseLongDouble(incr)
+	if !ok {
+		return nil, ErrNotFloat
+	}
+	if inc.IsInf() {
+		return nil, ErrNaNOrInfValue
+	}
+	m, prev, err := tx.hashForWrite(db, key)
+	if err != nil {
+		return nil, err
+	}
+	cur, _ := codec.ParseLongDouble([]byte("0"))
+	if prev != nil {
+		v, found, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			if cur, ok = codec.ParseLongDouble(v); !ok {
+				return nil, ErrHashNotFloat
+			}
+		}
+	}
+	sum, ok := codec.AddLongDouble(cur, inc)
+	if !ok {
+		return nil, ErrNaNOrInf
+	}
+	out := []byte(codec.FormatLongDouble(sum))
+	if _, err := tx.hsetField(m, field, out); err != nil {
+		return nil, err
+	}
+	return out, tx.putMetaIfGrown(db, key, prev, m)
+}
+
+// HRandField picks count random fields (and their values if withValues).
+// With distinct the fields differ and at most HLEN come back; otherwise
+// each pick is independent and fields may repeat. An absent hash gives
+// nothing.
+func (tx *Tx) HRandField(db int, key []byte, count int64, distinct, withValues bool) (fields, values [][]byte, err error) {
+	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return nil, nil, err
+	}
+	if distinct && count >= m.Count {
+		return tx.allMembers(m, codec.TagHash, withValues)
+	}
+	s, err := tx.sampleMembers(m, codec.TagHash, count, distinct, withValues)
+	return s.members, s.values, err
+}
+
+// allMembers reads every member of a collection, for replies that return
+// the whole of it anyway.
+func (tx *Tx) allMembers(m *Meta, tag byte, withValues bool) (members, values [][]byte, err error) {
+	mi, err := tx.memberIter(m, tag)
+	if err != nil {
+		return nil, nil, err
+	}
+	members = make([][]byte, 0, mi.Count)
+	for mi.Next() {
+		members = append(members, append([]byte{}, mi.Member()...))
+		if withValues {
+			values = append(values, append([]byte{}, mi.Value()...))
+		}
+	}
+	return members, values, mi.Close()
+}
+
+// HScan reads one HSCAN page.
+func (tx *Tx) HScan(db int, key []byte, o ScanOptions) (MemberScan, error) {
+	m, err := tx.hash(db, key)
+	if err != nil {
+		return MemberScan{}, err
+	}
+	return tx.scanMembers(m, codec.TagHash, o, true)
+}

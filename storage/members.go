@@ -1,0 +1,147 @@
+package storage
+
+import (
+	"errors"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"moonstone/codec"
+)
+
+// Member-level helpers shared by the collection types whose members are
+// plain `tag | version | member → value` records (hashes and sets): point
+// reads, ordered iteration and cursor scans (random picks are in
+// sample.go). None of them loads a whole collection into memory.
+
+// has reports whether a record exists, without copying its value.
+func (tx *Tx) has(key []byte) (bool, error) {
+	_, closer, err := tx.r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	closer.Close()
+	return true, nil
+}
+
+// MemberIter walks a collection's members in member (byte) order. Count is
+// the number of members the metadata records, known before the first Next,
+// so a reply can announce its length and then stream.
+//
+// Member and Value alias Pebble's buffers: they are valid only until the
+// next call to Next or Close.
+type MemberIter struct {
+	Count   int64
+	it      *pebble.Iterator
+	started bool
+}
+
+// memberIter opens an iterator over the members of m with tag (an absent
+// collection, m == nil, gives an empty iterator).
+func (tx *Tx) memberIter(m *Meta, tag byte) (*MemberIter, error) {
+	if m == nil {
+		return &MemberIter{}, nil
+	}
+	prefix := codec.MemberPrefix(tag, m.Version)
+	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	return &MemberIter{Count: m.Count, it: it}, nil
+}
+
+// Next moves to the next member and reports whether there is one.
+func (mi *MemberIter) Next() bool {
+	if mi.it == nil {
+		return false
+	}
+	if !mi.started {
+		mi.started = true
+		return mi.it.First()
+	}
+	return mi.it.Next()
+}
+
+// Member is the current member (a hash field, a set member).
+func (mi *MemberIter) Member() []byte { return codec.MemberFromKey(mi.it.Key()) }
+
+// Value is the current member's value (empty for sets).
+func (mi *MemberIter) Value() []byte { return mi.it.Value() }
+
+// Close releases the iterator and reports any error that stopped it early.
+func (mi *MemberIter) Close() error {
+	if mi.it == nil {
+		return nil
+	}
+	err := mi.it.Close()
+	mi.it = nil
+	return err
+}
+
+// MemberScan is one page of HSCAN or SSCAN.
+type MemberScan struct {
+	Members [][]byte
+	Values  [][]byte // hashes only
+	// Next is the member the next page starts at, nil when the scan is
+	// complete.
+	Next []byte
+}
+
+// ScanOptions select the members a scan page returns.
+type ScanOptions struct {
+	// From is the member to resume at (inclusive), nil for the start.
+	From []byte
+	// Count is how many members to visit (not to return: as in Redis, a
+	// filtered page may come back short or empty).
+	Count int
+	// Prefix, when set, is a prefix every member Match accepts carries:
+	// the scan visits only that range.
+	Prefix []byte
+	// Match filters members; nil accepts all.
+	Match func(member []byte) bool
+}
+
+// scanMembers reads one page of a collection's members in member order.
+func (tx *Tx) scanMembers(m *Meta, tag byte, o ScanOptions, withValues bool) (MemberScan, error) {
+	var res MemberScan
+	if m == nil {
+		return res, nil
+	}
+	prefix := codec.MemberPrefix(tag, m.Version)
+	lower, upper := prefix, codec.PrefixEnd(prefix)
+	if o.Prefix != nil {
+		lower = codec.MemberKey(tag, m.Version, o.Prefix)
+		if end := codec.PrefixEnd(lower); end != nil {
+			upper = end
+		}
+	}
+	if o.From != nil {
+		if from := codec.MemberKey(tag, m.Version, o.From); string(from) > string(lower) {
+			lower = from
+		}
+	}
+	it, err := tx.iter(lower, upper)
+	if err != nil {
+		return res, err
+	}
+	defer it.Close()
+	visited := 0
+	for it.First(); it.Valid(); it.Next() {
+		member := codec.MemberFromKey(it.Key())
+		if visited >= o.Count {
+			res.Next = append([]byte{}, member...)
+			break
+		}
+		visited++
+		if o.Match != nil && !o.Match(member) {
+			continue
+		}
+		res.Members = append(res.Members, append([]byte{}, member...))
+		if withValues {
+			res.Values = append(res.Values, append([]byte{}, it.Value()...))
+		}
+	}
+	return res, it.Error()
+}
