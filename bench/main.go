@@ -41,6 +41,7 @@ func main() {
 	n := flag.Int("n", 200000, "requests per redis-benchmark run")
 	modes := flag.String("modes", "always,everysec,no", "durability modes to compare")
 	out := flag.String("out", "bench/results", "where to write latest.md and latest.svg")
+	zsetN := flag.Int("zset", 0, "also measure a sorted set of this many members (e.g. 10000000); 0 skips it")
 	flag.Parse()
 	if *short {
 		*repeat, *n = 1, 2000
@@ -54,6 +55,9 @@ func main() {
 	}
 	var rows []*row
 	for _, mode := range strings.Split(*modes, ",") {
+		if mode == "" {
+			continue
+		}
 		ms, err := startMoonstone(bin, mode)
 		if err != nil {
 			fatal(err)
@@ -106,6 +110,9 @@ func main() {
 		rd.stop()
 	}
 	report := markdown(rows, *repeat, *n)
+	if *zsetN > 0 {
+		report += zsetScale(bin, *zsetN)
+	}
 	fmt.Print(report)
 	if !*short {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
