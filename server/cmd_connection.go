@@ -150,6 +150,7 @@ func cmdHello(c *Call) {
 
 func cmdReset(c *Call) {
 	cn := c.Conn
+	cn.resetMulti()
 	cn.db = 0
 	cn.resp = 2
 	cn.mu.Lock()

@@ -243,6 +243,13 @@ func commandTable() map[string]*Command {
 		withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
 		def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 
+		// transactions (cmd_multi.go)
+		def("multi", 1, "noscript loading stale fast allow_busy", noKeys, "transactions", "1.2.0", cmdMulti, "Mark the start of a transaction block"),
+		def("exec", 1, "noscript loading stale skip_slowlog", noKeys, "transactions", "1.2.0", cmdExec, "Execute all commands issued after MULTI"),
+		def("discard", 1, "noscript loading stale fast allow_busy", noKeys, "transactions", "2.0.0", cmdDiscard, "Discard all commands issued after MULTI"),
+		def("watch", -2, "noscript loading stale fast allow_busy", keysAll, "transactions", "2.2.0", cmdWatch, "Watch the given keys to determine execution of the MULTI/EXEC block"),
+		def("unwatch", 1, "noscript loading stale fast allow_busy", noKeys, "transactions", "2.2.0", cmdUnwatch, "Forget about all watched keys"),
+
 		// scripting (cmd_scripting.go)
 		withKeys(def("eval", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEval, "Executes a server-side Lua script."), evalKeys),
 		withKeys(def("evalsha", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEvalSHA, "Executes a server-side Lua script by SHA1 digest."), evalKeys),

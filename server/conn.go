@@ -40,6 +40,10 @@ type Conn struct {
 
 	reply Reply
 
+	// multi is the open MULTI block, watch the WATCHed keys (cmd_multi.go).
+	multi *multiState
+	watch *storage.Watch
+
 	// pending are committed batches this connection's replies wait for;
 	// barrier is the newest batch any of its reads may have seen.
 	pending []storage.Pending
@@ -142,6 +146,7 @@ func (cn *Conn) flush() error {
 func (cn *Conn) close() {
 	// Waits must still happen: batches may not be closed before SyncWait.
 	cn.flush()
+	cn.resetMulti()
 	cn.nc.Close()
 	cn.srv.removeConn(cn)
 }

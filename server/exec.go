@@ -31,6 +31,10 @@ type cmdStats struct {
 func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := s.lookup(args)
+	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
+		cn.setLastCmd(cmd.Name)
+		return
+	}
 	if cmd == nil {
 		s.countRejected(nil, reject)
 		cn.reply.Error(reject)

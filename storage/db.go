@@ -81,6 +81,8 @@ type DB struct {
 	counts countTable
 	// models caches the key models random sampling learns (sample.go).
 	models modelCache
+	// watch tracks WATCHed keys (watch.go).
+	watch watchTable
 
 	stats Stats
 

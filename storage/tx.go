@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"moonstone/codec"
 )
 
 // Tx is one transaction: a write transaction over an indexed batch (holding
@@ -22,6 +24,8 @@ type Tx struct {
 	// whose counts Commit resets before applying deltas.
 	flushed []int
 	done    bool
+	// touchedKeys is what this transaction changed, for WATCH (watch.go).
+	touchedKeys touched
 }
 
 // BeginWrite takes the write lock and starts a write transaction. The caller
@@ -91,6 +95,7 @@ func (tx *Tx) Commit() (Pending, error) {
 		tx.b.Close()
 		return db.ReadBarrier(), nil
 	}
+	tx.signalWatches()
 	seq := db.pendingSeq.Add(1)
 	db.stats.Commits.Add(1)
 	if db.SyncPolicy() == SyncAlways {
@@ -103,6 +108,25 @@ func (tx *Tx) Commit() (Pending, error) {
 	err := db.pdb.Apply(tx.b, pebble.NoSync)
 	tx.b.Close()
 	return Pending{}, err
+}
+
+// signalWatches marks the watches this transaction touched. It runs under
+// the write lock just before the batch is applied, reading the state the
+// batch leaves; EXEC checks its watch under the same lock, so it can never
+// see the write without the mark.
+func (tx *Tx) signalWatches() {
+	tc := &tx.touchedKeys
+	if len(tc.meta) == 0 && len(tc.versions) == 0 && len(tc.flushDBs) == 0 && !tc.flushAll {
+		return
+	}
+	tx.db.watch.signal(tc, func(mk string) bool {
+		v, ok, err := tx.get([]byte(mk))
+		if err != nil || !ok {
+			return false
+		}
+		m, err := codec.DecodeMeta(v)
+		return err == nil && !m.Expired(tx.now)
+	})
 }
 
 // Discard throws away a write transaction's batch (nothing it wrote ever
@@ -153,6 +177,7 @@ func (tx *Tx) set(key, value []byte) error {
 	if tx.b == nil {
 		return ErrReadOnlyTx
 	}
+	tx.touch(key)
 	return tx.b.Set(key, value, nil)
 }
 
@@ -160,6 +185,7 @@ func (tx *Tx) del(key []byte) error {
 	if tx.b == nil {
 		return ErrReadOnlyTx
 	}
+	tx.touch(key)
 	return tx.b.Delete(key, nil)
 }
 
@@ -167,6 +193,7 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 	if tx.b == nil {
 		return ErrReadOnlyTx
 	}
+	tx.touchRange(start)
 	return tx.b.DeleteRange(start, end, nil)
 }
 

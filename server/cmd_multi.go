@@ -1,0 +1,175 @@
+package server
+
+import (
+	"runtime/debug"
+	"time"
+)
+
+// Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+//
+// Between MULTI and EXEC a connection queues commands instead of running
+// them. EXEC runs the queue in ONE storage write transaction, so the block
+// commits as one Pebble batch: atomic on disk, like a script. As in Redis, a
+// command that fails at run time (WRONGTYPE, ...) does not undo the others:
+// EXEC is the one place where a failed write keeps its neighbours' effects.
+// WATCH registers keys with storage's watch table (storage/watch.go); any
+// committed change to one of them, or its expiry, makes EXEC reply with a
+// null array.
+
+// multiState is a connection's open MULTI block.
+type multiState struct {
+	queue []queuedCmd
+	// failed is set when a command was refused at queue time: EXEC then
+	// discards the whole block with EXECABORT.
+	failed bool
+}
+
+type queuedCmd struct {
+	cmd  *Command
+	args [][]byte
+}
+
+const (
+	errMultiNested  = "ERR MULTI calls can not be nested"
+	errExecNoMulti  = "ERR EXEC without MULTI"
+	errDiscardNoMul = "ERR DISCARD without MULTI"
+	errWatchInMulti = "ERR WATCH inside MULTI is not allowed"
+	errExecAbort    = "EXECABORT Transaction discarded because of previous errors."
+	errNotInMulti   = "ERR Command not allowed inside a transaction"
+)
+
+// multiControl are the commands that run, not queue, inside MULTI.
+var multiControl = map[string]bool{
+	"exec": true, "discard": true, "multi": true, "watch": true, "quit": true, "reset": true,
+}
+
+// queueInMulti is dispatch's hook while cn is inside MULTI: it queues the
+// request and answers +QUEUED, or refuses it (marking the block failed). It
+// reports whether it handled the request; false leaves it to dispatch.
+func (s *Server) queueInMulti(cn *Conn, cmd *Command, args [][]byte) bool {
+	m := cn.multi
+	if m == nil {
+		return false
+	}
+	if cmd == nil || (!cn.authed.Load() && !cmd.Is(flagNoAuth)) {
+		// dispatch replies with the error; the block is void.
+		m.failed = true
+		return false
+	}
+	if multiControl[cmd.Name] {
+		return false
+	}
+	if cmd.Is(flagNoMulti) {
+		m.failed = true
+		s.countRejected(cmd, errNotInMulti)
+		cn.reply.Error(errNotInMulti)
+		return true
+	}
+	cp := make([][]byte, len(args))
+	for i, a := range args {
+		cp[i] = append([]byte(nil), a...)
+	}
+	m.queue = append(m.queue, queuedCmd{cmd: cmd, args: cp})
+	cn.reply.Status("QUEUED")
+	return true
+}
+
+func cmdMulti(c *Call) {
+	if c.Conn.multi != nil {
+		c.Error(errMultiNested)
+		return
+	}
+	c.Conn.multi = &multiState{}
+	c.r.Status("OK")
+}
+
+func cmdDiscard(c *Call) {
+	if c.Conn.multi == nil {
+		c.Error(errDiscardNoMul)
+		return
+	}
+	c.Conn.resetMulti()
+	c.r.Status("OK")
+}
+
+func cmdExec(c *Call) {
+	cn := c.Conn
+	m := cn.multi
+	if m == nil {
+		c.Error(errExecNoMulti)
+		return
+	}
+	cn.multi = nil
+	if m.failed {
+		cn.unwatch()
+		c.Error(errExecAbort)
+		return
+	}
+	s := c.Srv
+	tx := s.db.BeginWrite()
+	if cn.watch.Changed(tx) {
+		tx.Discard()
+		cn.unwatch()
+		c.r.NullArray()
+		return
+	}
+	cn.unwatch()
+	c.r.Array(len(m.queue))
+	for _, q := range m.queue {
+		sub := &Call{Args: q.args, Conn: cn, Srv: s, Cmd: q.cmd, r: c.r, Tx: tx}
+		start := time.Now()
+		s.runQueued(sub)
+		s.countCall(q.cmd, time.Since(start), sub.failed)
+	}
+	p, err := tx.Commit()
+	if err != nil {
+		s.logf(levelWarning, "commit failed: %v", err)
+	}
+	cn.await(p)
+}
+
+// runQueued runs one queued command on EXEC's transaction. Unlike a
+// standalone write, an error reply does not discard anything: Redis keeps
+// the effects of the other commands of the block.
+func (s *Server) runQueued(c *Call) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf(levelWarning, "panic in %s: %v\n%s", c.Cmd.Name, r, debug.Stack())
+			c.Error("ERR internal error in '" + c.Cmd.Name + "' (logged)")
+		}
+	}()
+	c.Cmd.Run(c)
+}
+
+func cmdWatch(c *Call) {
+	cn := c.Conn
+	if cn.multi != nil {
+		c.Error(errWatchInMulti)
+		return
+	}
+	tx := c.Srv.db.BeginWrite()
+	w, err := tx.Watch(cn.watch, c.DB(), c.Args[1:])
+	tx.Discard()
+	cn.watch = w
+	if err != nil {
+		c.Err(err)
+		return
+	}
+	c.r.Status("OK")
+}
+
+func cmdUnwatch(c *Call) {
+	c.Conn.unwatch()
+	c.r.Status("OK")
+}
+
+// resetMulti ends an open MULTI block and every watch (DISCARD, RESET).
+func (cn *Conn) resetMulti() {
+	cn.multi = nil
+	cn.unwatch()
+}
+
+func (cn *Conn) unwatch() {
+	cn.watch.Release()
+	cn.watch = nil
+}
