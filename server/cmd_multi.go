@@ -106,7 +106,15 @@ func cmdExec(c *Call) {
 		return
 	}
 	s := c.Srv
-	tx := s.db.BeginWrite()
+	// Through the write gate, like every writer: a script past the busy
+	// threshold makes EXEC answer BUSY instead of waiting behind it.
+	tx := s.beginWrite()
+	if tx == nil {
+		cn.unwatch()
+		c.Error(errBusy)
+		return
+	}
+	defer s.endWrite()
 	if cn.watch.Changed(tx) {
 		tx.Discard()
 		cn.unwatch()
@@ -147,9 +155,14 @@ func cmdWatch(c *Call) {
 		c.Error(errWatchInMulti)
 		return
 	}
-	tx := c.Srv.db.BeginWrite()
+	tx := c.Srv.beginWrite()
+	if tx == nil {
+		c.Error(errBusy)
+		return
+	}
 	w, err := tx.Watch(cn.watch, c.DB(), c.Args[1:])
 	tx.Discard()
+	c.Srv.endWrite()
 	cn.watch = w
 	if err != nil {
 		c.Err(err)

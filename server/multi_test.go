@@ -292,3 +292,17 @@ func TestTxPipelineAndWatchWithGoRedis(t *testing.T) {
 		t.Fatalf("counter = %d, %v; want %d", v, err, workers*each)
 	}
 }
+
+// EVAL queued in MULTI runs inside EXEC's one transaction (no second
+// write lock, so no deadlock), and its writes are part of the block.
+func TestEvalInsideExec(t *testing.T) {
+	testkit.Diff(t, `
+MULTI
+SET a 1
+EVAL "redis.call('INCR', KEYS[1]); return redis.call('GET', KEYS[1])" 1 a
+EVAL "return redis.call('SET', 'b', 'x')" 0
+EXEC
+GET a
+GET b
+`)
+}
