@@ -38,6 +38,7 @@ type Server struct {
 
 	stats   serverStats
 	cursors cursorTable
+	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 
 	logMu sync.Mutex
 	logW  *os.File
@@ -194,6 +195,7 @@ func (s *Server) Shutdown() error {
 			cn.kill()
 		}
 		s.connWG.Wait()
+		s.persist.bg.Wait()
 		err = s.db.Close()
 		s.logf(levelNotice, "Moonstone is now ready to exit, bye bye...")
 		close(s.finished)
