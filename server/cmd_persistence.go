@@ -84,7 +84,8 @@ func (s *Server) saveDir() string {
 	base := filepath.Join(s.cfg.Get("backup-dir"), "checkpoint-"+time.Now().UTC().Format("20060102T150405.000Z"))
 	dir := base
 	for i := 1; ; i++ {
-		if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Lstat(dir); err != nil {
+			// Absent, or unusable: the checkpoint reports which.
 			return dir
 		}
 		dir = fmt.Sprintf("%s-%d", base, i)
