@@ -67,7 +67,7 @@ func toolBackup(args []string, stdout, stderr io.Writer) int {
 		if err := requireDir(*data); err != nil {
 			return fail(stderr, "backup", "%v", err)
 		}
-		db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways})
+		db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways, Logger: toolLogger{stderr}})
 		if err != nil {
 			return fail(stderr, "backup", "%v", err)
 		}
@@ -219,7 +219,7 @@ func toolCheck(args []string, stdout, stderr io.Writer) int {
 	if err := requireDir(*data); err != nil {
 		return fail(stderr, "check", "%v", err)
 	}
-	db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways})
+	db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways, Logger: toolLogger{stderr}})
 	if err != nil {
 		return fail(stderr, "check", "%v", err)
 	}
@@ -241,4 +241,19 @@ func toolCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// toolLogger keeps Pebble's informational chatter (WAL replay, ...) out of
+// the tools' output and passes its errors on.
+type toolLogger struct{ w io.Writer }
+
+func (l toolLogger) Infof(format string, args ...any) {}
+
+func (l toolLogger) Errorf(format string, args ...any) {
+	fmt.Fprintf(l.w, "pebble: "+format+"\n", args...)
+}
+
+func (l toolLogger) Fatalf(format string, args ...any) {
+	fmt.Fprintf(l.w, "pebble: FATAL: "+format+"\n", args...)
+	os.Exit(1)
 }
