@@ -63,7 +63,16 @@ func main() {
 			ms.stop()
 			fatal(err)
 		}
-		for _, w := range workloads(*n) {
+		ws := workloads(*n)
+		sw, err := scriptWorkloads(ms, *n)
+		if err == nil {
+			_, err = scriptWorkloads(rd, *n)
+		}
+		if err != nil {
+			fatal(err)
+		}
+		ws = append(ws, sw...)
+		for _, w := range ws {
 			byTest := map[string]*row{}
 			for _, t := range w.tests {
 				r := &row{mode: mode, test: t, pipeline: w.name}
@@ -78,10 +87,14 @@ func main() {
 						fatal(err)
 					}
 					for t, r := range byTest {
+						got, ok := res[t]
+						if !ok {
+							got = res["*"]
+						}
 						if s.name == "moonstone" {
-							r.ms = append(r.ms, res[t])
+							r.ms = append(r.ms, got)
 						} else {
-							r.redis = append(r.redis, res[t])
+							r.redis = append(r.redis, got)
 						}
 					}
 				}

@@ -20,7 +20,8 @@
 //	                                           as 0): sorted-set member
 //	'Z'  version (8) | score (8, ordered) | m   empty: sorted-set score index,
 //	                                           in Redis's (score, member) order
-//	'S'  sha1 (40 hex)                         script body
+//	'S'  sha1 (40 hex)                         origin ('L' SCRIPT LOAD, 'E' EVAL)
+//	                                           and script body
 //	'F'  library name                          function library code
 //
 // A collection's members are keyed by its version, a number unique for the

@@ -32,7 +32,8 @@ func (cmd *Command) aclCategories() []string {
 	if cmd.Is(flagWrite) {
 		cats = append(cats, "@write")
 	}
-	if cmd.Is(flagReadOnly) {
+	if cmd.Is(flagReadOnly) && cmd.Group != "scripting" {
+		// Redis keeps scripting commands out of @read.
 		cats = append(cats, "@read")
 	}
 	if g := map[string]string{

@@ -99,6 +99,7 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("used_memory_peak:%d", ms.HeapSys)
 		line("used_memory_peak_human:%s", humanBytes(int64(ms.HeapSys)))
 		line("used_memory_lua:0")
+		line("number_of_cached_scripts:%d", s.scripts.CachedScripts())
 		line("maxmemory:%s", s.cfg.Get("maxmemory"))
 		line("maxmemory_policy:%s", s.cfg.Get("maxmemory-policy"))
 		line("mem_fragmentation_ratio:1.00")

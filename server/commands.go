@@ -249,6 +249,18 @@ func commandTable() map[string]*Command {
 		def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 
 		// scripting (cmd_scripting.go)
+		withKeys(def("eval", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEval, "Executes a server-side Lua script."), evalKeys),
+		withKeys(def("evalsha", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEvalSHA, "Executes a server-side Lua script by SHA1 digest."), evalKeys),
+		withKeys(def("eval_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdEval, "Executes a read-only server-side Lua script."), evalKeys),
+		withKeys(def("evalsha_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdEvalSHA, "Executes a read-only server-side Lua script by SHA1 digest."), evalKeys),
+		parent("script", -2, "scripting", "2.6.0", "A container for Lua scripts management commands.",
+			def("load", 3, "noscript stale", noKeys, "", "2.6.0", cmdScriptLoad, "Loads a server-side Lua script to the script cache."),
+			def("exists", -3, "noscript", noKeys, "", "2.6.0", cmdScriptExists, "Determines whether server-side Lua scripts exist in the script cache."),
+			def("flush", -2, "noscript", noKeys, "", "2.6.0", cmdScriptFlush, "Removes all server-side Lua scripts from the script cache."),
+			def("kill", 2, "noscript allow_busy", noKeys, "", "2.6.0", cmdScriptKill, "Terminates a server-side Lua script during execution."),
+			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdScriptHelp, "Returns helpful text about the different subcommands."),
+			def("debug", 3, "noscript", noKeys, "", "3.2.0", cmdScriptDebug, "Sets the debug mode of server-side Lua scripts."),
+		),
 
 		// functions (cmd_function.go)
 		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",

@@ -20,6 +20,11 @@ var moonstoneParams = []ParamDef{
 	{Name: "cache-size", Default: "268435456", Kind: paramMemory, Min: 1 << 20, Max: 1 << 42, Immutable: true},
 	// backup-dir is where SAVE and BGSAVE put checkpoints.
 	{Name: "backup-dir", Default: "backups", Kind: paramString},
+	// lua-memory-limit is how much a running script may grow the server's
+	// heap before it is stopped (its writes discarded); 0 disables it.
+	// It also bounds what one call of string.rep, table.concat or
+	// string.gsub may build. See docs/scripting.md.
+	{Name: "lua-memory-limit", Default: "268435456", Kind: paramMemory, Min: 0, Max: 1 << 42},
 }
 
 // moonstoneDefaults are the defaults where Moonstone deliberately differs
@@ -210,6 +215,7 @@ func (c *Config) CacheSize() int64        { return int64(c.int("cache-size")) }
 func (c *Config) BusyThreshold() time.Duration {
 	return time.Duration(c.int("busy-reply-threshold")) * time.Millisecond
 }
+func (c *Config) LuaMemoryLimit() int64 { return int64(c.int("lua-memory-limit")) }
 func (c *Config) SyncPolicy() storage.SyncPolicy {
 	p, _ := storage.ParseSyncPolicy(c.Get("appendfsync"))
 	return p
@@ -244,5 +250,9 @@ func (s *Server) applyConfig(name, value string) {
 	case "proto-max-bulk-len":
 		n, _ := strconv.ParseInt(value, 10, 64)
 		s.db.SetMaxStringSize(n)
+	case "busy-reply-threshold":
+		s.scripts.SetBusyThreshold(s.cfg.BusyThreshold())
+	case "lua-memory-limit":
+		s.scripts.SetMemoryLimit(s.cfg.LuaMemoryLimit())
 	}
 }

@@ -42,17 +42,36 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		cn.reply.Error(errNoAuth)
 		return
 	}
+	if s.rejectWhileBusy(cmd) {
+		s.countRejected(cmd, errBusy)
+		cn.reply.Error(errBusy)
+		return
+	}
 	start := time.Now()
 	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply}
+	if cmd.Is(flagWrite) {
+		// Taken here, not in run, so that BUSY is a rejection.
+		if c.Tx = s.beginWrite(); c.Tx == nil {
+			s.countRejected(cmd, errBusy)
+			cn.reply.Error(errBusy)
+			return
+		}
+	}
 	cn.await(s.run(c))
 	s.countCall(cmd, time.Since(start), c.failed)
 }
 
 // run executes c in the transaction its command's flags ask for: a write
-// transaction for writes, a snapshot for reads, none for the rest. It
-// returns what the reply must wait for to be durable. A write that replies
-// with an error is discarded: a failing command leaves no partial effect.
+// transaction for writes (begun by the caller, with beginWrite), a snapshot
+// for reads, none for the rest. It returns what the reply must wait for to
+// be durable. A write that replies with an error is discarded: a failing
+// command leaves no partial effect.
 func (s *Server) run(c *Call) (p storage.Pending) {
+	if c.Cmd.Is(flagWrite) {
+		// Deferred first, so it runs last: after the transaction ended,
+		// also when the command panics.
+		defer s.endWrite()
+	}
 	defer func() {
 		// A bug in one command must not take the server down with every
 		// other client's work: discard its transaction, report, go on.
@@ -67,8 +86,7 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 	}()
 	switch {
 	case c.Cmd.Is(flagWrite):
-		tx := s.db.BeginWrite()
-		c.Tx = tx
+		tx := c.Tx
 		c.Cmd.Run(c)
 		if c.failed {
 			tx.Discard()
@@ -89,6 +107,47 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 		return storage.Pending{}
 	}
 }
+
+// The write gate: every write transaction the server begins for a client
+// (a write command, a script that may write) first takes the gate, a
+// one-slot semaphore, then the store's write lock. Waiting on a channel
+// instead of the lock lets a waiting writer give up with BUSY the moment a
+// script holding the gate passes busy-reply-threshold, as Redis answers
+// every writer during a slow script. Plain reads never wait: they run on
+// snapshots, so a slow script does not stop them.
+
+// beginWrite takes the write gate and begins a write transaction, or
+// returns nil when a script past the busy threshold holds the gate. The
+// caller ends the transaction, then calls endWrite.
+func (s *Server) beginWrite() *storage.Tx {
+	select {
+	case s.writeGate <- struct{}{}:
+	default:
+		select {
+		case s.writeGate <- struct{}{}:
+		case <-s.scripts.Busy():
+			return nil
+		}
+	}
+	return s.db.BeginWrite()
+}
+
+// rejectWhileBusy reports whether cmd gets BUSY because a script is past
+// busy-reply-threshold. As in Redis, every command does except the ones
+// flagged allow_busy (SCRIPT KILL, SHUTDOWN, AUTH, ...), with Moonstone's
+// exception: commands that only read data (flagged readonly, EVAL_RO among
+// them) are served from the last committed state, since they never need
+// the lock. EVAL and EVALSHA decide for themselves once they know whether
+// their script is read-only; writers waiting in beginWrite get BUSY there.
+func (s *Server) rejectWhileBusy(cmd *Command) bool {
+	if !s.scripts.IsBusy() || cmd.Is(flagReadOnly|flagAllowBusy|flagWrite) {
+		return false
+	}
+	return cmd.Name != "eval" && cmd.Name != "evalsha"
+}
+
+// endWrite releases the write gate after the transaction ended.
+func (s *Server) endWrite() { <-s.writeGate }
 
 func (s *Server) countCall(cmd *Command, d time.Duration, failed bool) {
 	s.stats.mu.Lock()

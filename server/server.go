@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"moonstone/scripting"
 	"moonstone/storage"
 )
 
@@ -40,6 +41,11 @@ type Server struct {
 	cursors cursorTable
 	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 
+	// scripts runs Lua scripts; writeGate serializes write transactions
+	// (see beginWrite).
+	scripts   *scripting.Engine
+	writeGate chan struct{}
+
 	logMu sync.Mutex
 	logW  *os.File
 
@@ -61,6 +67,7 @@ func New(cfg *Config) (*Server, error) {
 		finished:    make(chan struct{}),
 		stopSweeper: make(chan struct{}),
 		logW:        os.Stderr,
+		writeGate:   make(chan struct{}, 1),
 	}
 	if path := cfg.Get("logfile"); path != "" {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -83,6 +90,11 @@ func New(cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	s.db = db
+	s.scripts = scripting.NewEngine(db, scripting.Options{
+		BusyThreshold: cfg.BusyThreshold(),
+		MemoryLimit:   cfg.LuaMemoryLimit(),
+		Logf:          s.logf,
+	})
 	cfg.onChange = s.applyConfig
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	return s, nil
@@ -191,6 +203,8 @@ func (s *Server) Shutdown() error {
 			s.ln.Close()
 		}
 		close(s.stopSweeper)
+		// A running script would keep its client's goroutine busy.
+		s.scripts.Shutdown()
 		for _, cn := range s.clients() {
 			cn.kill()
 		}

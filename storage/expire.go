@@ -138,6 +138,14 @@ func (db *DB) Sweeper(stop <-chan struct{}, databases int, tick time.Duration) {
 			}
 			for {
 				tx := db.BeginWrite()
+				select {
+				case <-db.stop:
+					// Close took the lock between two batches and may
+					// have closed Pebble already.
+					tx.Discard()
+					return
+				default:
+				}
 				removed, more, err := tx.SweepExpired(n, perBatch)
 				if err != nil || removed == 0 {
 					tx.Discard()

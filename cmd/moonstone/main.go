@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"moonstone/server"
@@ -41,6 +42,17 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "moonstone: %v\n", err)
 		os.Exit(1)
+	}
+	if path := os.Getenv("MOONSTONE_CPUPROFILE"); path != "" {
+		// For profiling hot paths: the profile covers the server's whole
+		// life and is written at shutdown.
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "moonstone: %v\n", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

@@ -1,0 +1,59 @@
+package scripting
+
+// Reply is where a command writes its answer. It has exactly the method set
+// of server.Reply, so the server's command handlers write into a script's
+// redis.call through it, and a script's return value is written to a
+// client's connection through it: values of either interface convert to the
+// other implicitly.
+type Reply interface {
+	Status(s string)
+	Error(msg string)
+	Int(n int64)
+	Bulk(b []byte)
+	BulkString(s string)
+	Null()
+	NullArray()
+	Array(n int)
+	Map(n int)
+	Set(n int)
+	Double(f float64)
+}
+
+// Host is what one script run needs from the server. The server makes one
+// per run: it holds the run's storage transaction and the script's own
+// connection state (its selected database), so the engine never touches
+// storage or the network itself.
+type Host interface {
+	// Call runs one command for redis.call / redis.pcall inside the run's
+	// transaction and writes its reply, or an error reply, to out. It
+	// enforces everything the server decides: unknown commands, arity,
+	// commands not allowed from scripts, writes from read-only scripts.
+	Call(args [][]byte, out Reply)
+	// CommandExists reports whether args name a command (and subcommand),
+	// for redis.acl_check_cmd.
+	CommandExists(args [][]byte) bool
+	// Log writes msg to the server log at a Redis log level
+	// (0 debug, 1 verbose, 2 notice, 3 warning).
+	Log(level int, msg string)
+	// Finish ends the run's transaction: commit when ok (the script
+	// returned normally, error replies included), discard otherwise (it
+	// raised, was killed, or went over its memory budget). An error from
+	// the commit is sent to the client instead of the script's reply.
+	Finish(ok bool) error
+}
+
+// Store persists script bodies, so EVALSHA works after a restart and in a
+// restored backup. *storage.DB implements it.
+type Store interface {
+	// PutScript records a body under its SHA1; loaded is true for SCRIPT
+	// LOAD, false for a body that arrived through EVAL (evictable).
+	PutScript(sha string, body []byte, loaded bool) error
+	// GetScript returns a recorded body.
+	GetScript(sha string) (body []byte, loaded bool, found bool, err error)
+	// DeleteScripts removes the given records.
+	DeleteScripts(shas []string) error
+	// FlushScripts removes every record.
+	FlushScripts() error
+	// ListScripts calls fn for every record, with the body's size.
+	ListScripts(fn func(sha string, loaded bool, size int) error) error
+}

@@ -1,0 +1,354 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"moonstone/codec"
+	"moonstone/scripting"
+	"moonstone/storage"
+)
+
+// Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
+//
+// A script runs in one storage transaction. A script that may write takes
+// the write gate and the write lock for its whole run (Redis's isolation),
+// and its batch commits when it returns, error replies included, or is
+// discarded when it raises, is killed, or goes over its memory budget:
+// nothing of a failed script survives. A read-only script (EVAL_RO,
+// EVALSHA_RO, or "#!lua flags=no-writes") runs on a snapshot without the
+// lock, in parallel with writers. Commands the script calls run through
+// the same table and handlers as a client's, inside that transaction.
+
+const (
+	errNotAllowedFromScript = "ERR This Redis command is not allowed from script"
+	errUnknownFromScript    = "ERR Unknown Redis command called from script"
+	errArityFromScript      = "ERR Wrong number of args calling Redis command from script"
+	errWriteFromReadOnly    = "ERR Write commands are not allowed from read-only scripts."
+	errWriteFlagWithRO      = "ERR Can not execute a script with write flag using *_ro command."
+	errNotBusy              = "NOTBUSY No scripts in execution right now."
+)
+
+func cmdEval(c *Call) { evalGeneric(c, false) }
+
+func cmdEvalSHA(c *Call) {
+	if len(c.Args[1]) != 40 {
+		c.Error(scripting.ErrNoScript.Error())
+		return
+	}
+	evalGeneric(c, true)
+}
+
+func evalGeneric(c *Call, bySHA bool) {
+	numkeys, ok := c.Int(2)
+	if !ok {
+		return
+	}
+	if numkeys > int64(len(c.Args)-3) {
+		c.Error("ERR Number of keys can't be greater than number of args")
+		return
+	}
+	if numkeys < 0 {
+		c.Error("ERR Number of keys can't be negative")
+		return
+	}
+	engine := c.Srv.scripts
+	var s *scripting.Script
+	var err error
+	if bySHA {
+		s, err = engine.BySHA(string(c.Args[1]))
+	} else {
+		s, err = engine.ForEval(c.Args[1])
+	}
+	if err != nil {
+		c.Error(err.Error())
+		return
+	}
+	roCommand := c.Cmd.Name == "eval_ro" || c.Cmd.Name == "evalsha_ro"
+	if roCommand && s.Shebang && !s.ReadOnly() {
+		c.Error(errWriteFlagWithRO)
+		return
+	}
+	keys := c.Args[3 : 3+numkeys]
+	argv := c.Args[3+numkeys:]
+	h := &scriptHost{srv: c.Srv, readOnly: roCommand || s.ReadOnly()}
+	h.conn = &Conn{srv: c.Srv, id: c.Conn.id, db: c.Conn.db, resp: 2, addr: c.Conn.addr, laddr: c.Conn.laddr, created: c.Conn.created}
+	h.conn.authed.Store(true)
+	switch {
+	case c.Tx != nil:
+		// EVAL_RO and EVALSHA_RO are flagged readonly: dispatch opened
+		// their snapshot and closes it.
+		h.tx = c.Tx
+	case h.readOnly:
+		h.tx = c.Srv.db.BeginRead()
+		defer func() { c.Conn.await(h.tx.Close()) }()
+	default:
+		if h.tx = c.Srv.beginWrite(); h.tx == nil {
+			c.Error(errBusy)
+			return
+		}
+		h.writer = true
+		// Should the engine panic, the lock must not stay taken.
+		defer h.abort()
+	}
+	out := &errorWatch{Reply: c.r}
+	engine.Run(s, h, keys, argv, h.writer, out)
+	if out.failed {
+		// The script's error reply counts in INFO errorstats, as in Redis
+		// (errors of the commands it called are not counted on their own).
+		c.failed = true
+		c.Srv.stats.mu.Lock()
+		c.Srv.countErrorLocked(out.msg)
+		c.Srv.stats.mu.Unlock()
+	}
+	if h.writer {
+		c.Conn.await(h.pending)
+	}
+}
+
+// errorWatch notes whether the script's reply is an error, for the
+// command's failed_calls statistic.
+type errorWatch struct {
+	Reply
+	failed, started bool
+	msg             string
+}
+
+func (w *errorWatch) Error(msg string) {
+	if !w.started {
+		w.failed = true
+		w.msg = msg
+	}
+	w.started = true
+	w.Reply.Error(msg)
+}
+
+func (w *errorWatch) Status(s string)     { w.started = true; w.Reply.Status(s) }
+func (w *errorWatch) Int(n int64)         { w.started = true; w.Reply.Int(n) }
+func (w *errorWatch) Bulk(b []byte)       { w.started = true; w.Reply.Bulk(b) }
+func (w *errorWatch) BulkString(s string) { w.started = true; w.Reply.BulkString(s) }
+func (w *errorWatch) Null()               { w.started = true; w.Reply.Null() }
+func (w *errorWatch) NullArray()          { w.started = true; w.Reply.NullArray() }
+func (w *errorWatch) Array(n int)         { w.started = true; w.Reply.Array(n) }
+func (w *errorWatch) Map(n int)           { w.started = true; w.Reply.Map(n) }
+func (w *errorWatch) Set(n int)           { w.started = true; w.Reply.Set(n) }
+func (w *errorWatch) Double(f float64)    { w.started = true; w.Reply.Double(f) }
+
+// scriptHost is the server side of one script run (scripting.Host): it
+// holds the run's transaction and the script's own connection state, so a
+// SELECT inside the script does not change the caller's database.
+type scriptHost struct {
+	srv      *Server
+	conn     *Conn
+	tx       *storage.Tx
+	writer   bool // holds the write gate and lock
+	readOnly bool // write commands are refused
+	ended    bool // Finish ran
+	poisoned bool // a command panicked: the batch must not commit
+	pending  storage.Pending
+}
+
+// abort discards a writer's transaction that Finish never ended.
+func (h *scriptHost) abort() {
+	if h.writer && !h.ended {
+		h.Finish(false)
+	}
+}
+
+// Call runs one command for redis.call / redis.pcall, with Redis's checks
+// (script.c scriptCall) before it.
+func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
+	s := h.srv
+	s.stats.commandsProcessed.Add(1)
+	cmd, reject := s.scriptLookup(args)
+	if cmd == nil {
+		s.countRejected(nil, reject)
+		out.Error(reject)
+		return
+	}
+	switch {
+	case cmd.Is(flagNoScript):
+		reject = errNotAllowedFromScript
+	case h.readOnly && cmd.Is(flagWrite|flagMayReplicate):
+		reject = errWriteFromReadOnly
+	}
+	if reject != "" {
+		s.countRejected(cmd, reject)
+		out.Error(reject)
+		return
+	}
+	c := &Call{Args: args, Tx: h.tx, Conn: h.conn, Srv: s, Cmd: cmd, r: out}
+	start := time.Now()
+	defer func() {
+		// A bug in a command must not commit whatever half of its work
+		// is in the batch, even if the script catches the error.
+		if r := recover(); r != nil {
+			h.poisoned = true
+			s.logf(levelWarning, "panic in %s called from a script: %v\n%s", cmd.Name, r, debug.Stack())
+			out.Error("ERR internal error in '" + cmd.Name + "' (logged)")
+		}
+	}()
+	cmd.Run(c)
+	s.countCall(cmd, time.Since(start), c.failed)
+}
+
+// scriptLookup finds the command a script calls, with the error texts
+// Redis gives scripts.
+func (s *Server) scriptLookup(args [][]byte) (*Command, string) {
+	cmd := s.commands[strings.ToLower(string(args[0]))]
+	if cmd == nil {
+		return nil, errUnknownFromScript
+	}
+	if cmd.Subcommands != nil && len(args) > 1 {
+		if cmd = cmd.Subcommands[strings.ToLower(string(args[1]))]; cmd == nil {
+			return nil, errUnknownFromScript
+		}
+	}
+	if !cmd.arityOK(len(args)) || cmd.Run == nil {
+		return nil, errArityFromScript
+	}
+	return cmd, ""
+}
+
+func (h *scriptHost) CommandExists(args [][]byte) bool {
+	cmd := h.srv.commands[strings.ToLower(string(args[0]))]
+	if cmd != nil && cmd.Subcommands != nil && len(args) > 1 {
+		cmd = cmd.Subcommands[strings.ToLower(string(args[1]))]
+	}
+	return cmd != nil
+}
+
+func (h *scriptHost) Log(level int, msg string) { h.srv.logf(level, "%s", msg) }
+
+// Finish commits a writer's batch when the script returned (the reply then
+// waits for its fsync like any write's), or discards it when the script
+// raised or was stopped.
+func (h *scriptHost) Finish(ok bool) error {
+	if !h.writer || h.ended {
+		return nil
+	}
+	h.ended = true
+	defer h.srv.endWrite()
+	if !ok || h.poisoned {
+		h.tx.Discard()
+		h.pending = h.srv.db.ReadBarrier()
+		if h.poisoned {
+			return errors.New("ERR the script's writes were discarded: a command it called failed internally (logged)")
+		}
+		return nil
+	}
+	p, err := h.tx.Commit()
+	if err != nil {
+		h.srv.logf(levelWarning, "script commit failed: %v", err)
+		h.pending = h.srv.db.ReadBarrier()
+		return errors.New("ERR the script's writes could not be committed: " + err.Error())
+	}
+	h.pending = p
+	return nil
+}
+
+// RunningScripts is the number of scripts running now.
+func (s *Server) RunningScripts() int { return s.scripts.Running() }
+
+// evalKeys locates EVAL's keys: numkeys of them after the script.
+func evalKeys(args [][]byte) []int {
+	if len(args) < 3 {
+		return nil
+	}
+	n, ok := codec.ParseInt(args[2])
+	if !ok || n < 0 || n > int64(len(args)-3) {
+		return nil
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = 3 + i
+	}
+	return out
+}
+
+func cmdScriptLoad(c *Call) {
+	s, err := c.Srv.scripts.Load(c.Args[2])
+	if err != nil {
+		c.Error(err.Error())
+		return
+	}
+	c.r.BulkString(s.SHA)
+}
+
+func cmdScriptExists(c *Call) {
+	c.r.Array(len(c.Args) - 2)
+	for _, sha := range c.Args[2:] {
+		if c.Srv.scripts.Exists(string(sha)) {
+			c.r.Int(1)
+		} else {
+			c.r.Int(0)
+		}
+	}
+}
+
+func cmdScriptFlush(c *Call) {
+	if len(c.Args) > 3 || len(c.Args) == 3 && !c.ArgIs(2, "sync") && !c.ArgIs(2, "async") {
+		c.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		return
+	}
+	if err := c.Srv.scripts.Flush(); err != nil {
+		c.Error("ERR " + err.Error())
+		return
+	}
+	c.OK()
+}
+
+// cmdScriptKill stops every running script. Unlike Redis, which answers
+// UNKILLABLE once a script has written, Moonstone can stop any script: its
+// writes are in a batch that is thrown away.
+func cmdScriptKill(c *Call) {
+	if !c.Srv.scripts.Kill() {
+		c.Error(errNotBusy)
+		return
+	}
+	c.OK()
+}
+
+func cmdScriptDebug(c *Call) {
+	switch c.Arg(2) {
+	case "no":
+		c.OK()
+	case "yes", "sync":
+		c.Error("ERR SCRIPT DEBUG is not supported: Moonstone has no Lua debugger")
+	default:
+		c.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+	}
+}
+
+func cmdScriptHelp(c *Call) {
+	replyHelp(c, "SCRIPT",
+		"DEBUG (YES|SYNC|NO)",
+		"    Set the debug mode for subsequent scripts executed.",
+		"EXISTS <sha1> [<sha1> ...]",
+		"    Return information about the existence of the scripts in the script cache.",
+		"FLUSH [ASYNC|SYNC]",
+		"    Flush the Lua scripts cache. Very dangerous on replicas.",
+		"    When called without the optional mode argument, the behavior is determined by the",
+		"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+		"    * ASYNC: Asynchronously flush the scripts cache.",
+		"    * SYNC: Synchronously flush the scripts cache.",
+		"KILL",
+		"    Kill the currently executing Lua script.",
+		"LOAD <script>",
+		"    Load a script into the scripts cache without executing it.",
+	)
+}
+
+// replyHelp writes a HELP reply as Redis's addReplyHelp does.
+func replyHelp(c *Call, name string, lines ...string) {
+	c.r.Array(len(lines) + 3)
+	c.r.Status(fmt.Sprintf("%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", name))
+	for _, l := range lines {
+		c.r.Status(l)
+	}
+	c.r.Status("HELP")
+	c.r.Status("    Prints this help.")
+}
