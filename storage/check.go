@@ -317,7 +317,11 @@ func (c *checker) counts() error {
 func (c *checker) scripts() error {
 	return c.scan([]byte{codec.TagScript}, func(k, v []byte) error {
 		c.r.Scripts++
-		sum := sha1.Sum(v)
+		if len(v) == 0 || (v[0] != scriptLoaded && v[0] != scriptEval) {
+			c.r.problem("script %s: unknown origin byte", k[1:])
+			return nil
+		}
+		sum := sha1.Sum(v[1:])
 		if got := hex.EncodeToString(sum[:]); got != string(k[1:]) {
 			c.r.problem("script %s: its body hashes to %s", k[1:], got)
 		}

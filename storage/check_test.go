@@ -47,7 +47,7 @@ func healthyStore(t *testing.T) *storage.DB {
 	})
 	body := []byte("return 1")
 	sum := sha1.Sum(body)
-	if err := db.Pebble().Set(codec.ScriptKey(hex.EncodeToString(sum[:])), body, pebble.Sync); err != nil {
+	if err := db.PutScript(hex.EncodeToString(sum[:]), body, true); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -172,7 +172,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 	})
 	t.Run("script hash", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
-			return p.Set(codec.ScriptKey(strings.Repeat("0", 40)), []byte("return 2"), pebble.Sync)
+			return p.Set(codec.ScriptKey(strings.Repeat("0", 40)), []byte("Lreturn 2"), pebble.Sync)
 		}, "script "+strings.Repeat("0", 40)+": its body hashes to")
 	})
 }
