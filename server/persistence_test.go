@@ -260,3 +260,12 @@ func TestSecondServerOnALockedDirectoryIsRefused(t *testing.T) {
 		t.Fatalf("error does not name the directory and the lock: %v", err)
 	}
 }
+
+func TestPersistenceArgumentErrorsMatchRedis(t *testing.T) {
+	testkit.Diff(t, `
+SAVE extra
+LASTSAVE extra
+BGSAVE a b
+BGSAVE NOW
+`)
+}
