@@ -30,6 +30,7 @@ const (
 	flagAllowBusy
 	flagNoMandatoryKeys
 	flagMovableKeys
+	flagNoAsyncLoading
 )
 
 var flagNames = []struct {
@@ -41,7 +42,7 @@ var flagNames = []struct {
 	{flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
 	{flagSkipMonitor, "skip_monitor"}, {flagSkipSlowlog, "skip_slowlog"},
 	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagMayReplicate, "may_replicate"},
-	{flagNoMandatoryKeys, "no_mandatory_keys"}, {flagNoMulti, "no_multi"},
+	{flagNoMandatoryKeys, "no_mandatory_keys"}, {flagNoAsyncLoading, "no_async_loading"}, {flagNoMulti, "no_multi"},
 	{flagMovableKeys, "movablekeys"}, {flagAllowBusy, "allow_busy"},
 }
 

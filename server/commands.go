@@ -68,6 +68,11 @@ func commandTable() map[string]*Command {
 		def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."),
 		def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."),
 		def("shutdown", -1, "admin noscript loading stale no_multi allow_busy", noKeys, "server", "1.0.0", cmdShutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server."),
+		// persistence (cmd_persistence.go)
+		def("checkpoint", 2, "admin noscript no_multi", noKeys, "server", "7.0.0", cmdCheckpoint, "Writes a consistent copy of the data directory to a new directory (Moonstone)."),
+		def("save", 1, "admin noscript no_async_loading no_multi", noKeys, "server", "1.0.0", cmdSave, "Synchronously saves the database(s) to disk."),
+		def("bgsave", -1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGSave, "Asynchronously saves the database(s) to disk."),
+		def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."),
 		parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
 			def("count", 2, "loading stale", noKeys, "", "2.8.13", cmdCommandCount, "Returns a count of commands."),
 			def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."),

@@ -39,6 +39,7 @@ type Server struct {
 
 	stats   serverStats
 	cursors cursorTable
+	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -208,6 +209,7 @@ func (s *Server) Shutdown() error {
 			cn.kill()
 		}
 		s.connWG.Wait()
+		s.persist.bg.Wait()
 		err = s.db.Close()
 		s.logf(levelNotice, "Moonstone is now ready to exit, bye bye...")
 		close(s.finished)

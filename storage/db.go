@@ -133,6 +133,9 @@ func Open(opts Options) (*DB, error) {
 	}
 	pdb, err := pebble.Open(opts.Dir, popts)
 	if err != nil {
+		if lerr := lockedError(opts.Dir); lerr != nil {
+			return nil, lerr
+		}
 		return nil, err
 	}
 	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{})}

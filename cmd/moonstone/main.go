@@ -20,6 +20,11 @@ import (
 
 func main() {
 	args := os.Args[1:]
+	if len(args) > 0 {
+		if tool, ok := tools[args[0]]; ok {
+			os.Exit(tool(args[1:], os.Stdout, os.Stderr))
+		}
+	}
 	if len(args) == 1 && (args[0] == "-v" || args[0] == "--version") {
 		fmt.Printf("Moonstone %s (Redis %s compatible)\n", server.Version, server.RedisVersion)
 		return
@@ -72,6 +77,9 @@ func main() {
 func usage() {
 	fmt.Print(`Usage: moonstone [config-file] [--option value ...]
        moonstone --version
+       moonstone backup --to DIR [--host H --port P] | --to DIR --dir DATA
+       moonstone restore --from BACKUP --dir DATA [--force]
+       moonstone check --dir DATA
 
 Options are redis.conf parameters, for example:
   moonstone --port 6380 --dir /var/lib/moonstone --appendfsync everysec

@@ -1,0 +1,330 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"moonstone/codec"
+)
+
+// CheckReport is what Check found.
+type CheckReport struct {
+	Keys        int64 // metadata records
+	Collections int64
+	Members     int64 // member and index records visited
+	Expiries    int64 // expiry-index records
+	Scripts     int64
+	// Problems names each inconsistency; at most MaxCheckProblems are kept.
+	Problems []string
+	// ProblemCount counts every inconsistency, kept or not.
+	ProblemCount int64
+}
+
+// MaxCheckProblems bounds CheckReport.Problems.
+const MaxCheckProblems = 1000
+
+// OK reports whether the store is consistent.
+func (r *CheckReport) OK() bool { return r.ProblemCount == 0 }
+
+func (r *CheckReport) problem(format string, args ...any) {
+	r.ProblemCount++
+	if len(r.Problems) < MaxCheckProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// Check verifies, on one snapshot, that the store's redundant records agree:
+// every collection's stored count matches its member records (list
+// positions Head..Tail-1 all present; sorted-set member records and score
+// index agree one to one), no member record belongs to a collection that
+// does not exist, the expiry index matches the metadata expiries, the stored
+// per-database key counts match the keys, and every script record hashes to
+// its SHA1. It is meant for a stopped data directory (moonstone check), but
+// is safe on a live store. An error means the check could not run; problems
+// found are in the report.
+func (db *DB) Check() (*CheckReport, error) {
+	snap := db.pdb.NewSnapshot()
+	defer snap.Close()
+	c := &checker{snap: snap, r: &CheckReport{}, versions: map[uint64]codec.Type{}}
+	steps := []func() error{c.metas, c.expiries, c.orphans, c.counts, c.scripts}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return c.r, err
+		}
+	}
+	return c.r, nil
+}
+
+type checker struct {
+	snap     *pebble.Snapshot
+	r        *CheckReport
+	versions map[uint64]codec.Type
+	keys     [MaxDatabases]int64
+	expires  [MaxDatabases]int64
+}
+
+// scan calls fn for every record with prefix; k and v are valid only
+// during the call.
+func (c *checker) scan(prefix []byte, fn func(k, v []byte) error) error {
+	it, err := c.snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: codec.PrefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
+}
+
+func (c *checker) has(k []byte) (bool, error) {
+	_, closer, err := c.snap.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	closer.Close()
+	return true, nil
+}
+
+func (c *checker) metas() error {
+	return c.scan([]byte{codec.TagMeta}, func(k, v []byte) error {
+		c.r.Keys++
+		dbn, key := codec.DBFromMeta(k), append([]byte(nil), codec.UserKeyFromMeta(k)...)
+		m, err := codec.DecodeMeta(v)
+		if err != nil {
+			c.r.problem("db %d key %q: undecodable metadata record", dbn, key)
+			return nil
+		}
+		c.keys[dbn]++
+		if m.ExpireAt != 0 {
+			c.expires[dbn]++
+			ok, err := c.has(codec.ExpiryKey(dbn, m.ExpireAt, key))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				c.r.problem("db %d key %q: expires at %d but has no expiry-index record", dbn, key, m.ExpireAt)
+			}
+		}
+		if m.Type == codec.TypeString {
+			return nil
+		}
+		c.r.Collections++
+		if prev, dup := c.versions[m.Version]; dup {
+			c.r.problem("db %d key %q: version %d is also used by another %s", dbn, key, m.Version, prev)
+		}
+		c.versions[m.Version] = m.Type
+		return c.collection(dbn, key, &m)
+	})
+}
+
+func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
+	name := fmt.Sprintf("db %d %s %q", dbn, m.Type, key)
+	switch m.Type {
+	case codec.TypeHash, codec.TypeSet:
+		var n int64
+		if err := c.scan(codec.MemberPrefix(m.Type.MemberTag(), m.Version), func(k, v []byte) error {
+			n++
+			return nil
+		}); err != nil {
+			return err
+		}
+		c.r.Members += n
+		if n != m.Count {
+			c.r.problem("%s: stored count %d, %d member records", name, m.Count, n)
+		}
+	case codec.TypeList:
+		if m.Tail-m.Head != m.Count {
+			c.r.problem("%s: stored count %d, but head %d and tail %d span %d", name, m.Count, m.Head, m.Tail, m.Tail-m.Head)
+		}
+		var n int64
+		next := m.Head
+		if err := c.scan(codec.MemberPrefix(codec.TagList, m.Version), func(k, v []byte) error {
+			n++
+			if len(k) != 17 {
+				c.r.problem("%s: malformed element key %x", name, k)
+				return nil
+			}
+			i := codec.ListIndexFromKey(k)
+			if i < m.Head || i >= m.Tail {
+				c.r.problem("%s: element at position %d outside [%d, %d)", name, i, m.Head, m.Tail)
+				return nil
+			}
+			if i > next {
+				c.r.problem("%s: positions %d..%d missing", name, next, i-1)
+			}
+			next = i + 1
+			return nil
+		}); err != nil {
+			return err
+		}
+		if next < m.Tail {
+			c.r.problem("%s: positions %d..%d missing", name, next, m.Tail-1)
+		}
+		c.r.Members += n
+		if n != m.Count {
+			c.r.problem("%s: stored count %d, %d element records", name, m.Count, n)
+		}
+	case codec.TypeZSet:
+		scores := map[string]float64{}
+		if err := c.scan(codec.MemberPrefix(codec.TagZMember, m.Version), func(k, v []byte) error {
+			s, ok := codec.DecodeZScoreValue(v)
+			if !ok {
+				c.r.problem("%s: member %q has a malformed score", name, codec.MemberFromKey(k))
+				s = math.NaN()
+			}
+			scores[string(codec.MemberFromKey(k))] = s
+			return nil
+		}); err != nil {
+			return err
+		}
+		c.r.Members += int64(len(scores))
+		if int64(len(scores)) != m.Count {
+			c.r.problem("%s: stored count %d, %d member records", name, m.Count, len(scores))
+		}
+		indexed := map[string]bool{}
+		if err := c.scan(codec.MemberPrefix(codec.TagZScore, m.Version), func(k, v []byte) error {
+			c.r.Members++
+			if len(k) < 17 {
+				c.r.problem("%s: malformed score-index key %x", name, k)
+				return nil
+			}
+			score, member := codec.ParseZScoreKey(k)
+			s, ok := scores[string(member)]
+			switch {
+			case !ok:
+				c.r.problem("%s: score index holds %q, which has no member record", name, member)
+			case s != score:
+				c.r.problem("%s: member %q has score %v, its index entry %v", name, member, s, score)
+			case indexed[string(member)]:
+				c.r.problem("%s: member %q is indexed twice", name, member)
+			}
+			indexed[string(member)] = true
+			return nil
+		}); err != nil {
+			return err
+		}
+		for mem := range scores {
+			if !indexed[mem] {
+				c.r.problem("%s: member %q is missing from the score index", name, mem)
+			}
+		}
+	default:
+		c.r.problem("%s: unexpected type %d", name, m.Type)
+	}
+	return nil
+}
+
+// expiries checks every expiry-index record against its metadata.
+func (c *checker) expiries() error {
+	return c.scan([]byte{codec.TagExpiry}, func(k, v []byte) error {
+		c.r.Expiries++
+		if len(k) < 10 {
+			c.r.problem("malformed expiry-index key %x", k)
+			return nil
+		}
+		dbn, at, key := codec.ParseExpiryKey(k)
+		mv, closer, err := c.snap.Get(codec.MetaKey(dbn, key))
+		if errors.Is(err, pebble.ErrNotFound) {
+			c.r.problem("db %d key %q: expiry-index record at %d for a key that does not exist", dbn, key, at)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		m, err := codec.DecodeMeta(mv)
+		closer.Close()
+		if err == nil && m.ExpireAt != at {
+			c.r.problem("db %d key %q: expiry-index record at %d, metadata says %d", dbn, key, at, m.ExpireAt)
+		}
+		return nil
+	})
+}
+
+// orphans finds member records whose version no collection owns.
+func (c *checker) orphans() error {
+	for _, tag := range []byte{codec.TagHash, codec.TagList, codec.TagSet, codec.TagZMember, codec.TagZScore} {
+		var last []byte
+		if err := c.scan([]byte{tag}, func(k, v []byte) error {
+			if len(k) < 9 {
+				c.r.problem("malformed member key %x", k)
+				return nil
+			}
+			if last != nil && bytes.Equal(last, k[:9]) {
+				return nil
+			}
+			last = append(last[:0], k[:9]...)
+			ver := binary.BigEndian.Uint64(k[1:9])
+			t, ok := c.versions[ver]
+			if !ok {
+				c.r.problem("member records under tag %q belong to version %d, which no key owns", tag, ver)
+			} else if !bytes.Contains(memberTags(t), []byte{tag}) {
+				c.r.problem("member records under tag %q belong to version %d, a %s", tag, ver, t)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// counts compares the stored per-database counts with the keys found.
+func (c *checker) counts() error {
+	for dbn := 0; dbn < MaxDatabases; dbn++ {
+		var keys, expires int64
+		v, closer, err := c.snap.Get(countKey(dbn))
+		switch {
+		case errors.Is(err, pebble.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			if len(v) == 16 {
+				keys = int64(binary.BigEndian.Uint64(v))
+				expires = int64(binary.BigEndian.Uint64(v[8:]))
+			} else {
+				c.r.problem("db %d: malformed key-count record", dbn)
+			}
+			closer.Close()
+		}
+		if keys != c.keys[dbn] {
+			c.r.problem("db %d: stored key count %d, %d keys found", dbn, keys, c.keys[dbn])
+		}
+		if expires != c.expires[dbn] {
+			c.r.problem("db %d: stored count of keys with an expiry %d, %d found", dbn, expires, c.expires[dbn])
+		}
+	}
+	return nil
+}
+
+// scripts checks that every stored script hashes to its key.
+func (c *checker) scripts() error {
+	return c.scan([]byte{codec.TagScript}, func(k, v []byte) error {
+		c.r.Scripts++
+		if len(v) == 0 || (v[0] != scriptLoaded && v[0] != scriptEval) {
+			c.r.problem("script %s: unknown origin byte", k[1:])
+			return nil
+		}
+		sum := sha1.Sum(v[1:])
+		if got := hex.EncodeToString(sum[:]); got != string(k[1:]) {
+			c.r.problem("script %s: its body hashes to %s", k[1:], got)
+		}
+		return nil
+	})
+}

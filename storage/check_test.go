@@ -1,0 +1,178 @@
+package storage_test
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"moonstone/codec"
+	"moonstone/storage"
+)
+
+func bs(ss ...string) [][]byte { return bytesOf(ss) }
+
+// healthyStore holds every type, expiries, a popped list and a script.
+func healthyStore(t *testing.T) *storage.DB {
+	db := openDB(t)
+	future := time.Now().Add(time.Hour).UnixMilli()
+	write(t, db, func(tx *storage.Tx) error {
+		if _, err := tx.Set(0, []byte("str"), []byte("v"), storage.SetOptions{}); err != nil {
+			return err
+		}
+		if _, err := tx.HSet(0, []byte("h"), bs("a", "1", "b", "2")); err != nil {
+			return err
+		}
+		if _, err := tx.SAdd(1, []byte("s"), bs("x", "y", "z")); err != nil {
+			return err
+		}
+		if _, err := tx.ListPush(0, []byte("l"), storage.ListLeft, bs("1", "2", "3", "4"), false); err != nil {
+			return err
+		}
+		if _, _, err := tx.ListPop(0, []byte("l"), storage.ListRight, 1); err != nil {
+			return err
+		}
+		if _, err := tx.ZAdd(0, []byte("z"), storage.ZAddOptions{}, []storage.ZMember{{Member: []byte("m1"), Score: 1}, {Member: []byte("m2"), Score: -2.5}}); err != nil {
+			return err
+		}
+		if _, err := tx.Expire(0, []byte("h"), future, storage.ExpireAlways); err != nil {
+			return err
+		}
+		_, err := tx.Expire(1, []byte("s"), future, storage.ExpireAlways)
+		return err
+	})
+	body := []byte("return 1")
+	sum := sha1.Sum(body)
+	if err := db.PutScript(hex.EncodeToString(sum[:]), body, true); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func check(t *testing.T, db *storage.DB) *storage.CheckReport {
+	t.Helper()
+	r, err := db.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestCheckPassesOnAHealthyStore(t *testing.T) {
+	db := healthyStore(t)
+	r := check(t, db)
+	if !r.OK() {
+		t.Fatalf("problems on a healthy store: %v", r.Problems)
+	}
+	if r.Keys != 5 || r.Collections != 4 || r.Expiries != 2 || r.Scripts != 1 {
+		t.Fatalf("report = %+v", r)
+	}
+}
+
+// expectProblem corrupts the store with fn and wants a problem mentioning want.
+func expectProblem(t *testing.T, fn func(db *storage.DB, p *pebble.DB) error, want string) {
+	t.Helper()
+	db := healthyStore(t)
+	if err := fn(db, db.Pebble()); err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, db)
+	if r.OK() {
+		t.Fatalf("check passed a corrupt store (want %q)", want)
+	}
+	if !strings.Contains(strings.Join(r.Problems, "\n"), want) {
+		t.Fatalf("problems %q do not mention %q", r.Problems, want)
+	}
+}
+
+func meta(p *pebble.DB, dbn int, key string) (codec.Meta, error) {
+	v, closer, err := p.Get(codec.MetaKey(dbn, []byte(key)))
+	if err != nil {
+		return codec.Meta{}, err
+	}
+	defer closer.Close()
+	m, err := codec.DecodeMeta(append([]byte(nil), v...))
+	return m, err
+}
+
+func TestCheckFindsCorruption(t *testing.T) {
+	t.Run("hash count", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "h")
+			if err != nil {
+				return err
+			}
+			m.Count = 3
+			return p.Set(codec.MetaKey(0, []byte("h")), codec.EncodeMeta(&m), pebble.Sync)
+		}, `db 0 hash "h": stored count 3, 2 member records`)
+	})
+	t.Run("set member deleted", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 1, "s")
+			if err != nil {
+				return err
+			}
+			return p.Delete(codec.MemberKey(codec.TagSet, m.Version, []byte("y")), pebble.Sync)
+		}, `db 1 set "s": stored count 3, 2 member records`)
+	})
+	t.Run("list hole", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "l")
+			if err != nil {
+				return err
+			}
+			return p.Delete(codec.ListKey(m.Version, m.Head+1), pebble.Sync)
+		}, `db 0 list "l": positions`)
+	})
+	t.Run("zset index", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "z")
+			if err != nil {
+				return err
+			}
+			return p.Delete(codec.ZScoreKey(m.Version, -2.5, []byte("m2")), pebble.Sync)
+		}, `db 0 zset "z": member "m2" is missing from the score index`)
+	})
+	t.Run("zset score disagrees", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "z")
+			if err != nil {
+				return err
+			}
+			return p.Set(codec.MemberKey(codec.TagZMember, m.Version, []byte("m1")), codec.ZScoreValue(7), pebble.Sync)
+		}, `member "m1" has score 7, its index entry 1`)
+	})
+	t.Run("expiry index", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "h")
+			if err != nil {
+				return err
+			}
+			return p.Delete(codec.ExpiryKey(0, m.ExpireAt, []byte("h")), pebble.Sync)
+		}, `db 0 key "h": expires at`)
+	})
+	t.Run("stray expiry", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return p.Set(codec.ExpiryKey(0, 5, []byte("str")), nil, pebble.Sync)
+		}, `db 0 key "str": expiry-index record at 5, metadata says 0`)
+	})
+	t.Run("key count", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return p.Delete(codec.MetaKey(0, []byte("str")), pebble.Sync)
+		}, "db 0: stored key count 4, 3 keys found")
+	})
+	t.Run("orphan members", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return p.Set(codec.MemberKey(codec.TagHash, 1<<40, []byte("f")), []byte("v"), pebble.Sync)
+		}, fmt.Sprintf("version %d, which no key owns", uint64(1<<40)))
+	})
+	t.Run("script hash", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return p.Set(codec.ScriptKey(strings.Repeat("0", 40)), []byte("Lreturn 2"), pebble.Sync)
+		}, "script "+strings.Repeat("0", 40)+": its body hashes to")
+	})
+}
