@@ -119,7 +119,9 @@ func (s *Server) ListenAndServe() error {
 
 // Serve accepts clients on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	s.connMu.Lock()
 	s.ln = ln
+	s.connMu.Unlock()
 	s.logf(levelNotice, "Moonstone %s (Redis %s compatible) ready to accept connections on %s, data in %s, appendfsync %s",
 		Version, RedisVersion, ln.Addr(), s.cfg.Dir(), s.db.SyncPolicy())
 	for {
@@ -199,9 +201,11 @@ func (s *Server) Shutdown() error {
 		s.connMu.Lock()
 		close(s.done)
 		s.connMu.Unlock()
+		s.connMu.Lock()
 		if s.ln != nil {
 			s.ln.Close()
 		}
+		s.connMu.Unlock()
 		close(s.stopSweeper)
 		// A running script would keep its client's goroutine busy.
 		s.scripts.Shutdown()

@@ -208,9 +208,15 @@ func (tx *Tx) Scan(db int, from []byte, count int, filter ScanFilter) (ScanResul
 	return res, it.Error()
 }
 
-// RandomKey returns a random live key of db, or nil. It seeks to a random
-// point of the keyspace, so keys after long gaps are likelier, but the
-// cost is one seek whatever the size of the db.
+// randomWalkLimit is the database size up to which RandomKey picks by
+// walking to a random position: exactly uniform, and cheap at that size.
+const randomWalkLimit = 1024
+
+// RandomKey returns a random live key of db, or nil. Up to randomWalkLimit
+// keys it walks to a uniformly random position. Beyond, it seeks to a
+// random point between the first and the last key: one seek whatever the
+// size, every key can come back, but a key after a long gap in key order
+// is likelier.
 func (tx *Tx) RandomKey(db int) ([]byte, error) {
 	prefix := codec.MetaPrefix(db)
 	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
@@ -218,26 +224,45 @@ func (tx *Tx) RandomKey(db int) ([]byte, error) {
 		return nil, err
 	}
 	defer it.Close()
-	for attempt := 0; attempt < 100; attempt++ {
-		probe := make([]byte, 8)
-		for i := range probe {
-			probe[i] = byte(rand.IntN(256))
-		}
-		if !it.SeekGE(codec.MetaKey(db, probe)) && !it.First() {
-			return nil, it.Error()
-		}
+	live := func() (bool, error) {
 		m, err := codec.DecodeMeta(it.Value())
 		if err != nil {
-			return nil, err
+			return false, err
 		}
-		if !m.Expired(tx.now) {
-			return append([]byte(nil), codec.UserKeyFromMeta(it.Key())...), nil
+		return !m.Expired(tx.now), nil
+	}
+	if !it.First() {
+		return nil, it.Error()
+	}
+	first := append([]byte(nil), codec.UserKeyFromMeta(it.Key())...)
+	if n := tx.db.KeyCount(db); n <= randomWalkLimit {
+		for attempt := 0; attempt < 8; attempt++ {
+			it.First()
+			for skip := rand.Int64N(max(n, 1)); skip > 0 && it.Valid(); skip-- {
+				it.Next()
+			}
+			if !it.Valid() {
+				continue
+			}
+			if ok, err := live(); err != nil || ok {
+				return append([]byte(nil), codec.UserKeyFromMeta(it.Key())...), err
+			}
+		}
+	} else {
+		it.Last()
+		last := append([]byte(nil), codec.UserKeyFromMeta(it.Key())...)
+		for attempt := 0; attempt < 100; attempt++ {
+			if !it.SeekGE(codec.MetaKey(db, randomBetween(first, last))) && !it.First() {
+				return nil, it.Error()
+			}
+			if ok, err := live(); err != nil || ok {
+				return append([]byte(nil), codec.UserKeyFromMeta(it.Key())...), err
+			}
 		}
 	}
 	// Nearly everything has expired: walk for any live key.
 	for it.First(); it.Valid(); it.Next() {
-		m, err := codec.DecodeMeta(it.Value())
-		if err == nil && !m.Expired(tx.now) {
+		if ok, err := live(); err == nil && ok {
 			return append([]byte(nil), codec.UserKeyFromMeta(it.Key())...), nil
 		}
 	}
