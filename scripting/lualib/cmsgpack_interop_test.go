@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
 	"github.com/vmihailenco/msgpack/v5"
+	lua "github.com/yuin/gopher-lua"
 )
 
 // cmsgpack must speak MessagePack that other implementations read and
