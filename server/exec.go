@@ -31,6 +31,20 @@ type cmdStats struct {
 func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := s.lookup(args)
+	if cn.multi != nil && cmd != nil && !cmd.Is(flagAllowBusy) && s.scripts.IsBusy() {
+		// As in Redis, a command refused with BUSY inside MULTI voids the
+		// block, and EXEC itself reports the reason.
+		s.countRejected(cmd, errBusy)
+		if cmd.Name == "exec" {
+			cn.multi = nil
+			cn.unwatch()
+			cn.reply.Error("EXECABORT Transaction discarded because of: " + errBusy)
+			return
+		}
+		cn.multi.failed = true
+		cn.reply.Error(errBusy)
+		return
+	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
 		cn.setLastCmd(cmd.Name)
 		return

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -305,4 +306,35 @@ EXEC
 GET a
 GET b
 `)
+}
+
+// A command refused with BUSY while a slow script runs voids an open MULTI
+// block, as in Redis: EXEC then aborts and nothing of the block applies.
+func TestMultiDuringBusyScriptAborts(t *testing.T) {
+	s := testkit.Start(t, "busy-reply-threshold", "50")
+	looper := s.Raw(t)
+	client := s.Raw(t)
+	admin := s.Raw(t)
+	admin.Do("SET", "xx", "1")
+	if err := looper.Send("EVAL", "while true do end", "0"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if r, _ := client.Do("MULTI"); r != "+OK\r\n" {
+		t.Fatalf("MULTI: %q", r)
+	}
+	if r, _ := client.Do("INCR", "xx"); !strings.HasPrefix(r, "-BUSY") {
+		t.Fatalf("INCR during a busy script: %q", r)
+	}
+	if r, _ := admin.Do("SCRIPT", "KILL"); r != "+OK\r\n" {
+		t.Fatalf("SCRIPT KILL: %q", r)
+	}
+	looper.Read()
+	client.Do("INCR", "xx")
+	if r, _ := client.Do("EXEC"); !strings.HasPrefix(r, "-EXECABORT") {
+		t.Fatalf("EXEC after a BUSY refusal: %q", r)
+	}
+	if r, _ := admin.Do("GET", "xx"); r != "$1\r\n1\r\n" {
+		t.Fatalf("xx after the aborted block: %q", r)
+	}
 }
