@@ -110,8 +110,8 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 	case "persistence":
 		line("loading:0")
 		line("async_loading:0")
-		line("rdb_changes_since_last_save:0")
 		p := s.persist.info(s)
+		line("rdb_changes_since_last_save:%d", p.changes)
 		line("rdb_bgsave_in_progress:%d", p.inProgress)
 		line("rdb_last_save_time:%d", p.lastSave)
 		line("rdb_last_bgsave_status:%s", p.status)

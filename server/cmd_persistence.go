@@ -25,7 +25,11 @@ type persistState struct {
 	bgRan      bool
 	lastPath   string
 	lastDur    time.Duration
-	bg         sync.WaitGroup
+	// commitsAtSave is the store's commit count when the last checkpoint
+	// began: INFO's rdb_changes_since_last_save counts committed write
+	// transactions since then.
+	commitsAtSave int64
+	bg            sync.WaitGroup
 }
 
 type persistInfo struct {
@@ -34,6 +38,7 @@ type persistInfo struct {
 	status     string
 	path       string
 	durationMS int64
+	changes    int64
 }
 
 func (p *persistState) info(s *Server) persistInfo {
@@ -46,6 +51,7 @@ func (p *persistState) info(s *Server) persistInfo {
 	if p.bgRan && !p.lastOK {
 		in.status = "err"
 	}
+	in.changes = s.db.Stats().Commits.Load() - p.commitsAtSave
 	in.lastSave = s.started.Unix()
 	if !p.lastSave.IsZero() {
 		in.lastSave = p.lastSave.Unix()
@@ -56,6 +62,7 @@ func (p *persistState) info(s *Server) persistInfo {
 // checkpoint takes a checkpoint into dir and records it.
 func (s *Server) checkpoint(dir string) error {
 	start := time.Now()
+	commits := s.db.Stats().Commits.Load()
 	err := s.db.Checkpoint(dir)
 	if err != nil {
 		s.logf(levelWarning, "Checkpoint into %s failed: %v", dir, err)
@@ -66,6 +73,7 @@ func (s *Server) checkpoint(dir string) error {
 	s.persist.lastSave = time.Now()
 	s.persist.lastPath = dir
 	s.persist.lastDur = dur
+	s.persist.commitsAtSave = commits
 	s.persist.mu.Unlock()
 	s.logf(levelNotice, "Checkpoint written to %s in %s", dir, dur)
 	return nil

@@ -269,3 +269,36 @@ BGSAVE a b
 BGSAVE NOW
 `)
 }
+
+// rdb_changes_since_last_save counts committed writes since the last
+// checkpoint; a write that changes nothing (SETBIT to the same value) does
+// not count, and a SAVE resets it.
+func TestChangesSinceLastSave(t *testing.T) {
+	s := testkit.Start(t, "backup-dir", t.TempDir())
+	ctx := context.Background()
+	changes := func() string {
+		info, _ := s.Client.Info(ctx, "persistence").Result()
+		for _, l := range strings.Split(info, "\r\n") {
+			if strings.HasPrefix(l, "rdb_changes_since_last_save:") {
+				return strings.TrimPrefix(l, "rdb_changes_since_last_save:")
+			}
+		}
+		return "missing"
+	}
+	s.Client.Set(ctx, "k", "\x00", 0)
+	before := changes()
+	s.Client.SetBit(ctx, "k", 0, 0)
+	if got := changes(); got != before {
+		t.Fatalf("a no-op SETBIT counted: %s -> %s", before, got)
+	}
+	s.Client.SetBit(ctx, "k", 0, 1)
+	if got := changes(); got == before {
+		t.Fatalf("a changing SETBIT did not count (%s)", got)
+	}
+	if err := s.Client.Save(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := changes(); got != "0" {
+		t.Fatalf("after SAVE: %s", got)
+	}
+}
