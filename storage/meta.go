@@ -86,17 +86,9 @@ const smallCollection = 64
 
 // deleteKey removes key entirely: metadata, expiry-index entry and members.
 func (tx *Tx) deleteKey(db int, key []byte, m *Meta) error {
-	if err := tx.del(codec.MetaKey(db, key)); err != nil {
+	if err := tx.forget(db, key, m); err != nil {
 		return err
 	}
-	var expires int64
-	if m.ExpireAt != 0 {
-		expires = -1
-		if err := tx.del(codec.ExpiryKey(db, m.ExpireAt, key)); err != nil {
-			return err
-		}
-	}
-	tx.addCount(db, -1, expires)
 	return tx.deleteMembers(m)
 }
 
