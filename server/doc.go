@@ -1,0 +1,28 @@
+// Package server owns Moonstone's network face: the RESP listener and
+// connection state (selected db, auth, name, MULTI and WATCH state), the
+// command table, one file per command family, durability of replies,
+// INFO / CONFIG / CLIENT / COMMAND, and the server side of scripting.
+//
+// # How a request runs
+//
+// A connection's goroutine reads a request with Reader (Redis's limits,
+// never allocating ahead of the bytes that arrived), looks the command up in
+// the table built by commandTable (commands.go: arity, flags, key
+// positions), and runs it with a Call:
+//   - a command flagged write gets a write transaction (through the write
+//     gate, so a busy script makes it answer BUSY instead of waiting);
+//   - a command flagged readonly gets a snapshot and never waits for a lock;
+//   - others (connection, server, EVAL, EXEC) manage what they need.
+//
+// The handler writes its answer to a Reply: RESP for a client, Lua values
+// for redis.call, so every command is written once. A failed standalone
+// write is discarded whole.
+//
+// # Durability of replies
+//
+// Replies are buffered and flushed when the connection has no more
+// pipelined requests. Before the flush the connection waits for every batch
+// its commands committed and for the read barrier of everything it read
+// (storage.DB.Wait): under appendfsync always no reply leaves before the
+// data it reflects is on disk, and a pipeline of writes shares one wait.
+package server
