@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"moonstone/storage"
@@ -49,6 +50,8 @@ type Config struct {
 	onChange func(name, value string)
 	// configFile is the file the configuration was read from, if any.
 	configFile string
+	// timeout is the "timeout" parameter as a time.Duration.
+	timeout atomic.Int64
 }
 
 // NewConfig returns the default configuration.
@@ -100,6 +103,7 @@ func (c *Config) Load(name, value string) error {
 	}
 	c.mu.Lock()
 	c.values[d.Name] = v
+	c.cacheLocked(d.Name, v)
 	c.mu.Unlock()
 	return nil
 }
@@ -147,6 +151,7 @@ func (c *Config) set(pairs [][]byte) error {
 	c.mu.Lock()
 	for _, ch := range changes {
 		c.values[ch.def.Name] = ch.value
+		c.cacheLocked(ch.def.Name, ch.value)
 	}
 	c.mu.Unlock()
 	if c.onChange != nil {
@@ -206,8 +211,17 @@ func (c *Config) Dir() string         { return c.Get("dir") }
 func (c *Config) Databases() int      { return c.int("databases") }
 func (c *Config) RequirePass() string { return c.Get("requirepass") }
 func (c *Config) MaxClients() int     { return c.int("maxclients") }
-func (c *Config) Timeout() time.Duration {
-	return time.Duration(c.int("timeout")) * time.Second
+
+// Timeout is read before every request, so it is kept parsed.
+func (c *Config) Timeout() time.Duration { return time.Duration(c.timeout.Load()) }
+
+// cacheLocked keeps the parsed copies of hot parameters in step with their
+// text. Called with mu held.
+func (c *Config) cacheLocked(name, value string) {
+	if name == "timeout" {
+		n, _ := strconv.ParseInt(value, 10, 64)
+		c.timeout.Store(n * int64(time.Second))
+	}
 }
 func (c *Config) ProtoMaxBulkLen() int64  { return int64(c.int("proto-max-bulk-len")) }
 func (c *Config) QueryBufferLimit() int64 { return int64(c.int("client-query-buffer-limit")) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -152,5 +153,22 @@ func TestClientListAndKill(t *testing.T) {
 	}
 	if _, err := victim.Do("PING"); err == nil {
 		t.Fatal("killed client still served")
+	}
+}
+
+// With timeout set, an idle client is disconnected; CONFIG SET changes it
+// for connections that start waiting afterwards.
+func TestIdleTimeout(t *testing.T) {
+	s := testkit.Start(t)
+	if err := s.Client.ConfigSet(context.Background(), "timeout", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	idle := s.Raw(t)
+	if r, _ := idle.Do("PING"); r != "+PONG\r\n" {
+		t.Fatalf("PING: %q", r)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := idle.Do("PING"); err == nil {
+		t.Fatal("idle client still connected after the timeout")
 	}
 }
