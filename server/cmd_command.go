@@ -16,6 +16,16 @@ func (s *Server) sortedCommands() []*Command {
 	return out
 }
 
+// allCommands lists every command and subcommand entry, by name.
+func (s *Server) allCommands() []*Command {
+	var out []*Command
+	for _, cmd := range s.sortedCommands() {
+		out = append(out, cmd)
+		out = append(out, sortedSubs(cmd)...)
+	}
+	return out
+}
+
 func sortedSubs(cmd *Command) []*Command {
 	out := make([]*Command, 0, len(cmd.Subcommands))
 	for _, sub := range cmd.Subcommands {

@@ -153,22 +153,19 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("used_cpu_user_children:0.000000")
 	case "modules":
 	case "commandstats":
-		s.stats.mu.Lock()
-		names := make([]string, 0, len(s.stats.perCmd))
-		for n := range s.stats.perCmd {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			st := s.stats.perCmd[n]
+		for _, cmd := range s.allCommands() {
+			calls, usec := cmd.stats.calls.Load(), cmd.stats.usec.Load()
+			rejected, failed := cmd.stats.rejected.Load(), cmd.stats.failed.Load()
+			if calls == 0 && rejected == 0 {
+				continue
+			}
 			per := 0.0
-			if st.calls > 0 {
-				per = float64(st.usec) / float64(st.calls)
+			if calls > 0 {
+				per = float64(usec) / float64(calls)
 			}
 			line("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
-				n, st.calls, st.usec, per, st.rejected, st.failed)
+				cmd.Name, calls, usec, per, rejected, failed)
 		}
-		s.stats.mu.Unlock()
 	case "errorstats":
 		s.stats.mu.Lock()
 		codes := make([]string, 0, len(s.stats.perError))

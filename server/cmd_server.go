@@ -42,8 +42,10 @@ func cmdConfigSet(c *Call) {
 
 func cmdConfigResetStat(c *Call) {
 	s := c.Srv
+	for _, cmd := range s.allCommands() {
+		cmd.stats.reset()
+	}
 	s.stats.mu.Lock()
-	s.stats.perCmd = nil
 	s.stats.perError = nil
 	s.stats.mu.Unlock()
 	s.stats.commandsProcessed.Store(0)

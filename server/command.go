@@ -81,6 +81,8 @@ type Command struct {
 	// not a fixed range (EVAL's numkeys, ZUNIONSTORE, ...).
 	Keys        func(args [][]byte) []int
 	Subcommands map[string]*Command
+
+	stats cmdStats
 }
 
 // Is reports whether the command has flag f.

@@ -19,12 +19,21 @@ type serverStats struct {
 	errorReplies        atomic.Int64
 
 	mu       sync.Mutex
-	perCmd   map[string]*cmdStats
 	perError map[string]int64
 }
 
+// cmdStats are one command's INFO commandstats counters. They live on the
+// command's table entry and are atomics, so counting takes no lock shared
+// by every client.
 type cmdStats struct {
-	calls, usec, rejected, failed int64
+	calls, usec, rejected, failed atomic.Int64
+}
+
+func (st *cmdStats) reset() {
+	st.calls.Store(0)
+	st.usec.Store(0)
+	st.rejected.Store(0)
+	st.failed.Store(0)
 }
 
 // dispatch runs one client request: lookup, checks, execution, stats.
@@ -168,21 +177,18 @@ func (s *Server) rejectWhileBusy(cmd *Command) bool {
 func (s *Server) endWrite() { <-s.writeGate }
 
 func (s *Server) countCall(cmd *Command, d time.Duration, failed bool) {
-	s.stats.mu.Lock()
-	st := s.cmdStatsLocked(cmd.Name)
-	st.calls++
-	st.usec += d.Microseconds()
+	cmd.stats.calls.Add(1)
+	cmd.stats.usec.Add(d.Microseconds())
 	if failed {
-		st.failed++
+		cmd.stats.failed.Add(1)
 	}
-	s.stats.mu.Unlock()
 }
 
 func (s *Server) countRejected(cmd *Command, msg string) {
-	s.stats.mu.Lock()
 	if cmd != nil {
-		s.cmdStatsLocked(cmd.Name).rejected++
+		cmd.stats.rejected.Add(1)
 	}
+	s.stats.mu.Lock()
 	s.countErrorLocked(msg)
 	s.stats.mu.Unlock()
 }
@@ -201,16 +207,4 @@ func (s *Server) countErrorLocked(msg string) {
 	}
 	s.stats.perError[code]++
 	s.stats.errorReplies.Add(1)
-}
-
-func (s *Server) cmdStatsLocked(name string) *cmdStats {
-	if s.stats.perCmd == nil {
-		s.stats.perCmd = make(map[string]*cmdStats)
-	}
-	st := s.stats.perCmd[name]
-	if st == nil {
-		st = &cmdStats{}
-		s.stats.perCmd[name] = st
-	}
-	return st
 }
