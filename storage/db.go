@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"moonstone/codec"
 )
@@ -57,6 +58,9 @@ type Options struct {
 	// Redis's proto-max-bulk-len does.
 	MaxStringSize int64
 	Logger        pebble.Logger
+	// FS is the filesystem Pebble uses; nil means the real disk. Tests pass
+	// Pebble's crash-simulating in-memory filesystem.
+	FS vfs.FS
 }
 
 // DB is an open Moonstone data directory.
@@ -127,6 +131,9 @@ func Open(opts Options) (*DB, error) {
 		L0CompactionThreshold: 4,
 		BytesPerSync:          1 << 20,
 		WALBytesPerSync:       0,
+	}
+	if opts.FS != nil {
+		popts.FS = opts.FS
 	}
 	if opts.Logger != nil {
 		popts.Logger = opts.Logger
