@@ -1,10 +1,11 @@
 package scripting
 
-// Reply is where a command writes its answer. It has exactly the method set
-// of server.Reply, so the server's command handlers write into a script's
-// redis.call through it, and a script's return value is written to a
-// client's connection through it: values of either interface convert to the
-// other implicitly.
+// Reply is where a command writes its answer; server.Reply is this same
+// interface. The server's command handlers write into a script's redis.call
+// through it, and a script's return value is written to a client's
+// connection through it. Aggregates are announced with their length (Array,
+// Map, Set) and followed by exactly that many elements (for Map, twice as
+// many: key then value); Null is RESP2's null bulk string, NullArray its *-1.
 type Reply interface {
 	Status(s string)
 	Error(msg string)

@@ -6,31 +6,13 @@ import (
 	"github.com/tidwall/redcon"
 
 	"moonstone/codec"
+	"moonstone/scripting"
 )
 
-// Reply is where a command writes its answer. The network writes RESP to a
-// client; a script's redis.call builds Lua values from the same calls, so a
-// command is written once for both.
-//
-// Aggregates are announced with their length (Array, Map, Set) and followed
-// by exactly that many elements (for Map, twice as many: key then value).
-type Reply interface {
-	Status(s string)
-	// Error writes an error reply; msg starts with its code ("ERR ...").
-	Error(msg string)
-	Int(n int64)
-	Bulk(b []byte)
-	BulkString(s string)
-	// Null is the absent value: RESP2's null bulk string.
-	Null()
-	// NullArray is RESP2's null array (*-1), used by a few commands where
-	// Redis answers with it.
-	NullArray()
-	Array(n int)
-	Map(n int)
-	Set(n int)
-	Double(f float64)
-}
+// Reply is where a command writes its answer: RESP for a client, Lua values
+// for a script's redis.call, so a command is written once for both. It is
+// defined once, in package scripting, which cannot import server.
+type Reply = scripting.Reply
 
 // respWriter writes RESP2 to a client through redcon's writer.
 type respWriter struct {
