@@ -26,6 +26,23 @@ type Tx struct {
 	done    bool
 	// touchedKeys is what this transaction changed, for WATCH (watch.go).
 	touchedKeys touched
+	// afterCommit runs once the batch is applied (see AfterCommit).
+	afterCommit []func()
+}
+
+// AfterCommit registers f to run when this write transaction commits, after
+// its batch is applied and before the write lock is released, so the
+// callbacks of successive transactions run in commit order. A discarded
+// transaction never runs them: this is how effects outside the store
+// (pub/sub messages, keyspace events) happen only for work that committed.
+// Callbacks must not block or begin transactions.
+func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+func (tx *Tx) runAfterCommit() {
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	tx.afterCommit = nil
 }
 
 // BeginWrite takes the write lock and starts a write transaction. The caller
@@ -93,6 +110,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	}
 	if tx.b.Empty() {
 		tx.b.Close()
+		tx.runAfterCommit()
 		return db.ReadBarrier(), nil
 	}
 	tx.signalWatches()
@@ -103,10 +121,14 @@ func (tx *Tx) Commit() (Pending, error) {
 			tx.b.Close()
 			return Pending{}, err
 		}
+		tx.runAfterCommit()
 		return Pending{batch: tx.b, seq: seq}, nil
 	}
 	err := db.pdb.Apply(tx.b, pebble.NoSync)
 	tx.b.Close()
+	if err == nil {
+		tx.runAfterCommit()
+	}
 	return Pending{}, err
 }
 
