@@ -217,7 +217,14 @@ func (v *vm) redisLog(L *lua.LState) int {
 			parts = append(parts, luaString(L.Get(i)))
 		}
 	}
-	if v.run != nil {
+	switch {
+	case v.fn.loading != nil:
+		// A library's top level logs when FUNCTION LOAD runs it, not when
+		// a state instantiates it again.
+		if !v.fn.loading.quiet {
+			v.e.logf(level, "%s", strings.Join(parts, " "))
+		}
+	case v.run != nil:
 		v.run.host.Log(level, strings.Join(parts, " "))
 	}
 	return 0
