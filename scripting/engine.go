@@ -335,10 +335,10 @@ type runState struct {
 	function *Function
 	command  [][]byte
 	host     Host
-	writer bool
-	start  time.Time
-	cancel context.CancelFunc
-	stop   atomic.Int32
+	writer   bool
+	start    time.Time
+	cancel   context.CancelFunc
+	stop     atomic.Int32
 	// minHeap is the smallest heap seen during the run: the baseline of
 	// its memory budget (see checkMemory).
 	minHeap atomic.Uint64

@@ -649,4 +649,3 @@ func (v *vm) functionFlags(t *lua.LTable) (Flags, bool) {
 		}
 	}
 }
-
