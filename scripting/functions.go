@@ -106,6 +106,16 @@ func (fs *Functions) Libraries() []*Library {
 	return out
 }
 
+// CodeBytes is the total size of the libraries' code (INFO's
+// used_memory_functions: Moonstone does not measure the compiled form).
+func (fs *Functions) CodeBytes() int {
+	n := 0
+	for _, l := range fs.libs {
+		n += len(l.Code)
+	}
+	return n
+}
+
 // Count returns how many libraries and functions there are.
 func (fs *Functions) Count() (libraries, functions int) { return len(fs.libs), len(fs.funcs) }
 

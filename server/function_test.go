@@ -532,3 +532,71 @@ func TestFunctionKill(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// Many clients calling functions at once run them on different Lua
+// states, each instantiating the library; a FUNCTION LOAD REPLACE is seen
+// by every call that starts after it.
+func TestFcallConcurrentAndReplace(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.Client
+	load := func(word string) {
+		t.Helper()
+		code := "#!lua name=conc\nlocal function word() return '" + word + "' end\n" +
+			"redis.register_function('w', function(keys) redis.call('incr', keys[1]) return word() end)\n" +
+			"redis.register_function{function_name='r', callback=function(keys) return {word(), redis.call('get', keys[1])} end, flags={'no-writes'}}"
+		if err := c.FunctionLoadReplace(bg, code).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load("old")
+	const clients, calls = 8, 40
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		go func() {
+			cl := s.NewClient()
+			defer cl.Close()
+			for j := 0; j < calls; j++ {
+				if v, err := cl.FCall(bg, "w", []string{"n"}).Result(); err != nil || v != "old" {
+					errs <- fmt.Errorf("w: %v %v", v, err)
+					return
+				}
+				if v, err := cl.FCallRO(bg, "r", []string{"n"}).Result(); err != nil || len(v.([]any)) != 2 {
+					errs <- fmt.Errorf("r: %v %v", v, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < clients; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := c.Get(bg, "n").Val(); v != fmt.Sprint(clients*calls) {
+		t.Fatalf("n = %s after %d calls", v, clients*calls)
+	}
+	load("new")
+	for i := 0; i < clients; i++ {
+		go func() {
+			cl := s.NewClient()
+			defer cl.Close()
+			for j := 0; j < 5; j++ {
+				if v, err := cl.FCall(bg, "w", []string{"n"}).Result(); err != nil || v != "new" {
+					errs <- fmt.Errorf("w after replace: %v %v", v, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < clients; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	info := c.Info(bg, "memory").Val()
+	if !strings.Contains(info, "number_of_functions:2\r\n") || !strings.Contains(info, "number_of_libraries:1\r\n") {
+		t.Fatalf("INFO memory:\n%s", info)
+	}
+}
