@@ -435,8 +435,15 @@ func (e *Engine) RunningFunction() (RunInfo, bool) {
 	return oldest.info(), true
 }
 
+// info describes r. It runs under runMu while r is registered, so the
+// caller's command line is still valid: it is copied, since the caller's
+// connection reuses its buffers once the run ends.
 func (r *runState) info() RunInfo {
-	return RunInfo{Name: r.name, Function: r.function != nil, Command: r.command, Duration: time.Since(r.start)}
+	cmd := make([][]byte, len(r.command))
+	for i, a := range r.command {
+		cmd[i] = append([]byte(nil), a...)
+	}
+	return RunInfo{Name: r.name, Function: r.function != nil, Command: cmd, Duration: time.Since(r.start)}
 }
 
 // ---------------------------------------------------------------------------
