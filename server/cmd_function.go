@@ -105,25 +105,14 @@ func fcallGeneric(c *Call, ro bool) {
 		c.Error(errFunctionNotFnd)
 		return
 	}
-	numkeys, ok := codec.ParseInt(c.Args[2])
+	keys, argv, ok := scriptArgs(c, "ERR Bad number of keys provided")
 	if !ok {
-		c.Error("ERR Bad number of keys provided")
-		return
-	}
-	if numkeys > int64(len(c.Args)-3) {
-		c.Error("ERR Number of keys can't be greater than number of args")
-		return
-	}
-	if numkeys < 0 {
-		c.Error("ERR Number of keys can't be negative")
 		return
 	}
 	if ro && !f.ReadOnly() {
 		c.Error(errWriteFlagWithRO)
 		return
 	}
-	keys := c.Args[3 : 3+numkeys]
-	argv := c.Args[3+numkeys:]
 	runScript(c, ro || f.ReadOnly(), func(h *scriptHost, out scripting.Reply) {
 		c.Srv.scripts.RunFunction(f, h, keys, argv, h.writer, c.Args, out)
 	})

@@ -42,17 +42,27 @@ func cmdEvalSHA(c *Call) {
 	evalGeneric(c, true)
 }
 
-func evalGeneric(c *Call, bySHA bool) {
-	numkeys, ok := c.Int(2)
-	if !ok {
-		return
-	}
-	if numkeys > int64(len(c.Args)-3) {
+// scriptArgs splits the arguments after a script call's numkeys (args[2])
+// into KEYS and ARGV, with Redis's errors. notNumber is the reply when
+// numkeys is not an integer, which EVAL and FCALL word differently.
+func scriptArgs(c *Call, notNumber string) (keys, argv [][]byte, ok bool) {
+	numkeys, ok := codec.ParseInt(c.Args[2])
+	switch {
+	case !ok:
+		c.Error(notNumber)
+	case numkeys > int64(len(c.Args)-3):
 		c.Error("ERR Number of keys can't be greater than number of args")
-		return
-	}
-	if numkeys < 0 {
+	case numkeys < 0:
 		c.Error("ERR Number of keys can't be negative")
+	default:
+		return c.Args[3 : 3+numkeys], c.Args[3+numkeys:], true
+	}
+	return nil, nil, false
+}
+
+func evalGeneric(c *Call, bySHA bool) {
+	keys, argv, ok := scriptArgs(c, errNotInteger)
+	if !ok {
 		return
 	}
 	engine := c.Srv.scripts
@@ -72,8 +82,6 @@ func evalGeneric(c *Call, bySHA bool) {
 		c.Error(errWriteFlagWithRO)
 		return
 	}
-	keys := c.Args[3 : 3+numkeys]
-	argv := c.Args[3+numkeys:]
 	runScript(c, roCommand || s.ReadOnly(), func(h *scriptHost, out scripting.Reply) {
 		engine.Run(s, h, keys, argv, h.writer, out)
 	})
