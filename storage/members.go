@@ -18,7 +18,7 @@ func (tx *Tx) has(key []byte) (bool, error) {
 	if e := tx.reads.find(key); e != nil {
 		return e.ok, nil
 	}
-	_, closer, err := tx.r.Get(key)
+	_, closer, err := tx.reader().Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return false, nil
 	}

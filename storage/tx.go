@@ -247,7 +247,7 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 		}
 		return append(make([]byte, 0, len(e.value)), e.value...), true, nil
 	}
-	v, closer, err := tx.r.Get(key)
+	v, closer, err := tx.reader().Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		tx.reads.put(key, nil, false)
 		return nil, false, nil
@@ -260,6 +260,17 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 	closer.Close()
 	tx.reads.put(key, out, true)
 	return out, true, nil
+}
+
+// reader is what a point read goes to. A write transaction whose batch is
+// still empty reads the DB itself: it holds the write lock, so nothing can
+// commit between its reads, and the DB shows exactly what the batch would,
+// without the iterator over the batch that Batch.Get allocates.
+func (tx *Tx) reader() pebble.Reader {
+	if tx.b != nil && tx.b.Empty() {
+		return tx.db.pdb
+	}
+	return tx.r
 }
 
 func (tx *Tx) set(key, value []byte) error {
