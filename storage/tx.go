@@ -263,9 +263,11 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 }
 
 // reader is what a point read goes to. A write transaction whose batch is
-// still empty reads the DB itself: it holds the write lock, so nothing can
-// commit between its reads, and the DB shows exactly what the batch would,
-// without the iterator over the batch that Batch.Get allocates.
+// still empty reads the DB itself: an indexed batch's Get reads the DB's
+// latest state plus the batch, so with nothing in the batch the two answer
+// alike, and the DB's Get skips the iterator over the batch that
+// Batch.Get allocates. (Nothing else commits meanwhile anyway: the
+// transaction holds the write lock.)
 func (tx *Tx) reader() pebble.Reader {
 	if tx.b != nil && tx.b.Empty() {
 		return tx.db.pdb
