@@ -74,6 +74,13 @@ func main() {
 	var rows []*row
 	if *only {
 		*modes = ""
+		// The sorted set's default size is for the full run; here it runs
+		// only when asked for.
+		zsetSet := false
+		flag.Visit(func(f *flag.Flag) { zsetSet = zsetSet || f.Name == "zset" })
+		if !zsetSet {
+			*zsetN = 0
+		}
 	}
 	for _, mode := range strings.Split(*modes, ",") {
 		if mode == "" {
