@@ -46,7 +46,7 @@ type readCache struct {
 	entries [readCacheSize]readCacheEntry
 }
 
-const readCacheSize = 8
+const readCacheSize = 4
 
 type readCacheEntry struct {
 	key   string
