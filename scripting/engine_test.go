@@ -86,6 +86,11 @@ func (d *discard) Array(int)           {}
 func (d *discard) Map(int)             {}
 func (d *discard) Set(int)             {}
 func (d *discard) Double(f float64)    { d.last = f }
+func (d *discard) Bool(b bool)         { d.last = b }
+func (d *discard) BigNumber(s string)  { d.last = s }
+func (d *discard) Verbatim(_, s string) { d.last = s }
+func (d *discard) Push(int)            {}
+func (d *discard) Resp() int           { return 2 }
 
 // The cost of one run of a small cached script: what EVALSHA pays on top
 // of the command it calls.

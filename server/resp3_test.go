@@ -1,0 +1,381 @@
+package server_test
+
+import (
+	"testing"
+
+	"moonstone/internal/testkit"
+)
+
+// RESP3 (HELLO 3): every family's replies compared byte for byte with
+// redis-server's, after both connections switched protocol.
+
+func TestResp3StringsMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+SET s hello
+GET s
+GET missing
+SET s v NX
+SET s v2 GET
+SET n 10
+INCR n
+INCRBY n 5
+INCRBYFLOAT n 1.5
+INCRBYFLOAT n 1e400
+INCRBYFLOAT n abc
+GETEX s PX 100000
+GETDEL s
+GETDEL s
+MGET n s missing
+MSET a 1 b 2
+MSETNX a 1 c 3
+APPEND a xyz
+STRLEN a
+GETRANGE a 0 -1
+SETRANGE a 1 QQ
+SETNX a 1
+GETSET a new
+SUBSTR a 0 1
+LCS a b
+SET k1 ohmytext
+SET k2 mynewtext
+LCS k1 k2
+LCS k1 k2 LEN
+LCS k1 k2 IDX
+LCS k1 k2 IDX MINMATCHLEN 4 WITHMATCHLEN
+GET
+`)
+}
+
+func TestResp3KeysMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+SET a 1
+RPUSH l x y
+SADD st m
+EXISTS a l st missing
+TYPE a
+TYPE missing
+~KEYS *
+SCAN 0 MATCH a* COUNT 100
+TTL a
+PTTL missing
+EXPIRE a 100
+EXPIRETIME a
+PEXPIRETIME missing
+PERSIST a
+RENAME a b
+RENAMENX b l
+COPY b b2
+OBJECT ENCODING l
+OBJECT ENCODING missing
+OBJECT FREQ missing
+OBJECT REFCOUNT missing
+OBJECT IDLETIME missing
+DEL b b2
+UNLINK l
+TOUCH st
+MOVE st 1
+FLUSHDB
+RANDOMKEY
+`)
+}
+
+func TestResp3HashesMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+HSET h a 1
+HGETALL h
+HGETALL missing
+HSET h2 a 1 b 2 c 3
+~HGETALL h2
+~HKEYS h2
+~HVALS h2
+HKEYS missing
+HVALS missing
+HGET h2 a
+HGET h2 nope
+HMGET h2 a nope
+HINCRBY h2 a 5
+HINCRBYFLOAT h2 a 1.5
+HINCRBYFLOAT h2 a 1e400
+HSTRLEN h2 a
+HEXISTS h2 a
+HRANDFIELD missing
+HRANDFIELD missing 2
+HRANDFIELD missing 2 WITHVALUES
+HRANDFIELD h
+HRANDFIELD h 1
+HRANDFIELD h 1 WITHVALUES
+HRANDFIELD h -3 WITHVALUES
+HRANDFIELD h 0 WITHVALUES
+~HRANDFIELD h2 5 WITHVALUES
+~HRANDFIELD h2 3 WITHVALUES
+HSCAN h 0
+HSCAN missing 0
+HDEL h2 a b c
+HGETALL h2
+`)
+}
+
+func TestResp3ListsMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+RPUSH l a b c d
+LRANGE l 0 -1
+LRANGE missing 0 -1
+LPOP l
+LPOP l 2
+LPOP missing
+LPOP missing 2
+RPOP l 0
+RPOP missing 0
+LINDEX l 0
+LINDEX l 9
+LPOS l d
+LPOS l z
+LPOS l d COUNT 0
+LPOS missing d COUNT 2
+LMPOP 2 missing l LEFT
+LMPOP 1 missing LEFT
+LMOVE missing l LEFT RIGHT
+RPOPLPUSH missing l
+LINSERT l BEFORE zz y
+LSET missing 0 x
+LLEN l
+LREM l 0 a
+LTRIM l 0 -1
+`)
+}
+
+func TestResp3SetsMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+SADD s a
+SMEMBERS s
+SMEMBERS missing
+SADD s2 a b c
+~SMEMBERS s2
+SISMEMBER s a
+SMISMEMBER s a z
+SCARD s2
+SINTER s s2
+SINTER s missing
+~SUNION s s2
+SUNION missing
+~SDIFF s2 s
+~SDIFF s2 missing
+SDIFF missing s
+SINTERCARD 2 s s2
+SINTERSTORE d s s2
+SPOP missing
+SPOP missing 2
+SPOP s
+SPOP s 3
+SPOP s2 0
+SRANDMEMBER missing
+SRANDMEMBER missing 2
+SADD one x
+SRANDMEMBER one
+SRANDMEMBER one 2
+SRANDMEMBER one -2
+SRANDMEMBER one 0
+SPOP one 5
+SMOVE s2 s a
+`)
+}
+
+func TestResp3SortedSetsMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+ZADD z 1 a 2.5 b 3 c
+ZADD z INCR 1.1 a
+ZADD z NX INCR 1 a
+ZADD z XX INCR 1 missing
+ZINCRBY z 1 b
+ZINCRBY z +inf b
+ZSCORE z a
+ZSCORE z b
+ZSCORE z nope
+ZSCORE missing a
+ZMSCORE z a nope c
+ZMSCORE missing a
+ZRANGE z 0 -1
+ZRANGE z 0 -1 WITHSCORES
+ZRANGE z 0 0 WITHSCORES
+ZRANGE missing 0 -1 WITHSCORES
+ZRANGE z 0 -1 REV WITHSCORES
+ZRANGE z -inf +inf BYSCORE WITHSCORES LIMIT 0 2
+ZRANGE z [a [z BYLEX
+ZREVRANGE z 0 -1 WITHSCORES
+ZRANGEBYSCORE z -inf +inf WITHSCORES
+ZREVRANGEBYSCORE z +inf -inf WITHSCORES
+ZRANGEBYLEX z - +
+ZREVRANGEBYLEX z + -
+ZRANK z a
+ZRANK z nope
+ZREVRANK z a
+ZCARD z
+ZCOUNT z -inf +inf
+ZLEXCOUNT z - +
+ZADD y 1 a 2 b 3 c 4 d 5 e
+ZPOPMIN y
+ZPOPMIN y 2
+ZPOPMAX y
+ZPOPMAX y 1
+ZPOPMIN missing
+ZPOPMIN missing 2
+ZPOPMAX y 0
+ZMPOP 1 y MIN
+ZMPOP 1 missing MIN
+ZMPOP 2 missing y MAX COUNT 5
+ZADD r 1 a
+ZRANDMEMBER r
+ZRANDMEMBER r 1 WITHSCORES
+ZRANDMEMBER r -2 WITHSCORES
+ZRANDMEMBER r 0 WITHSCORES
+ZRANDMEMBER missing
+ZRANDMEMBER missing 1 WITHSCORES
+ZADD u 1 a 2 b
+ZUNION 2 u z WITHSCORES
+ZINTER 2 u z WITHSCORES
+ZDIFF 2 u z WITHSCORES
+ZUNION 2 u z
+ZINTER 2 missing u WITHSCORES
+ZUNIONSTORE dst 2 u z
+ZRANGESTORE dst2 z 0 -1
+ZINTERCARD 2 u z
+ZSCAN u 0
+ZREM u a
+ZREMRANGEBYRANK u 0 -1
+ZADD w 1.5 a 0.1 b -0 c 1e20 d 123456789012345678 e
+ZRANGE w 0 -1 WITHSCORES
+ZADD inf -inf lo +inf hi
+ZRANGE inf 0 -1 WITHSCORES
+ZSCORE inf lo
+`)
+}
+
+func TestResp3SortAndBitsMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+RPUSH l 3 1 2
+SORT l
+SORT l LIMIT 0 1
+SORT missing
+SORT l BY nosort GET nokey_*
+SORT_RO l ALPHA
+SETBIT b 7 1
+GETBIT b 7
+BITCOUNT b
+BITPOS b 1
+BITOP AND d b b
+BITFIELD b GET u8 0
+BITFIELD b INCRBY u2 0 1 OVERFLOW FAIL INCRBY u2 0 8
+BITFIELD_RO b GET u8 0
+BITFIELD missing GET u8 0
+`)
+}
+
+func TestResp3TransactionsMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+MULTI
+HSET h a 1
+HGETALL h
+SMEMBERS missing
+ZADD z 1 m
+ZSCORE z m
+GET missing
+ZRANGE z 0 -1 WITHSCORES
+EXEC
+MULTI
+HGETALL
+EXEC
+DISCARD
+WATCH k
+MULTI
+EXEC
+`)
+}
+
+func TestResp3ServerMatchRedis(t *testing.T) {
+	testkit.DiffResp3(t, `
+PING
+PING hi
+ECHO x
+CONFIG GET maxmemory
+CONFIG GET nosuchparam
+CONFIG GET maxmemory-policy
+CONFIG SET maxmemory 0
+DBSIZE
+CLIENT GETNAME
+CLIENT SETNAME me
+CLIENT GETNAME
+CLIENT NO-EVICT on
+SELECT 1
+SELECT 99
+COMMAND INFO nosuch
+COMMAND DOCS nosuch
+COMMAND GETKEYS set a b
+SCRIPT EXISTS abc
+FLUSHALL
+`)
+}
+
+// scriptLines are scripts run by a RESP2 and a RESP3 client: redis.setresp
+// decides how a command's reply reaches the script, the client's
+// protocol how the script's value reaches it.
+const scriptLines = `
+HSET h a 1
+SADD s m
+ZADD z 1.5 a 2 b
+SET str v
+EVAL "return redis.call('hgetall', KEYS[1])" 1 h
+EVAL "redis.setresp(3); return redis.call('hgetall', KEYS[1])" 1 h
+EVAL "redis.setresp(3); return redis.call('hgetall', KEYS[1]).map.a" 1 h
+EVAL "redis.setresp(3); return redis.call('smembers', KEYS[1])" 1 s
+EVAL "redis.setresp(3); return redis.call('smembers', KEYS[1]).set.m" 1 s
+EVAL "redis.setresp(2); return redis.call('smembers', KEYS[1])" 1 s
+EVAL "redis.setresp(3); return redis.call('zscore', KEYS[1], 'a')" 1 z
+EVAL "redis.setresp(3); return redis.call('zscore', KEYS[1], 'a').double" 1 z
+EVAL "redis.setresp(3); return type(redis.call('zscore', KEYS[1], 'a').double)" 1 z
+EVAL "return redis.call('zscore', KEYS[1], 'a')" 1 z
+EVAL "redis.setresp(3); return redis.call('zrange', KEYS[1], 0, -1, 'withscores')" 1 z
+EVAL "redis.setresp(2); return redis.call('zrange', KEYS[1], 0, -1, 'withscores')" 1 z
+EVAL "redis.setresp(3); return redis.call('zpopmin', KEYS[1])" 1 z
+EVAL "redis.setresp(3); return redis.call('zrandmember', KEYS[1], 1, 'withscores')" 1 z
+EVAL "redis.setresp(3); return redis.call('get', 'missing')" 0
+EVAL "redis.setresp(3); return redis.call('get', 'missing') == nil" 0
+EVAL "return redis.call('get', 'missing') == false" 0
+EVAL "redis.setresp(3); return redis.call('lpop', 'missing', 2)" 0
+EVAL "redis.setresp(3); return redis.call('set', 'k', 'v')" 0
+EVAL "redis.setresp(3); return redis.call('get', 'str')" 0
+EVAL "redis.setresp(3); return redis.call('info', 'server').verbatim_string.format" 0
+EVAL "redis.setresp(2); return type(redis.call('info', 'server'))" 0
+EVAL "redis.setresp(3); return redis.pcall('hgetall', 'str')" 0
+EVAL "redis.setresp(3); return redis.call('hrandfield', KEYS[1], 1, 'withvalues')" 1 h
+EVAL "return true" 0
+EVAL "return false" 0
+EVAL "redis.setresp(3); return true" 0
+EVAL "redis.setresp(3); return false" 0
+EVAL "return {double=3.14}" 0
+EVAL "return {double=1/0}" 0
+EVAL "return {double=-1/0}" 0
+EVAL "return {double=0/0}" 0
+EVAL "return {double=1e300*1e10}" 0
+EVAL "return {double='x'}" 0
+EVAL "return {big_number='123456789012345678901234567890'}" 0
+EVAL "return {big_number='12\\r\\n3'}" 0
+EVAL "return {map={a=1}}" 0
+EVAL "return {map={}}" 0
+EVAL "return {set={a=true}}" 0
+EVAL "return {set={}}" 0
+EVAL "return {map={a={set={x=true}}}}" 0
+EVAL "return {verbatim_string={format='txt', string='hello'}}" 0
+EVAL "return {verbatim_string={format='mkdown', string='hi'}}" 0
+EVAL "return {verbatim_string={format='md', string='hi'}}" 0
+EVAL "return {verbatim_string={string='hi'}}" 0
+EVAL "return {1, {double=2.5}, {map={k={big_number='7'}}}, false, true}" 0
+EVAL "redis.setresp(3); return {1, {double=2.5}, false, true, nil}" 0
+EVAL "redis.setresp(4)" 0
+EVAL "redis.setresp()" 0
+EVAL "redis.setresp(3, 3)" 0
+EVAL "redis.setresp('3'); return redis.call('hgetall', KEYS[1])" 1 h
+`
+
+func TestScriptConversionsResp2MatchRedis(t *testing.T) { testkit.Diff(t, scriptLines) }
+
+func TestScriptConversionsResp3MatchRedis(t *testing.T) { testkit.DiffResp3(t, scriptLines) }
