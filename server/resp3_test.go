@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"moonstone/internal/testkit"
@@ -379,3 +382,151 @@ EVAL "redis.setresp('3'); return redis.call('hgetall', KEYS[1])" 1 h
 func TestScriptConversionsResp2MatchRedis(t *testing.T) { testkit.Diff(t, scriptLines) }
 
 func TestScriptConversionsResp3MatchRedis(t *testing.T) { testkit.DiffResp3(t, scriptLines) }
+
+// helloIDs hides the client id in HELLO replies: each server numbers its
+// own connections.
+var helloIDs = regexp.MustCompile(`\$2\r\nid\r\n:\d+\r\n`)
+
+// runMasked runs script lines on two raw connections and compares the
+// replies with client ids masked.
+func runMasked(t *testing.T, ms, rd *testkit.RawConn, script string) {
+	t.Helper()
+	for _, line := range strings.Split(script, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		args, err := testkit.ParseLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ms.Do(args...)
+		if err != nil {
+			t.Fatalf("moonstone %s: %v", line, err)
+		}
+		r, err := rd.Do(args...)
+		if err != nil {
+			t.Fatalf("redis %s: %v", line, err)
+		}
+		m, r = helloIDs.ReplaceAllString(m, "id"), helloIDs.ReplaceAllString(r, "id")
+		if m != r {
+			t.Errorf("%s\n  moonstone: %q\n  redis:     %q", line, m, r)
+		}
+	}
+}
+
+func dialPair(t *testing.T, ms *testkit.Server, rd *testkit.Redis) (*testkit.RawConn, *testkit.RawConn) {
+	t.Helper()
+	r, err := testkit.DialRaw(rd.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return ms.Raw(t), r
+}
+
+func TestHelloMatchesRedis(t *testing.T) {
+	ms, rd := dialPair(t, testkit.Start(t), testkit.StartRedis(t))
+	runMasked(t, ms, rd, `
+HELLO
+HELLO 2
+HELLO 3
+HELLO
+HGETALL missing
+HELLO 2
+HGETALL missing
+HELLO 4
+HELLO 1
+HELLO -1
+HELLO abc
+HELLO 99999999999999999999
+HELLO 3 AUTH
+HELLO 3 AUTH default
+HELLO 3 SETNAME
+HELLO 3 foo
+HELLO 3 AUTH default anything
+HELLO 3 AUTH nosuchuser pass
+HELLO 3 SETNAME "a b"
+HELLO 3 SETNAME myname
+CLIENT GETNAME
+HELLO 2 SETNAME other AUTH default x
+CLIENT GETNAME
+HELLO 3 SETNAME ""
+CLIENT GETNAME
+HELLO 3 setname n auth default x setname m
+CLIENT GETNAME
+HGETALL missing
+RESET
+HGETALL missing
+`)
+}
+
+func TestHelloAuthMatchesRedis(t *testing.T) {
+	ms, rd := dialPair(t, testkit.Start(t, "requirepass", "secret"), testkit.StartRedis(t, "--requirepass", "secret"))
+	runMasked(t, ms, rd, `
+HELLO
+HELLO 3
+HELLO 3 SETNAME early AUTH default wrong
+HELLO 3 AUTH default wrong
+HELLO 3 AUTH wrong secret
+GET k
+HELLO 3 AUTH default secret SETNAME named
+CLIENT GETNAME
+HGETALL missing
+`)
+}
+
+// The connect sequences of current client libraries, pipelined in one
+// write as they send them: go-redis v9 (HELLO 3, CLIENT SETINFO twice),
+// ioredis (also INFO, whose lines must end in \r\n and hold loading:0),
+// node-redis 6 (also CLIENT MAINT_NOTIFICATIONS, which must fail with an
+// error reply, not a hang or a disconnect).
+func TestClientHandshakesResp3(t *testing.T) {
+	s := testkit.Start(t)
+	rc := s.Raw(t)
+	var b strings.Builder
+	cmds := [][]string{
+		{"HELLO", "3", "SETNAME", "lib"},
+		{"CLIENT", "SETINFO", "LIB-NAME", "go-redis(,go1.26)"},
+		{"CLIENT", "SETINFO", "LIB-VER", "9.23.0"},
+		{"INFO"},
+		{"CLIENT", "MAINT_NOTIFICATIONS", "on", "moving-endpoint-type", "internal-ip"},
+		{"PING"},
+	}
+	for _, c := range cmds {
+		b.WriteString("*" + strconv.Itoa(len(c)) + "\r\n")
+		for _, a := range c {
+			b.WriteString("$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n")
+		}
+	}
+	if err := rc.Write([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	var replies []string
+	for range cmds {
+		r, err := rc.Read()
+		if err != nil {
+			t.Fatalf("after %d replies: %v", len(replies), err)
+		}
+		replies = append(replies, r)
+	}
+	if !strings.HasPrefix(replies[0], "%7\r\n") || !strings.Contains(replies[0], "proto\r\n:3\r\n") {
+		t.Errorf("HELLO 3: %q", replies[0])
+	}
+	if replies[1] != "+OK\r\n" || replies[2] != "+OK\r\n" {
+		t.Errorf("CLIENT SETINFO: %q %q", replies[1], replies[2])
+	}
+	info := replies[3]
+	if !strings.HasPrefix(info, "=") || !strings.Contains(info, "\r\ntxt:# Server\r\n") {
+		t.Errorf("INFO is not a verbatim txt string: %.60q", info)
+	}
+	if !strings.Contains(info, "\r\nloading:0\r\n") || strings.Contains(strings.ReplaceAll(info, "\r\n", ""), "\n") {
+		t.Errorf("INFO lines must end in \\r\\n and include loading:0: %q", info)
+	}
+	if !strings.HasPrefix(replies[4], "-ERR unknown subcommand 'MAINT_NOTIFICATIONS'") {
+		t.Errorf("CLIENT MAINT_NOTIFICATIONS: %q", replies[4])
+	}
+	if replies[5] != "+PONG\r\n" {
+		t.Errorf("PING after the handshake: %q", replies[5])
+	}
+}
