@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -291,6 +292,14 @@ DISCARD
 WATCH k
 MULTI
 EXEC
+WATCH k
+SET k changed
+MULTI
+GET k
+EXEC
+MULTI
+NOSUCHCMD
+EXEC
 `)
 }
 
@@ -529,4 +538,49 @@ func TestClientHandshakesResp3(t *testing.T) {
 	if replies[5] != "+PONG\r\n" {
 		t.Errorf("PING after the handshake: %q", replies[5])
 	}
+}
+
+// A seeded random mix of commands whose RESP3 replies carry maps, sets,
+// doubles, pairs and nulls, on a few keys, compared reply by reply.
+func TestResp3RandomMixMatchesRedis(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 3))
+	members := []string{"a", "b", "c", "d"}
+	m := func() string { return members[rng.IntN(len(members))] }
+	score := func() string {
+		return []string{"1", "2.5", "-0.1", "1e10", "+inf", "-inf", "0.30000000000000004", "7"}[rng.IntN(8)]
+	}
+	forms := []func() string{
+		func() string { return "ZADD z " + score() + " " + m() },
+		func() string { return "ZADD z INCR " + score() + " " + m() },
+		func() string { return "ZINCRBY z " + score() + " " + m() },
+		func() string { return "ZSCORE z " + m() },
+		func() string { return "ZMSCORE z " + m() + " " + m() },
+		func() string { return "ZRANGE z 0 -1 WITHSCORES" },
+		func() string { return "ZREVRANGEBYSCORE z +inf -inf WITHSCORES LIMIT 0 2" },
+		func() string { return "ZPOPMIN z" },
+		func() string { return "ZPOPMAX z 2" },
+		func() string { return "ZMPOP 2 nokey z MIN COUNT 2" },
+		func() string { return "ZUNION 2 z z2 WITHSCORES" },
+		func() string { return "ZADD z2 " + score() + " " + m() },
+		func() string { return "HSET h " + m() + " " + score() },
+		func() string { return "~HGETALL h" },
+		func() string { return "HDEL h " + m() },
+		func() string { return "HGET h " + m() },
+		func() string { return "SADD s " + m() },
+		func() string { return "SREM s " + m() },
+		func() string { return "~SMEMBERS s" },
+		func() string { return "~SUNION s s2" },
+		func() string { return "SADD s2 " + m() },
+		func() string { return "SISMEMBER s " + m() },
+		func() string { return "LPUSH l " + m() },
+		func() string { return "LPOP l 2" },
+		func() string { return "RPOP l" },
+		func() string { return "GET " + m() },
+		func() string { return "TYPE " + []string{"z", "h", "s", "l", "x"}[rng.IntN(5)] },
+	}
+	var b strings.Builder
+	for i := 0; i < 400; i++ {
+		b.WriteString(forms[rng.IntN(len(forms))]() + "\n")
+	}
+	testkit.DiffResp3(t, b.String())
 }
