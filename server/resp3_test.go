@@ -382,6 +382,15 @@ EVAL "return {verbatim_string={format='md', string='hi'}}" 0
 EVAL "return {verbatim_string={string='hi'}}" 0
 EVAL "return {1, {double=2.5}, {map={k={big_number='7'}}}, false, true}" 0
 EVAL "redis.setresp(3); return {1, {double=2.5}, false, true, nil}" 0
+EVAL "redis.setresp(3); return redis.call('zmscore', KEYS[1], 'nope', 'a')" 1 z
+EVAL "redis.setresp(3); return redis.call('zmscore', KEYS[1], 'a', 'nope', 'b')" 1 z
+EVAL "redis.setresp(3); local t = redis.call('zmscore', KEYS[1], 'nope', 'a'); return t[2]" 1 z
+~EVAL "return {map={a=1, b='x', c={double=0.5}}}" 0
+~EVAL "return {set={a=true, b=true, c=true}}" 0
+~EVAL "redis.setresp(3); return redis.call('hgetall', KEYS[1])" 1 h
+EVAL "redis.setresp(3); return redis.call('config', 'get', 'maxmemory')" 0
+EVAL "redis.setresp(3); return redis.call('lcs', 'str', 'str', 'idx')" 0
+EVAL "redis.setresp(3); return redis.call('hello')" 0
 EVAL "redis.setresp(4)" 0
 EVAL "redis.setresp()" 0
 EVAL "redis.setresp(3, 3)" 0
