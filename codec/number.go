@@ -222,8 +222,15 @@ func isSpace(c byte) bool {
 func FormatInt(v int64) string { return strconv.FormatInt(v, 10) }
 
 // FormatDouble formats f as Redis 7.0 replies with a double in RESP2 (ZSCORE,
-// ZINCRBY, WITHSCORES): "%.17g", with "inf" and "-inf".
+// ZINCRBY, WITHSCORES): "%.17g", with "inf", "-inf", and "nan" or "-nan"
+// by the sign bit, as glibc prints them.
 func FormatDouble(f float64) string {
+	if math.IsNaN(f) {
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	}
 	if math.IsInf(f, 1) {
 		return "inf"
 	}

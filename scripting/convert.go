@@ -164,6 +164,52 @@ func (r *luaReply) Double(f float64) {
 	r.put(lua.LString(codec.FormatDouble(f)))
 }
 
+func (r *luaReply) Resp() int { return r.resp }
+
+// Bool is a Lua boolean under RESP3; RESP2 sends booleans as 1 and 0.
+func (r *luaReply) Bool(b bool) {
+	switch {
+	case r.resp == 3:
+		r.put(lua.LBool(b))
+	case b:
+		r.put(lua.LNumber(1))
+	default:
+		r.put(lua.LNumber(0))
+	}
+}
+
+// BigNumber is {big_number="digits"} under RESP3, a string under RESP2.
+func (r *luaReply) BigNumber(s string) {
+	if r.resp == 3 {
+		t := newTable()
+		t.RawSetString("big_number", lua.LString(s))
+		r.put(t)
+		return
+	}
+	r.put(lua.LString(s))
+}
+
+// Verbatim is {verbatim_string={format="txt", string=s}} under RESP3, a
+// string under RESP2.
+func (r *luaReply) Verbatim(format, s string) {
+	if r.resp == 3 {
+		ext := []byte("   ")
+		copy(ext, format)
+		v := newTable()
+		v.RawSetString("string", lua.LString(s))
+		v.RawSetString("format", lua.LString(ext))
+		t := newTable()
+		t.RawSetString("verbatim_string", v)
+		r.put(t)
+		return
+	}
+	r.put(lua.LString(s))
+}
+
+// Push never reaches a script (no command it may call pushes); it reads as
+// an array.
+func (r *luaReply) Push(n int) { r.open(n, frameArray, "") }
+
 // errorTable builds the {err=...} table of an error reply.
 func errorTable(msg string) *lua.LTable {
 	t := newTable()
@@ -207,11 +253,12 @@ func writeLuaValue(out Reply, v lua.LValue, resp int, depth int) {
 	case lua.LString:
 		out.BulkString(string(v))
 	case lua.LBool:
+		// The script's protocol decides (luaReplyToRedisReply): under
+		// RESP2 false is a null, under RESP3 a boolean, which a RESP2
+		// client reads as 0.
 		switch {
-		case resp == 3 && bool(v):
-			out.Int(1)
 		case resp == 3:
-			out.Int(0)
+			out.Bool(bool(v))
 		case bool(v):
 			out.Int(1)
 		default:
@@ -240,14 +287,14 @@ func writeLuaTable(out Reply, t *lua.LTable, resp int, depth int) {
 		return
 	}
 	if s, ok := t.RawGetString("big_number").(lua.LString); ok {
-		out.BulkString(sanitizeLine(string(s)))
+		out.BigNumber(sanitizeLine(string(s)))
 		return
 	}
 	if vt, ok := t.RawGetString("verbatim_string").(*lua.LTable); ok {
-		_, fok := vt.RawGetString("format").(lua.LString)
+		f, fok := vt.RawGetString("format").(lua.LString)
 		s, sok := vt.RawGetString("string").(lua.LString)
 		if fok && sok {
-			out.BulkString(string(s))
+			out.Verbatim(string(f), string(s))
 			return
 		}
 	}

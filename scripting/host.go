@@ -5,8 +5,14 @@ package scripting
 // through it, and a script's return value is written to a client's
 // connection through it. Aggregates are announced with their length (Array,
 // Map, Set) and followed by exactly that many elements (for Map, twice as
-// many: key then value); Null is RESP2's null bulk string, NullArray its *-1.
+// many: key then value); Null is RESP2's null bulk string, NullArray its *-1
+// (both RESP3's null). Resp is the protocol the reply is written in (2 or
+// 3: the client's HELLO, the script's redis.setresp), for the few replies
+// whose shape depends on it beyond the types below (WITHSCORES pairs).
+// Map, Set, Double, Bool, BigNumber, Verbatim and Push are RESP3 types,
+// written in their RESP2 forms under RESP2, as Redis does.
 type Reply interface {
+	Resp() int
 	Status(s string)
 	Error(msg string)
 	Int(n int64)
@@ -18,6 +24,10 @@ type Reply interface {
 	Map(n int)
 	Set(n int)
 	Double(f float64)
+	Bool(b bool)
+	BigNumber(s string)
+	Verbatim(format, s string)
+	Push(n int)
 }
 
 // Host is what one script run needs from the server. The server makes one

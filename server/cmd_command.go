@@ -92,8 +92,10 @@ func (cmd *Command) writeInfo(r Reply) {
 		r.Status(cat)
 	}
 	r.Set(0) // tips
+	// Key specs are a set, and so are absent subcommands
+	// (addReplyCommandKeySpecs, addReplyCommandSubCommands).
 	if cmd.FirstKey > 0 {
-		r.Array(1)
+		r.Set(1)
 		r.Map(3)
 		r.BulkString("flags")
 		r.Set(0)
@@ -122,10 +124,14 @@ func (cmd *Command) writeInfo(r Reply) {
 		r.BulkString("limit")
 		r.Int(0)
 	} else {
-		r.Array(0)
+		r.Set(0)
 	}
 	subs := sortedSubs(cmd)
-	r.Array(len(subs))
+	if len(subs) == 0 {
+		r.Set(0)
+	} else {
+		r.Array(len(subs))
+	}
 	for _, sub := range subs {
 		sub.writeInfo(r)
 	}

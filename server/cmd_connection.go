@@ -78,6 +78,9 @@ func cmdAuth(c *Call) {
 	c.OK()
 }
 
+// cmdHello is helloCommand: the options run in order (a SETNAME before a
+// failing AUTH still names the connection, as in Redis), then the
+// connection switches protocol and the reply, a map, is already in it.
 func cmdHello(c *Call) {
 	ver := int64(0)
 	if len(c.Args) >= 2 {
@@ -92,8 +95,6 @@ func cmdHello(c *Call) {
 			return
 		}
 	}
-	var name []byte
-	haveName := false
 	for i := 2; i < len(c.Args); i++ {
 		more := len(c.Args) - i - 1
 		switch {
@@ -105,7 +106,13 @@ func cmdHello(c *Call) {
 			c.Conn.authed.Store(true)
 			i += 2
 		case c.ArgIs(i, "setname") && more >= 1:
-			name, haveName = c.Args[i+1], true
+			if !validClientName(c.Args[i+1]) {
+				c.Error(errClientName)
+				return
+			}
+			c.Conn.mu.Lock()
+			c.Conn.name = string(c.Args[i+1])
+			c.Conn.mu.Unlock()
 			i++
 		default:
 			c.Error("ERR Syntax error in HELLO option '" + string(c.Args[i]) + "'")
@@ -116,19 +123,9 @@ func cmdHello(c *Call) {
 		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
-	if ver == 3 {
-		// RESP3 arrives with the protocol issue; until then clients fall
-		// back to RESP2 on this error, which names NOPROTO as they expect.
-		c.Error(errNoProto)
-		return
-	}
-	if haveName {
-		if !validClientName(name) {
-			c.Error(errClientName)
-			return
-		}
+	if ver != 0 {
 		c.Conn.mu.Lock()
-		c.Conn.name = string(name)
+		c.Conn.resp = int(ver)
 		c.Conn.mu.Unlock()
 	}
 	c.r.Map(7)
@@ -152,8 +149,8 @@ func cmdReset(c *Call) {
 	cn := c.Conn
 	cn.resetMulti()
 	cn.db = 0
-	cn.resp = 2
 	cn.mu.Lock()
+	cn.resp = 2
 	cn.name = ""
 	cn.mu.Unlock()
 	cn.authed.Store(c.Srv.cfg.RequirePass() == "")
@@ -229,7 +226,7 @@ func (cn *Conn) info() string {
 		int(now.Sub(cn.lastUsed).Seconds()), cn.db, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
 }
 
-func cmdClientInfo(c *Call) { c.r.BulkString(c.Conn.info() + "\n") }
+func cmdClientInfo(c *Call) { c.r.Verbatim("txt", c.Conn.info()+"\n") }
 
 func cmdClientList(c *Call) {
 	var ids map[int64]bool
@@ -270,7 +267,7 @@ func cmdClientList(c *Call) {
 		b.WriteString(cn.info())
 		b.WriteByte('\n')
 	}
-	c.r.BulkString(b.String())
+	c.r.Verbatim("txt", b.String())
 }
 
 func cmdClientKill(c *Call) {

@@ -229,10 +229,11 @@ func cmdHRandField(c *Call) {
 		c.Err(err)
 		return
 	}
-	// RESP2 flattens field/value pairs; RESP3 would nest them in pairs.
+	// RESP2 flattens field/value pairs; RESP3 nests them in pairs.
 	if withValues {
-		c.r.Array(2 * len(fields))
+		pairs(c.r, len(fields))
 		for i := range fields {
+			pair(c.r)
 			c.r.Bulk(fields[i])
 			c.r.Bulk(values[i])
 		}

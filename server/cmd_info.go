@@ -38,7 +38,7 @@ func cmdInfo(c *Call) {
 		}
 		c.Srv.writeInfoSection(&b, sec)
 	}
-	c.r.BulkString(b.String())
+	c.r.Verbatim("txt", b.String())
 }
 
 func (s *Server) writeInfoSection(b *strings.Builder, sec string) {

@@ -154,6 +154,11 @@ func (w *errorWatch) Array(n int)         { w.started = true; w.Reply.Array(n) }
 func (w *errorWatch) Map(n int)           { w.started = true; w.Reply.Map(n) }
 func (w *errorWatch) Set(n int)           { w.started = true; w.Reply.Set(n) }
 func (w *errorWatch) Double(f float64)    { w.started = true; w.Reply.Double(f) }
+func (w *errorWatch) Bool(b bool)         { w.started = true; w.Reply.Bool(b) }
+func (w *errorWatch) BigNumber(s string)  { w.started = true; w.Reply.BigNumber(s) }
+func (w *errorWatch) Push(n int)          { w.started = true; w.Reply.Push(n) }
+
+func (w *errorWatch) Verbatim(format, s string) { w.started = true; w.Reply.Verbatim(format, s) }
 
 // scriptHost is the server side of one script run (scripting.Host): it
 // holds the run's transaction and the script's own connection state, so a

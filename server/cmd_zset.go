@@ -19,15 +19,18 @@ const (
 	errNotPositive   = "ERR value is out of range, must be positive"
 )
 
-// zmembers writes members as a flat array, each followed by its score when
-// withScores is set (RESP2's WITHSCORES shape).
+// zmembers writes members, each with its score when withScores is set:
+// WITHSCORES pairs (flat in RESP2, nested in RESP3).
 func zmembers(r Reply, members []storage.ZMember, withScores bool) {
 	if withScores {
-		r.Array(2 * len(members))
+		pairs(r, len(members))
 	} else {
 		r.Array(len(members))
 	}
 	for _, zm := range members {
+		if withScores {
+			pair(r)
+		}
 		r.Bulk(zm.Member)
 		if withScores {
 			r.Double(zm.Score)
@@ -193,6 +196,15 @@ func cmdZPop(c *Call) {
 		c.Err(err)
 		return
 	}
+	if len(c.Args) == 2 {
+		// A pop without a count is a flat member, score in RESP3 too.
+		c.r.Array(2 * len(popped))
+		for _, zm := range popped {
+			c.r.Bulk(zm.Member)
+			c.r.Double(zm.Score)
+		}
+		return
+	}
 	zmembers(c.r, popped, true)
 }
 
@@ -314,12 +326,15 @@ func cmdZRandMember(c *Call) {
 	}
 	n := int(pick.Len())
 	if withScores {
-		c.r.Array(2 * n)
+		pairs(c.r, n)
 	} else {
 		c.r.Array(n)
 	}
 	for i := 0; i < n; i++ {
 		zm := pick.At(int64(i))
+		if withScores {
+			pair(c.r)
+		}
 		c.r.Bulk(zm.Member)
 		if withScores {
 			c.r.Double(zm.Score)

@@ -65,7 +65,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		laddr:    nc.LocalAddr().String(),
 		resp:     2,
 	}
-	cn.reply = &respWriter{w: cn.w}
+	cn.reply = &respWriter{w: cn.w, resp: &cn.resp}
 	cn.rd = NewReader(nc, s.limits())
 	cn.rd.authed = cn.authed.Load
 	cn.authed.Store(s.cfg.RequirePass() == "")

@@ -73,12 +73,12 @@ SHUTDOWN BOGUS
 `)
 }
 
-// HELLO 3 fails with NOPROTO so RESP3-first clients fall back to RESP2;
-// HELLO 2 answers Redis's handshake map.
+// HELLO 3 switches to RESP3 (its reply is already a RESP3 map); HELLO 2
+// answers Redis's handshake map.
 func TestHelloHandshake(t *testing.T) {
 	s := testkit.Start(t)
 	rc := s.Raw(t)
-	if r, _ := rc.Do("HELLO", "3"); !strings.HasPrefix(r, "-NOPROTO") {
+	if r, _ := rc.Do("HELLO", "3"); !strings.HasPrefix(r, "%7\r\n") || !strings.Contains(r, "proto\r\n:3\r\n") {
 		t.Fatalf("HELLO 3: %q", r)
 	}
 	ctx := context.Background()

@@ -68,6 +68,28 @@ func (p *Pair) Run(t testing.TB, script string) {
 	}
 }
 
+// Resp3 switches both raw connections to RESP3 with HELLO 3. HELLO's reply
+// names each server's own client id, so it is checked, not compared.
+func (p *Pair) Resp3(t testing.TB) {
+	t.Helper()
+	m, r, err := p.Do("HELLO", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(m, "%7\r\n") || !strings.HasPrefix(r, "%7\r\n") {
+		t.Fatalf("HELLO 3:\n  moonstone: %q\n  redis:     %q", m, r)
+	}
+}
+
+// DiffResp3 is Diff with both connections in RESP3 (HELLO 3): maps, sets,
+// doubles, nulls and the rest are compared byte for byte.
+func DiffResp3(t testing.TB, script string) {
+	t.Helper()
+	p := StartPair(t)
+	p.Resp3(t)
+	p.Run(t, script)
+}
+
 // Diff starts a fresh pair and runs script on it: the one-call form of
 // the differential test.
 func Diff(t testing.TB, script string) {

@@ -10,7 +10,8 @@
 //     replies byte for byte. A script is one command a line, quoted like
 //     redis-cli input; "#" starts a comment; a "~" before a command compares
 //     its reply as an unordered multiset (SMEMBERS, HGETALL, KEYS). Adding a
-//     case is adding a line.
+//     case is adding a line. DiffResp3 does the same with both connections
+//     switched to RESP3 (HELLO 3).
 //   - BuildBinary and StartProcess run the real moonstone binary as a child
 //     process, for crash tests (kill -9 and restart).
 package testkit

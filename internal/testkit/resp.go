@@ -132,11 +132,18 @@ func splitElements(raw string) (string, []string, bool) {
 }
 
 // unordered returns raw with its top-level elements sorted, so two
-// replies that differ only in element order compare equal.
+// replies that differ only in element order compare equal. A RESP3 map's
+// entries are sorted as key-value pairs.
 func unordered(raw string) string {
 	header, els, ok := splitElements(raw)
 	if !ok {
 		return raw
+	}
+	if raw[0] == '%' {
+		for i := 0; i+1 < len(els); i += 2 {
+			els[i/2] = els[i] + els[i+1]
+		}
+		els = els[:len(els)/2]
 	}
 	sort.Strings(els)
 	return header + strings.Join(els, "")
