@@ -15,6 +15,9 @@ func cmdPing(c *Call) {
 		c.Error(errArity(c.Cmd.Name))
 		return
 	}
+	if pingInPubSub(c) {
+		return
+	}
 	if len(c.Args) == 2 {
 		c.r.Bulk(c.Args[1])
 		return
@@ -151,6 +154,7 @@ func cmdHello(c *Call) {
 func cmdReset(c *Call) {
 	cn := c.Conn
 	cn.resetMulti()
+	c.Srv.unsubscribeAll(cn)
 	cn.db = 0
 	cn.resp = 2
 	cn.mu.Lock()
@@ -221,12 +225,13 @@ func cmdClientSetInfo(c *Call) {
 
 // info is the CLIENT LIST / CLIENT INFO line describing cn.
 func (cn *Conn) info() string {
+	sub, psub, ssub := cn.pubsubCounts()
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	now := time.Now()
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=N db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
 		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
-		int(now.Sub(cn.lastUsed).Seconds()), cn.db, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
+		int(now.Sub(cn.lastUsed).Seconds()), clientFlags(sub+psub+ssub), cn.db, sub, psub, ssub, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
 }
 
 func cmdClientInfo(c *Call) { c.r.BulkString(c.Conn.info() + "\n") }

@@ -269,6 +269,24 @@ func commandTable() map[string]*Command {
 			def("debug", 3, "noscript", noKeys, "", "3.2.0", cmdScriptDebug, "Sets the debug mode of server-side Lua scripts."),
 		),
 
+		// pubsub (cmd_pubsub.go)
+		def("subscribe", -2, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdSubscribe, "Listen for messages published to the given channels"),
+		def("unsubscribe", -1, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdUnsubscribe, "Stop listening for messages posted to the given channels"),
+		def("psubscribe", -2, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdPSubscribe, "Listen for messages published to channels matching the given patterns"),
+		def("punsubscribe", -1, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdPUnsubscribe, "Stop listening for messages posted to channels matching the given patterns"),
+		def("publish", 3, "pubsub loading stale fast", noKeys, "pubsub", "2.0.0", cmdPublish, "Post a message to a channel"),
+		def("ssubscribe", -2, "pubsub noscript loading stale", keysAll, "pubsub", "7.0.0", cmdSSubscribe, "Listen for messages published to the given shard channels"),
+		def("sunsubscribe", -1, "pubsub noscript loading stale", keysAll, "pubsub", "7.0.0", cmdSUnsubscribe, "Stop listening for messages posted to the given shard channels"),
+		def("spublish", 3, "pubsub loading stale fast", key1, "pubsub", "7.0.0", cmdSPublish, "Post a message to a shard channel"),
+		parent("pubsub", -2, "pubsub", "2.8.0", "A container for Pub/Sub commands",
+			def("channels", -2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubChannels, "List active channels"),
+			def("numsub", -2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubNumSub, "Get the count of subscribers for channels"),
+			def("numpat", 2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubNumPat, "Get the count of unique patterns pattern subscriptions"),
+			def("shardchannels", -2, "pubsub loading stale", noKeys, "", "7.0.0", cmdPubSubShardChannels, "List active shard channels"),
+			def("shardnumsub", -2, "pubsub loading stale", noKeys, "", "7.0.0", cmdPubSubShardNumSub, "Get the count of subscribers for shard channels"),
+			def("help", 2, "loading stale", noKeys, "", "6.2.0", cmdPubSubHelp, "Show helpful text about the different subcommands"),
+		),
+
 		// functions (cmd_function.go)
 		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",
 			def("flush", -2, "write noscript", noKeys, "", "7.0.0", cmdFunctionFlush, "Deletes all libraries and functions."),

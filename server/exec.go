@@ -69,6 +69,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		cn.reply.Error(errNoAuth)
 		return
 	}
+	if s.refuseInPubSub(cn, cmd) {
+		return
+	}
 	if s.rejectWhileBusy(cmd) {
 		s.countRejected(cmd, errBusy)
 		cn.reply.Error(errBusy)

@@ -38,6 +38,7 @@ type Server struct {
 	connWG sync.WaitGroup
 
 	stats   serverStats
+	pubsub  pubsubRegistry // pubsub.go
 	cursors cursorTable
 	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 
@@ -96,6 +97,7 @@ func New(cfg *Config) (*Server, error) {
 		Logf:          s.logf,
 	})
 	cfg.onChange = s.applyConfig
+	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	return s, nil
 }
