@@ -60,6 +60,7 @@ func cmdSetBit(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyString, "setbit", c.Args[1])
 	c.r.Int(old)
 }
 
@@ -181,11 +182,13 @@ func cmdBitOp(c *Call) {
 		c.Error("ERR BITOP NOT must be called with a single source key.")
 		return
 	}
+	existed := c.NotifyExists(c.Args[2])
 	n, err := c.Tx.BitOp(c.DB(), op, c.Args[2], c.Args[3:])
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.NotifyStore(notifyString, "set", c.Args[2], n, existed)
 	c.r.Int(n)
 }
 
@@ -265,6 +268,7 @@ func cmdBitField(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyBitField(ops, res)
 	c.r.Array(len(res))
 	for _, v := range res {
 		if v.Nil {

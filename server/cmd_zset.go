@@ -87,6 +87,7 @@ options:
 		c.Err(err)
 		return
 	}
+	c.notifyIf(res.Added+res.Updated > 0, notifyZset, zaddEvent(o.Incr), c.Args[1])
 	switch {
 	case o.Incr && res.Processed:
 		c.r.Double(res.Score)
@@ -110,6 +111,7 @@ func cmdZIncrBy(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(res.Added+res.Updated > 0, notifyZset, "zincr", c.Args[1])
 	c.r.Double(res.Score)
 }
 
@@ -119,6 +121,7 @@ func cmdZRem(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(n > 0, notifyZset, "zrem", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -193,6 +196,7 @@ func cmdZPop(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(len(popped) > 0, notifyZset, c.Cmd.Name, c.Args[1])
 	zmembers(c.r, popped, true)
 }
 
@@ -236,6 +240,7 @@ func cmdZMPop(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(key != nil && len(popped) > 0, notifyZset, zpopEvent(max), key)
 	if key == nil {
 		c.r.NullArray()
 		return

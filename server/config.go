@@ -270,5 +270,7 @@ func (s *Server) applyConfig(name, value string) {
 		s.scripts.SetMemoryLimit(s.cfg.LuaMemoryLimit())
 	case "client-output-buffer-limit":
 		s.setPubSubLimits(value)
+	case "notify-keyspace-events":
+		s.setNotifyFlags(value)
 	}
 }

@@ -43,6 +43,8 @@ type pubsubRegistry struct {
 	// read by publishers on every message.
 	hardLimit, softLimit atomic.Int64
 	softSeconds          atomic.Int64
+	// notify is notify-keyspace-events as Redis's flag bits (notify.go).
+	notify atomic.Int64
 }
 
 // connPubSub is a subscribing connection's side: its subscriptions and its

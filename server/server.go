@@ -98,6 +98,7 @@ func New(cfg *Config) (*Server, error) {
 	})
 	cfg.onChange = s.applyConfig
 	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
+	s.setNotifyFlags(cfg.Get("notify-keyspace-events"))
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	return s, nil
 }

@@ -28,6 +28,9 @@ type Tx struct {
 	touchedKeys touched
 	// afterCommit runs once the batch is applied (see AfterCommit).
 	afterCommit []func()
+	// replaced is the key deleteKey last removed, for KeyHook's "new".
+	replaced   []byte
+	replacedDB int
 }
 
 // AfterCommit registers f to run when this write transaction commits, after
