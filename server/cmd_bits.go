@@ -55,12 +55,13 @@ func cmdSetBit(c *Call) {
 		c.Error(errBitValue)
 		return
 	}
+	prevLen := c.notifyStrLen(c.Args[1])
 	old, err := c.Tx.SetBit(c.DB(), c.Args[1], off, on == 1)
 	if err != nil {
 		c.Err(err)
 		return
 	}
-	c.Notify(notifyString, "setbit", c.Args[1])
+	c.notifySetBit(prevLen, off, old, on == 1)
 	c.r.Int(old)
 }
 

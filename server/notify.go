@@ -292,3 +292,24 @@ func zpopEvent(max bool) string {
 	}
 	return "zpopmin"
 }
+
+// notifyStrLen is the length of the string at key before a SETBIT (-1 when
+// absent), when string events are on.
+func (c *Call) notifyStrLen(key []byte) int64 {
+	if !c.notifying(notifyString) || c.Tx == nil {
+		return 0
+	}
+	if ok, _ := c.Tx.Exists(c.DB(), key); !ok {
+		return -1
+	}
+	n, _ := c.Tx.StrLen(c.DB(), key)
+	return n
+}
+
+// notifySetBit reports a SETBIT that changed the string: a bit flipped, or
+// the string was created or grown to reach the offset.
+func (c *Call) notifySetBit(prevLen, offset, old int64, on bool) {
+	if prevLen < 0 || offset>>3 >= prevLen || (old == 1) != on {
+		c.Notify(notifyString, "setbit", c.Args[1])
+	}
+}
