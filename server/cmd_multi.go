@@ -51,7 +51,7 @@ func (s *Server) queueInMulti(cn *Conn, cmd *Command, args [][]byte) bool {
 	if m == nil {
 		return false
 	}
-	if cmd == nil || (!cn.authed.Load() && !cmd.Is(flagNoAuth)) {
+	if !cn.authed.Load() && !cmd.Is(flagNoAuth) {
 		// dispatch replies with the error; the block is void.
 		m.failed = true
 		return false

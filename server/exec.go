@@ -40,7 +40,16 @@ func (st *cmdStats) reset() {
 func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := s.lookup(args)
-	if cn.multi != nil && cmd != nil && !cmd.Is(flagAllowBusy) && s.scripts.IsBusy() {
+	if reject != "" {
+		if cn.multi != nil {
+			// dispatch replies with the error; the block is void.
+			cn.multi.failed = true
+		}
+		s.countRejected(cmd, reject)
+		cn.reply.Error(reject)
+		return
+	}
+	if cn.multi != nil && !cmd.Is(flagAllowBusy) && s.scripts.IsBusy() {
 		// As in Redis, a command refused with BUSY inside MULTI voids the
 		// block, and EXEC itself reports the reason.
 		s.countRejected(cmd, errBusy)
@@ -56,11 +65,6 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
 		cn.setLastCmd(cmd.Name)
-		return
-	}
-	if cmd == nil {
-		s.countRejected(nil, reject)
-		cn.reply.Error(reject)
 		return
 	}
 	cn.setLastCmd(cmd.Name)
