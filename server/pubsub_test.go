@@ -219,6 +219,17 @@ func TestPubSubGoRedis(t *testing.T) {
 	if err := sub.Unsubscribe(ctx, "news", "sport"); err != nil {
 		t.Fatal(err)
 	}
+	// go-redis sends UNSUBSCRIBE without waiting: wait for the
+	// confirmation that leaves no subscription.
+	for {
+		v, err := sub.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, ok := v.(*redis.Subscription); ok && s.Kind == "unsubscribe" && s.Count == 0 {
+			break
+		}
+	}
 	ch, err := srv.Client.PubSubNumSub(ctx, "news", "sport").Result()
 	if err != nil || ch["news"] != 0 || ch["sport"] != 0 {
 		t.Fatalf("NUMSUB after unsubscribe = %v, %v", ch, err)
