@@ -58,6 +58,8 @@ type step struct {
 	on     string // "S" (subscriber), "P" (publisher) or "S2"
 	args   []string
 	frames map[string]int
+	// ignore reads the replies without comparing them (HELLO's id).
+	ignore bool
 }
 
 func cmd(on string, n int, args ...string) step {
@@ -104,7 +106,10 @@ func runConversation(t *testing.T, steps []step, setup ...string) {
 				if err != nil {
 					t.Fatalf("step %d %v: redis %s: %v", i, st.args, who, err)
 				}
-				if m != r {
+				if st.ignore && strings.HasPrefix(m, "-NOPROTO") {
+					t.Skip("Moonstone does not speak RESP3 yet")
+				}
+				if m != r && !st.ignore {
 					t.Errorf("step %d %v (%s frame %d)\n  moonstone: %q\n  redis:     %q", i, st.args, who, k, m, r)
 				}
 			}
@@ -176,6 +181,39 @@ func TestPubSubConversationMatchesRedis(t *testing.T) {
 		cmd("S", 1, "GET", "k"),
 		pub(1, "PUBLISH", "m", "after exec"),
 		cmd("S", 1, "QUIT"),
+	})
+}
+
+func TestPubSubRESP3MatchesRedis(t *testing.T) {
+	pub := func(n int, args ...string) step {
+		st := cmd("P", 1, args...)
+		st.frames["S"] = n
+		return st
+	}
+	hello := cmd("S", 1, "HELLO", "3")
+	hello.ignore = true
+	runConversation(t, []step{
+		hello,
+		cmd("S", 2, "SUBSCRIBE", "a", "b"),
+		cmd("S", 1, "PSUBSCRIBE", "x*"),
+		cmd("S", 1, "SSUBSCRIBE", "s"),
+		// RESP3 subscribers may run any command.
+		cmd("S", 1, "GET", "k"),
+		cmd("S", 1, "SET", "k", "v"),
+		cmd("S", 1, "PING"),
+		cmd("S", 1, "PING", "x"),
+		pub(1, "PUBLISH", "a", "hi"),
+		pub(1, "PUBLISH", "xy", "pattern"),
+		pub(1, "SPUBLISH", "s", "shard"),
+		cmd("S", 2, "UNSUBSCRIBE", "a", "b"),
+		cmd("S", 1, "UNSUBSCRIBE"),
+		cmd("S", 1, "PUNSUBSCRIBE"),
+		cmd("S", 1, "PUNSUBSCRIBE"),
+		cmd("S", 1, "SUNSUBSCRIBE"),
+		cmd("S", 1, "SUNSUBSCRIBE"),
+		cmd("S", 1, "RESET"),
+		cmd("S", 1, "SUBSCRIBE", "after-reset"),
+		cmd("S", 1, "GET", "k"),
 	})
 }
 
