@@ -367,3 +367,54 @@ func cmdClientNoop(c *Call) {
 		c.Error(errSyntax)
 	}
 }
+
+// cmdClientReply is CLIENT REPLY ON|OFF|SKIP. OFF and SKIP reply nothing
+// (dropReplies removes what the command wrote).
+func cmdClientReply(c *Call) {
+	cn := c.Conn
+	switch c.Arg(2) {
+	case "on":
+		cn.replyOff, cn.replySkip = false, false
+		c.OK()
+	case "off":
+		cn.replyOff = true
+	case "skip":
+		if !cn.replyOff {
+			cn.replySkipNext = true
+		}
+	default:
+		c.Error(errSyntax)
+	}
+}
+
+// replyMark is, before a command whose replies are to be dropped, the
+// length of the output so far; -1 otherwise (the usual case, which costs
+// nothing: redcon's Buffer copies).
+func (cn *Conn) replyMark() int {
+	if !cn.replyOff && !cn.replySkip {
+		return -1
+	}
+	return len(cn.w.Buffer())
+}
+
+// dropReplies runs after each command: under CLIENT REPLY OFF, or for the
+// command after CLIENT REPLY SKIP, it removes the replies the command wrote
+// after mark, keeping its push frames, as Redis does.
+func (cn *Conn) dropReplies(mark int) {
+	if mark < 0 && !cn.replySkipNext && len(cn.kept) == 0 {
+		return
+	}
+	if mark >= 0 && (cn.replyOff || cn.replySkip) {
+		if buf := cn.w.Buffer(); len(buf) > mark {
+			cn.w.SetBuffer(buf[:mark])
+		}
+	}
+	if len(cn.kept) > 0 {
+		cn.w.WriteRaw(cn.kept)
+		cn.kept = cn.kept[:0]
+	}
+	cn.replySkip = false
+	if cn.replySkipNext {
+		cn.replySkip, cn.replySkipNext = true, false
+	}
+}

@@ -65,6 +65,11 @@ func (cn *Conn) writeSubFrame(kind string, name *string, count int) {
 	b = append(b, ':')
 	b = append(b, itoa(int64(count))...)
 	b = append(b, '\r', '\n')
+	if cn.replyOff || cn.replySkip {
+		// Pushes are sent even when replies are not (CLIENT REPLY).
+		cn.kept = append(cn.kept, b...)
+		return
+	}
 	cn.w.WriteRaw(b)
 }
 

@@ -57,6 +57,7 @@ func commandTable() map[string]*Command {
 			def("info", 2, "noscript loading stale", noKeys, "", "6.2.0", cmdClientInfo, "Returns information about the connection."),
 			def("list", -2, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientList, "Lists open connections."),
 			def("kill", -3, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientKill, "Terminates open connections."),
+			def("reply", 3, "noscript loading stale", noKeys, "", "3.2.0", cmdClientReply, "Instruct the server whether to reply to commands"),
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
 		),

@@ -58,6 +58,10 @@ type Conn struct {
 	out sync.Mutex
 	// ps is the pub/sub side, nil until the connection subscribes.
 	ps *connPubSub
+	// CLIENT REPLY OFF / SKIP; kept holds the push frames (subscription
+	// confirmations) of a command whose replies are dropped.
+	replyOff, replySkip, replySkipNext bool
+	kept                               []byte
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -116,7 +120,9 @@ func (cn *Conn) serve() {
 			cn.out.Lock()
 			held = true
 		}
+		mark := cn.replyMark()
 		s.dispatch(cn, args)
+		cn.dropReplies(mark)
 		if cn.closeAfterReply || cn.killed.Load() {
 			cn.flush()
 			return

@@ -180,6 +180,20 @@ func TestPubSubConversationMatchesRedis(t *testing.T) {
 		cmd("S", 1, "EXEC"),
 		cmd("S", 1, "GET", "k"),
 		pub(1, "PUBLISH", "m", "after exec"),
+		cmd("S", 1, "UNSUBSCRIBE"),
+		// CLIENT REPLY OFF drops replies but not confirmations or messages.
+		cmd("S", 0, "CLIENT", "REPLY", "OFF"),
+		cmd("S", 0, "SET", "k", "v"),
+		cmd("S", 0, "CLIENT", "REPLY", "BAD"),
+		cmd("S", 0, "CLIENT", "REPLY", "SKIP"),
+		cmd("S", 1, "SUBSCRIBE", "quiet"),
+		pub(1, "PUBLISH", "quiet", "still delivered"),
+		cmd("S", 1, "UNSUBSCRIBE", "quiet"),
+		cmd("S", 1, "CLIENT", "REPLY", "ON"),
+		cmd("S", 0, "CLIENT", "REPLY", "SKIP"),
+		cmd("S", 0, "GET", "k"),
+		cmd("S", 1, "GET", "k"),
+		cmd("S", 1, "CLIENT", "REPLY", "BAD"),
 		cmd("S", 1, "QUIT"),
 	})
 }
