@@ -238,6 +238,7 @@ func cmdClientInfo(c *Call) { c.r.BulkString(c.Conn.info() + "\n") }
 
 func cmdClientList(c *Call) {
 	var ids map[int64]bool
+	clientType := ""
 	for i := 2; i < len(c.Args); i++ {
 		switch {
 		case c.ArgIs(i, "type") && i+1 < len(c.Args):
@@ -246,9 +247,7 @@ func cmdClientList(c *Call) {
 				c.Error("ERR Unknown client type '" + string(c.Args[i+1]) + "'")
 				return
 			}
-			if t != "normal" {
-				ids = map[int64]bool{}
-			}
+			clientType = t
 			i++
 		case c.ArgIs(i, "id") && i+1 < len(c.Args):
 			if ids == nil {
@@ -269,7 +268,7 @@ func cmdClientList(c *Call) {
 	}
 	var b strings.Builder
 	for _, cn := range c.Srv.sortedClients() {
-		if ids != nil && !ids[cn.id] {
+		if (ids != nil && !ids[cn.id]) || !cn.isType(clientType) {
 			continue
 		}
 		b.WriteString(cn.info())

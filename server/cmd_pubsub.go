@@ -234,3 +234,17 @@ func clientFlags(subscriptions int) string {
 	}
 	return "N"
 }
+
+// isType reports whether cn is of CLIENT LIST's TYPE t ("" for any): a
+// client with subscriptions is "pubsub", not "normal"; there are no
+// replicas or masters.
+func (cn *Conn) isType(t string) bool {
+	switch t {
+	case "":
+		return true
+	case "normal", "pubsub":
+		sub, psub, ssub := cn.pubsubCounts()
+		return (sub+psub+ssub > 0) == (t == "pubsub")
+	}
+	return false
+}

@@ -168,6 +168,10 @@ DEL m
 EXEC
 EVAL "redis.call('set', 'e', '1'); redis.call('del', 'e')" 0
 EVAL "redis.call('set', 'e3', '1'); return redis.error_reply('kept')" 0
+# A write that finds the key expired reports "expired" first (whether the
+# sweeper or the write itself removes it).
+SET lazy v PXAT 1
+SET lazy v2
 FLUSHALL
 `)
 }
@@ -294,6 +298,8 @@ SINTERSTORE d s
 SINTERSTORE d s
 DEL d
 HSET h a 1
+SET lazy v PXAT 1
+SET lazy v2
 `)
 }
 

@@ -441,4 +441,10 @@ func TestPubSubInfoAndClientList(t *testing.T) {
 	if !strings.Contains(list, " flags=P db=0 sub=2 psub=1 ssub=0 ") {
 		t.Errorf("CLIENT LIST does not show the subscriber:\n%s", list)
 	}
+	for typ, want := range map[string]string{"pubsub": "flags=P", "normal": "flags=N"} {
+		list, err := srv.Client.Do(ctx, "CLIENT", "LIST", "TYPE", typ).Text()
+		if err != nil || strings.Count(list, "\n") != 1 || !strings.Contains(list, want) {
+			t.Errorf("CLIENT LIST TYPE %s = %q, %v", typ, list, err)
+		}
+	}
 }
