@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -319,4 +321,52 @@ func TestKeyspaceEventsExpired(t *testing.T) {
 	if err != nil || m.Channel != "__keyevent@0__:expired" || m.Payload != "swept" {
 		t.Fatalf("got %+v, %v", m, err)
 	}
+}
+
+// TestKeyspaceEventsRandomMix runs a seeded random mix of write commands of
+// every family on a few keys (errors included: wrong types leave no event)
+// and compares replies and events with redis-server's.
+func TestKeyspaceEventsRandomMix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	keys := []string{"a", "b", "c"}
+	k := func() string { return keys[rng.IntN(len(keys))] }
+	v := func() string { return string(rune('p' + rng.IntN(4))) }
+	n := func() string { return strconv.Itoa(rng.IntN(5) - 1) }
+	gens := []func() string{
+		func() string { return "SET " + k() + " " + v() },
+		func() string { return "SET " + k() + " " + v() + " EX 100" },
+		func() string { return "DEL " + k() + " " + k() },
+		func() string { return "INCR " + k() },
+		func() string { return "APPEND " + k() + " " + v() },
+		func() string { return "LPUSH " + k() + " " + v() + " " + v() },
+		func() string { return "RPOP " + k() },
+		func() string { return "LREM " + k() + " 0 " + v() },
+		func() string { return "LMOVE " + k() + " " + k() + " LEFT RIGHT" },
+		func() string { return "LTRIM " + k() + " 1 " + n() },
+		func() string { return "SADD " + k() + " " + v() + " " + v() },
+		func() string { return "SREM " + k() + " " + v() },
+		func() string { return "SMOVE " + k() + " " + k() + " " + v() },
+		func() string { return "SUNIONSTORE " + k() + " " + k() + " " + k() },
+		func() string { return "HSET " + k() + " " + v() + " 1" },
+		func() string { return "HDEL " + k() + " " + v() },
+		func() string { return "HINCRBY " + k() + " " + v() + " " + n() },
+		func() string { return "ZADD " + k() + " " + n() + " " + v() },
+		func() string { return "ZINCRBY " + k() + " " + n() + " " + v() },
+		func() string { return "ZREM " + k() + " " + v() },
+		func() string { return "ZPOPMIN " + k() },
+		func() string { return "ZINTERSTORE " + k() + " 2 " + k() + " " + k() },
+		func() string { return "ZRANGESTORE " + k() + " " + k() + " 0 " + n() },
+		func() string { return "RENAME " + k() + " " + k() },
+		func() string { return "COPY " + k() + " " + k() + " REPLACE" },
+		func() string { return "EXPIRE " + k() + " 100" },
+		func() string { return "PERSIST " + k() },
+		func() string { return "PEXPIREAT " + k() + " 1" },
+		func() string { return "GETDEL " + k() },
+		func() string { return "SETRANGE " + k() + " 1 " + v() },
+	}
+	var script strings.Builder
+	for i := 0; i < 300; i++ {
+		script.WriteString(gens[rng.IntN(len(gens))]() + "\n")
+	}
+	keyEvents(t, "KEA", script.String())
 }
