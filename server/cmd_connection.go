@@ -155,6 +155,7 @@ func cmdReset(c *Call) {
 	cn := c.Conn
 	cn.resetMulti()
 	c.Srv.unsubscribeAll(cn)
+	cn.replyOff, cn.replySkipNext = false, false
 	cn.db = 0
 	cn.resp = 2
 	cn.mu.Lock()

@@ -194,6 +194,9 @@ func TestPubSubConversationMatchesRedis(t *testing.T) {
 		cmd("S", 0, "GET", "k"),
 		cmd("S", 1, "GET", "k"),
 		cmd("S", 1, "CLIENT", "REPLY", "BAD"),
+		cmd("S", 0, "CLIENT", "REPLY", "OFF"),
+		cmd("S", 1, "RESET"),
+		cmd("S", 1, "GET", "k"),
 		cmd("S", 1, "QUIT"),
 	})
 }
