@@ -111,7 +111,7 @@ func cmdExec(c *Call) {
 	tx := s.beginWrite()
 	if tx == nil {
 		cn.unwatch()
-		c.Error(errBusy)
+		c.Error(s.busyError())
 		return
 	}
 	defer s.endWrite()
@@ -157,7 +157,7 @@ func cmdWatch(c *Call) {
 	}
 	tx := c.Srv.beginWrite()
 	if tx == nil {
-		c.Error(errBusy)
+		c.Error(c.Srv.busyError())
 		return
 	}
 	w, err := tx.Watch(cn.watch, c.DB(), c.Args[1:])
