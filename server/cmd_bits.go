@@ -55,11 +55,13 @@ func cmdSetBit(c *Call) {
 		c.Error(errBitValue)
 		return
 	}
+	prevLen := c.notifyStrLen(c.Args[1])
 	old, err := c.Tx.SetBit(c.DB(), c.Args[1], off, on == 1)
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.notifySetBit(prevLen, off, old, on == 1)
 	c.r.Int(old)
 }
 
@@ -181,11 +183,13 @@ func cmdBitOp(c *Call) {
 		c.Error("ERR BITOP NOT must be called with a single source key.")
 		return
 	}
+	existed := c.NotifyExists(c.Args[2])
 	n, err := c.Tx.BitOp(c.DB(), op, c.Args[2], c.Args[3:])
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.NotifyStore(notifyString, "set", c.Args[2], n, existed)
 	c.r.Int(n)
 }
 
@@ -265,6 +269,7 @@ func cmdBitField(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyBitField(ops, res)
 	c.r.Array(len(res))
 	for _, v := range res {
 		if v.Nil {

@@ -15,6 +15,9 @@ func cmdPing(c *Call) {
 		c.Error(errArity(c.Cmd.Name))
 		return
 	}
+	if pingInPubSub(c) {
+		return
+	}
 	if len(c.Args) == 2 {
 		c.r.Bulk(c.Args[1])
 		return
@@ -148,6 +151,8 @@ func cmdHello(c *Call) {
 func cmdReset(c *Call) {
 	cn := c.Conn
 	cn.resetMulti()
+	c.Srv.unsubscribeAll(cn)
+	cn.replyOff, cn.replySkipNext = false, false
 	cn.db = 0
 	cn.mu.Lock()
 	cn.resp = 2
@@ -218,18 +223,20 @@ func cmdClientSetInfo(c *Call) {
 
 // info is the CLIENT LIST / CLIENT INFO line describing cn.
 func (cn *Conn) info() string {
+	sub, psub, ssub := cn.pubsubCounts()
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	now := time.Now()
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=N db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
 		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
-		int(now.Sub(cn.lastUsed).Seconds()), cn.db, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
+		int(now.Sub(cn.lastUsed).Seconds()), clientFlags(sub+psub+ssub), cn.db, sub, psub, ssub, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
 }
 
 func cmdClientInfo(c *Call) { c.r.Verbatim("txt", c.Conn.info()+"\n") }
 
 func cmdClientList(c *Call) {
 	var ids map[int64]bool
+	clientType := ""
 	for i := 2; i < len(c.Args); i++ {
 		switch {
 		case c.ArgIs(i, "type") && i+1 < len(c.Args):
@@ -238,9 +245,7 @@ func cmdClientList(c *Call) {
 				c.Error("ERR Unknown client type '" + string(c.Args[i+1]) + "'")
 				return
 			}
-			if t != "normal" {
-				ids = map[int64]bool{}
-			}
+			clientType = t
 			i++
 		case c.ArgIs(i, "id") && i+1 < len(c.Args):
 			if ids == nil {
@@ -261,7 +266,7 @@ func cmdClientList(c *Call) {
 	}
 	var b strings.Builder
 	for _, cn := range c.Srv.sortedClients() {
-		if ids != nil && !ids[cn.id] {
+		if (ids != nil && !ids[cn.id]) || !cn.isType(clientType) {
 			continue
 		}
 		b.WriteString(cn.info())
@@ -357,5 +362,56 @@ func cmdClientNoop(c *Call) {
 		c.OK()
 	default:
 		c.Error(errSyntax)
+	}
+}
+
+// cmdClientReply is CLIENT REPLY ON|OFF|SKIP. OFF and SKIP reply nothing
+// (dropReplies removes what the command wrote).
+func cmdClientReply(c *Call) {
+	cn := c.Conn
+	switch c.Arg(2) {
+	case "on":
+		cn.replyOff, cn.replySkip = false, false
+		c.OK()
+	case "off":
+		cn.replyOff = true
+	case "skip":
+		if !cn.replyOff {
+			cn.replySkipNext = true
+		}
+	default:
+		c.Error(errSyntax)
+	}
+}
+
+// replyMark is, before a command whose replies are to be dropped, the
+// length of the output so far; -1 otherwise (the usual case, which costs
+// nothing: redcon's Buffer copies).
+func (cn *Conn) replyMark() int {
+	if !cn.replyOff && !cn.replySkip {
+		return -1
+	}
+	return len(cn.w.Buffer())
+}
+
+// dropReplies runs after each command: under CLIENT REPLY OFF, or for the
+// command after CLIENT REPLY SKIP, it removes the replies the command wrote
+// after mark, keeping its push frames, as Redis does.
+func (cn *Conn) dropReplies(mark int) {
+	if mark < 0 && !cn.replySkipNext && len(cn.kept) == 0 {
+		return
+	}
+	if mark >= 0 && (cn.replyOff || cn.replySkip) {
+		if buf := cn.w.Buffer(); len(buf) > mark {
+			cn.w.SetBuffer(buf[:mark])
+		}
+	}
+	if len(cn.kept) > 0 {
+		cn.w.WriteRaw(cn.kept)
+		cn.kept = cn.kept[:0]
+	}
+	cn.replySkip = false
+	if cn.replySkipNext {
+		cn.replySkip, cn.replySkipNext = true, false
 	}
 }

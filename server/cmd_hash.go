@@ -21,6 +21,7 @@ func cmdHSet(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyHash, "hset", c.Args[1])
 	if c.Cmd.Name == "hmset" {
 		c.OK()
 		return
@@ -34,6 +35,7 @@ func cmdHSetNX(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(ok, notifyHash, "hset", c.Args[1])
 	c.r.Int(boolInt(ok))
 }
 
@@ -64,6 +66,7 @@ func cmdHDel(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(n > 0, notifyHash, "hdel", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -163,6 +166,7 @@ func cmdHIncrBy(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyHash, "hincrby", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -172,6 +176,7 @@ func cmdHIncrByFloat(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyHash, "hincrbyfloat", c.Args[1])
 	c.r.Bulk(v)
 }
 

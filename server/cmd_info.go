@@ -139,8 +139,10 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("evicted_keys:0")
 		line("keyspace_hits:%d", s.stats.keyspaceHits.Load())
 		line("keyspace_misses:%d", s.stats.keyspaceMisses.Load())
-		line("pubsub_channels:0")
-		line("pubsub_patterns:0")
+		psChannels, psPatterns, psShard := s.pubsubStats()
+		line("pubsub_channels:%d", psChannels)
+		line("pubsub_patterns:%d", psPatterns)
+		line("pubsubshard_channels:%d", psShard)
 		line("total_error_replies:%d", s.stats.errorReplies.Load())
 	case "replication":
 		line("role:master")

@@ -21,6 +21,7 @@ func cmdDel(c *Call) {
 			c.Err(err)
 			return
 		}
+		c.notifyIf(ok, notifyGeneric, "del", k)
 		n += boolInt(ok)
 	}
 	c.r.Int(n)
@@ -57,6 +58,7 @@ func cmdRename(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRename(ok)
 	if nx {
 		c.r.Int(boolInt(ok))
 		return
@@ -82,6 +84,10 @@ func cmdMove(c *Call) {
 	if err != nil {
 		c.Err(err)
 		return
+	}
+	c.notifyIf(moved, notifyGeneric, "move_from", c.Args[1])
+	if moved {
+		c.NotifyDB(notifyGeneric, "move_to", c.Args[1], int(n))
 	}
 	c.r.Int(boolInt(moved))
 }
@@ -117,6 +123,9 @@ func cmdCopy(c *Call) {
 	if err != nil {
 		c.Err(err)
 		return
+	}
+	if ok {
+		c.NotifyDB(notifyGeneric, "copy_to", c.Args[2], dstDB)
 	}
 	c.r.Int(boolInt(ok))
 }
@@ -386,6 +395,7 @@ func cmdExpire(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyExpire(done, when)
 	c.r.Int(boolInt(done))
 }
 
@@ -417,5 +427,6 @@ func cmdPersist(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(ok, notifyGeneric, "persist", c.Args[1])
 	c.r.Int(boolInt(ok))
 }

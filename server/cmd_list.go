@@ -56,6 +56,7 @@ func cmdPush(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(n > 0, notifyList, listEvent(end, "push"), c.Args[1])
 	c.r.Int(n)
 }
 
@@ -80,6 +81,7 @@ func cmdPop(c *Call) {
 		}
 	}
 	vals, ok, err := c.Tx.ListPop(c.DB(), c.Args[1], end, count)
+	c.notifyRemoved(err == nil && len(vals) > 0, notifyList, listEvent(end, "pop"), c.Args[1])
 	switch {
 	case err != nil:
 		c.Err(err)
@@ -125,6 +127,7 @@ func cmdLMPop(c *Call) {
 		count = 1
 	}
 	key, vals, err := c.Tx.ListMPop(c.DB(), c.Args[2:whereIdx], end, count)
+	c.notifyRemoved(err == nil && key != nil, notifyList, listEvent(end, "pop"), key)
 	switch {
 	case err != nil:
 		c.Err(err)
@@ -223,6 +226,7 @@ func cmdLSet(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyList, "lset", c.Args[1])
 	c.OK()
 }
 
@@ -242,6 +246,7 @@ func cmdLInsert(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(n > 0, notifyList, "linsert", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -255,6 +260,7 @@ func cmdLRem(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(n > 0, notifyList, "lrem", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -267,10 +273,12 @@ func cmdLTrim(c *Call) {
 	if !ok {
 		return
 	}
+	existed := c.NotifyExists(c.Args[1])
 	if err := c.Tx.ListTrim(c.DB(), c.Args[1], start, stop); err != nil {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(existed, notifyList, "ltrim", c.Args[1])
 	c.OK()
 }
 
@@ -345,5 +353,6 @@ func cmdLMove(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyLMove(ok, from, to)
 	bulkOrNull(c.r, v, ok)
 }

@@ -13,6 +13,7 @@ func cmdSAdd(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(n > 0, notifySet, "sadd", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -22,6 +23,7 @@ func cmdSRem(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(n > 0, notifySet, "srem", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -76,6 +78,7 @@ func cmdSPop(c *Call) {
 			c.Err(err)
 			return
 		}
+		c.notifyRemoved(len(m) > 0, notifySet, "spop", c.Args[1])
 		if len(m) == 0 {
 			c.r.Null()
 			return
@@ -93,6 +96,7 @@ func cmdSPop(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(len(members) > 0, notifySet, "spop", c.Args[1])
 	setReply(c.r, members)
 }
 
@@ -136,11 +140,13 @@ func cmdSRandMember(c *Call) {
 }
 
 func cmdSMove(c *Call) {
+	dstHad := c.notifyIsMember(c.Args[2], c.Args[3])
 	ok, err := c.Tx.SMove(c.DB(), c.Args[1], c.Args[2], c.Args[3])
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.notifySMove(ok, dstHad)
 	c.r.Int(boolInt(ok))
 }
 
@@ -168,11 +174,13 @@ func cmdSCombine(c *Call) {
 
 // cmdSCombineStore serves SINTERSTORE, SUNIONSTORE and SDIFFSTORE.
 func cmdSCombineStore(c *Call) {
+	existed := c.NotifyExists(c.Args[1])
 	n, err := c.Tx.SCombineStore(c.DB(), setOpOf(c.Cmd.Name), c.Args[1], c.Args[2:])
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.NotifyStore(notifySet, c.Cmd.Name, c.Args[1], n, existed)
 	c.r.Int(n)
 }
 

@@ -53,11 +53,13 @@ func cmdSort(c *Call) {
 	}
 	// o.Script (sort a set even under a constant BY, as Redis does for
 	// scripts) is to be set here once a Call knows it comes from redis.call.
+	existed := o.Store != nil && c.NotifyExists(o.Store)
 	res, err := c.Tx.Sort(c.DB(), c.Args[1], o)
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.NotifyStore(notifyList, "sortstore", o.Store, res.Stored, existed)
 	if o.Store != nil {
 		c.r.Int(res.Stored)
 		return

@@ -103,6 +103,7 @@ func cmdSet(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifySet(c.Args[1], res.Written, o.ExpireAt)
 	switch {
 	case o.Get:
 		bulkOrNull(c.r, res.Old, res.OldExists)
@@ -119,6 +120,7 @@ func cmdSetNX(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifySet(c.Args[1], res.Written, 0)
 	c.r.Int(boolInt(res.Written))
 }
 
@@ -136,6 +138,7 @@ func cmdSetEX(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifySet(c.Args[1], true, at)
 	c.OK()
 }
 
@@ -145,6 +148,7 @@ func cmdGetSet(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifySet(c.Args[1], true, 0)
 	bulkOrNull(c.r, res.Old, res.OldExists)
 }
 
@@ -154,6 +158,7 @@ func cmdGetDel(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(ok, notifyGeneric, "del", c.Args[1])
 	bulkOrNull(c.r, v, ok)
 }
 
@@ -181,11 +186,13 @@ func cmdGetEx(c *Call) {
 			return
 		}
 	}
+	hadTTL := persist && c.notifyHasTTL(c.Args[1])
 	v, ok, err := c.Tx.GetEx(c.DB(), c.Args[1], at, persist)
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.notifyGetEx(c.Args[1], ok, at, hadTTL)
 	bulkOrNull(c.r, v, ok)
 }
 
@@ -214,6 +221,7 @@ func cmdMSet(c *Call) {
 			c.Err(err)
 			return
 		}
+		c.Notify(notifyString, "set", c.Args[i])
 	}
 	c.OK()
 }
@@ -228,6 +236,7 @@ func cmdMSetNX(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyEach(ok, notifyString, "set", 1, 2)
 	c.r.Int(boolInt(ok))
 }
 
@@ -237,6 +246,7 @@ func cmdAppend(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyString, "append", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -274,6 +284,7 @@ func cmdIncr(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyString, "incrby", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -287,6 +298,7 @@ func cmdIncrByFloat(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyString, "incrbyfloat", c.Args[1])
 	c.r.Bulk(v)
 }
 
@@ -322,6 +334,7 @@ func cmdSetRange(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(len(c.Args[3]) > 0, notifyString, "setrange", c.Args[1])
 	c.r.Int(n)
 }
 

@@ -90,6 +90,7 @@ options:
 		c.Err(err)
 		return
 	}
+	c.notifyIf(res.Added+res.Updated > 0, notifyZset, zaddEvent(o.Incr), c.Args[1])
 	switch {
 	case o.Incr && res.Processed:
 		c.r.Double(res.Score)
@@ -113,6 +114,7 @@ func cmdZIncrBy(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyIf(res.Added+res.Updated > 0, notifyZset, "zincr", c.Args[1])
 	c.r.Double(res.Score)
 }
 
@@ -122,6 +124,7 @@ func cmdZRem(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(n > 0, notifyZset, "zrem", c.Args[1])
 	c.r.Int(n)
 }
 
@@ -196,6 +199,7 @@ func cmdZPop(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(len(popped) > 0, notifyZset, c.Cmd.Name, c.Args[1])
 	if len(c.Args) == 2 {
 		// A pop without a count is a flat member, score in RESP3 too.
 		c.r.Array(2 * len(popped))
@@ -248,6 +252,7 @@ func cmdZMPop(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(key != nil && len(popped) > 0, notifyZset, zpopEvent(max), key)
 	if key == nil {
 		c.r.NullArray()
 		return

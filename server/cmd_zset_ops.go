@@ -117,11 +117,13 @@ func zsetOpCommand(c *Call, op zsetOp, store bool) {
 		return
 	}
 	if store {
+		existed := c.NotifyExists(c.Args[1])
 		n, err := c.Tx.ZStore(c.DB(), c.Args[1], members)
 		if err != nil {
 			c.Err(err)
 			return
 		}
+		c.NotifyStore(notifyZset, c.Cmd.Name, c.Args[1], n, existed)
 		c.r.Int(n)
 		return
 	}

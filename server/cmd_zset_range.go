@@ -174,11 +174,13 @@ func cmdZRangeStore(c *Call) {
 	if !ok {
 		return
 	}
+	existed := c.NotifyExists(c.Args[1])
 	n, err := c.Tx.ZRangeStore(c.DB(), c.Args[1], c.Args[2], spec)
 	if err != nil {
 		c.Err(err)
 		return
 	}
+	c.NotifyStore(notifyZset, "zrangestore", c.Args[1], n, existed)
 	c.r.Int(n)
 }
 
@@ -242,5 +244,6 @@ func cmdZRemRange(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.notifyRemoved(n > 0, notifyZset, c.Cmd.Name, c.Args[1])
 	c.r.Int(n)
 }

@@ -57,6 +57,7 @@ func commandTable() map[string]*Command {
 			def("info", 2, "noscript loading stale", noKeys, "", "6.2.0", cmdClientInfo, "Returns information about the connection."),
 			def("list", -2, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientList, "Lists open connections."),
 			def("kill", -3, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientKill, "Terminates open connections."),
+			def("reply", 3, "noscript loading stale", noKeys, "", "3.2.0", cmdClientReply, "Instruct the server whether to reply to commands"),
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
 		),
@@ -267,6 +268,24 @@ func commandTable() map[string]*Command {
 			def("kill", 2, "noscript allow_busy", noKeys, "", "2.6.0", cmdScriptKill, "Terminates a server-side Lua script during execution."),
 			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdScriptHelp, "Returns helpful text about the different subcommands."),
 			def("debug", 3, "noscript", noKeys, "", "3.2.0", cmdScriptDebug, "Sets the debug mode of server-side Lua scripts."),
+		),
+
+		// pubsub (cmd_pubsub.go)
+		def("subscribe", -2, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdSubscribe, "Listen for messages published to the given channels"),
+		def("unsubscribe", -1, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdUnsubscribe, "Stop listening for messages posted to the given channels"),
+		def("psubscribe", -2, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdPSubscribe, "Listen for messages published to channels matching the given patterns"),
+		def("punsubscribe", -1, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdPUnsubscribe, "Stop listening for messages posted to channels matching the given patterns"),
+		def("publish", 3, "pubsub loading stale fast", noKeys, "pubsub", "2.0.0", cmdPublish, "Post a message to a channel"),
+		def("ssubscribe", -2, "pubsub noscript loading stale", keysAll, "pubsub", "7.0.0", cmdSSubscribe, "Listen for messages published to the given shard channels"),
+		def("sunsubscribe", -1, "pubsub noscript loading stale", keysAll, "pubsub", "7.0.0", cmdSUnsubscribe, "Stop listening for messages posted to the given shard channels"),
+		def("spublish", 3, "pubsub loading stale fast", key1, "pubsub", "7.0.0", cmdSPublish, "Post a message to a shard channel"),
+		parent("pubsub", -2, "pubsub", "2.8.0", "A container for Pub/Sub commands",
+			def("channels", -2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubChannels, "List active channels"),
+			def("numsub", -2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubNumSub, "Get the count of subscribers for channels"),
+			def("numpat", 2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubNumPat, "Get the count of unique patterns pattern subscriptions"),
+			def("shardchannels", -2, "pubsub loading stale", noKeys, "", "7.0.0", cmdPubSubShardChannels, "List active shard channels"),
+			def("shardnumsub", -2, "pubsub loading stale", noKeys, "", "7.0.0", cmdPubSubShardNumSub, "Get the count of subscribers for shard channels"),
+			def("help", 2, "loading stale", noKeys, "", "6.2.0", cmdPubSubHelp, "Show helpful text about the different subcommands"),
 		),
 
 		// functions (cmd_function.go)

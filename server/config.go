@@ -268,5 +268,9 @@ func (s *Server) applyConfig(name, value string) {
 		s.scripts.SetBusyThreshold(s.cfg.BusyThreshold())
 	case "lua-memory-limit":
 		s.scripts.SetMemoryLimit(s.cfg.LuaMemoryLimit())
+	case "client-output-buffer-limit":
+		s.setPubSubLimits(value)
+	case "notify-keyspace-events":
+		s.setNotifyFlags(value)
 	}
 }

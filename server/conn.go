@@ -51,6 +51,17 @@ type Conn struct {
 
 	closeAfterReply bool
 	killed          atomic.Bool
+
+	// out is the output lock: held by serve from the start of a command
+	// until its replies are flushed, and by the pub/sub writer while it
+	// writes messages (pubsub.go), so messages land between replies.
+	out sync.Mutex
+	// ps is the pub/sub side, nil until the connection subscribes.
+	ps *connPubSub
+	// CLIENT REPLY OFF / SKIP; kept holds the push frames (subscription
+	// confirmations) of a command whose replies are dropped.
+	replyOff, replySkip, replySkipNext bool
+	kept                               []byte
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -76,6 +87,12 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 func (cn *Conn) serve() {
 	s := cn.srv
 	defer cn.close()
+	held := false // cn.out
+	defer func() {
+		if held {
+			cn.out.Unlock()
+		}
+	}()
 	for {
 		if t := s.cfg.Timeout(); t > 0 {
 			cn.nc.SetReadDeadline(time.Now().Add(t))
@@ -84,6 +101,10 @@ func (cn *Conn) serve() {
 		if err != nil {
 			var pe *ProtocolError
 			if errors.As(err, &pe) {
+				if !held {
+					cn.out.Lock()
+					held = true
+				}
 				cn.reply.Error(pe.Error())
 				s.logf(levelVerbose, "protocol error from client %s: %s", cn.addr, pe.msg)
 				cn.flush()
@@ -95,13 +116,22 @@ func (cn *Conn) serve() {
 		if len(args) == 0 {
 			continue
 		}
+		if !held {
+			cn.out.Lock()
+			held = true
+		}
+		mark := cn.replyMark()
 		s.dispatch(cn, args)
+		cn.dropReplies(mark)
 		if cn.closeAfterReply || cn.killed.Load() {
 			cn.flush()
 			return
 		}
 		if cn.rd.Buffered() == 0 || len(cn.w.Buffer()) > 1<<20 {
-			if err := cn.flush(); err != nil {
+			err := cn.flush()
+			cn.out.Unlock()
+			held = false
+			if err != nil {
 				return
 			}
 		}
@@ -145,9 +175,12 @@ func (cn *Conn) flush() error {
 
 func (cn *Conn) close() {
 	// Waits must still happen: batches may not be closed before SyncWait.
+	cn.out.Lock()
 	cn.flush()
+	cn.out.Unlock()
 	cn.resetMulti()
 	cn.nc.Close()
+	cn.closePubSub()
 	cn.srv.removeConn(cn)
 }
 

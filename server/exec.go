@@ -74,6 +74,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		cn.reply.Error(errNoAuth)
 		return
 	}
+	if s.refuseInPubSub(cn, cmd) {
+		return
+	}
 	if s.rejectWhileBusy(cmd) {
 		busy := s.busyError()
 		s.countRejected(cmd, busy)

@@ -38,6 +38,7 @@ type Server struct {
 	connWG sync.WaitGroup
 
 	stats   serverStats
+	pubsub  pubsubRegistry // pubsub.go
 	cursors cursorTable
 	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 
@@ -98,6 +99,8 @@ func New(cfg *Config) (*Server, error) {
 	})
 	s.loadFunctions()
 	cfg.onChange = s.applyConfig
+	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
+	s.setNotifyFlags(cfg.Get("notify-keyspace-events"))
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	return s, nil
 }

@@ -90,6 +90,8 @@ type DB struct {
 	watch watchTable
 
 	stats Stats
+	// keyHook reports expired and created keys (keyhook.go).
+	keyHook atomic.Pointer[keyHook]
 
 	closeOnce sync.Once
 	stop      chan struct{}

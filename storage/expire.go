@@ -173,5 +173,8 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 	}
 	err := db.pdb.Apply(tx.b, pebble.NoSync)
 	tx.b.Close()
+	if err == nil {
+		tx.runAfterCommit() // "expired" keyspace events
+	}
 	return Pending{}, err
 }

@@ -11,6 +11,7 @@ type Meta = codec.Meta
 // transaction it is also removed physically, in this batch, so the write
 // that follows starts from a clean slate.
 func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
+	tx.replaced = nil
 	raw, ok, err := tx.get(codec.MetaKey(db, key))
 	if err != nil || !ok {
 		return nil, err
@@ -25,6 +26,8 @@ func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 				return nil, err
 			}
 			tx.db.stats.ExpiredKeys.Add(1)
+			tx.replaced = nil
+			tx.keyExpired(db, key)
 		}
 		return nil, nil
 	}
@@ -51,6 +54,7 @@ func (tx *Tx) putMeta(db int, key []byte, prev, m *Meta) error {
 	var keys, expires int64
 	if prev == nil {
 		keys = 1
+		tx.keyCreated(db, key)
 	}
 	var prevAt int64
 	if prev != nil {
@@ -92,6 +96,7 @@ func (tx *Tx) deleteKey(db int, key []byte, m *Meta) error {
 	if err := tx.forget(db, key, m); err != nil {
 		return err
 	}
+	tx.markReplaced(db, key)
 	return tx.deleteMembers(m)
 }
 

@@ -28,6 +28,9 @@ type Tx struct {
 	touchedKeys touched
 	// afterCommit runs once the batch is applied (see AfterCommit).
 	afterCommit []func()
+	// replaced is the key deleteKey last removed, for KeyHook's "new".
+	replaced   []byte
+	replacedDB int
 	// reads remembers the records this transaction read or wrote, so that
 	// reading one again (a script's GET then DECRBY of one key: every
 	// command loads the key's metadata) costs no second lookup in Pebble.
