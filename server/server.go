@@ -85,6 +85,7 @@ func New(cfg *Config) (*Server, error) {
 		Sync:          cfg.SyncPolicy(),
 		MaxStringSize: cfg.ProtoMaxBulkLen(),
 		Logger:        pebbleLogger{s},
+		Fatal:         s.storageFatal,
 	})
 	if err != nil {
 		return nil, err

@@ -61,6 +61,12 @@ type Options struct {
 	// FS is the filesystem Pebble uses; nil means the real disk. Tests pass
 	// Pebble's crash-simulating in-memory filesystem.
 	FS vfs.FS
+	// Fatal is called, once, when the store meets an error it cannot go on
+	// from (see fault.go): Pebble's own fatal errors (a failed WAL write, a
+	// failed MANIFEST write) and a failed WAL sync. It must not return: the
+	// process is expected to exit and be restarted, which recovers the
+	// directory from its WAL. nil prints the error to stderr and exits 1.
+	Fatal func(error)
 }
 
 // DB is an open Moonstone data directory.
@@ -89,6 +95,7 @@ type DB struct {
 	watch watchTable
 
 	stats Stats
+	fatal *fatalState
 
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -135,9 +142,16 @@ func Open(opts Options) (*DB, error) {
 	if opts.FS != nil {
 		popts.FS = opts.FS
 	}
-	if opts.Logger != nil {
-		popts.Logger = opts.Logger
+	if opts.Fatal == nil {
+		opts.Fatal = exitOnFatal
 	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = pebble.DefaultLogger
+	}
+	fatal := &fatalState{handler: opts.Fatal}
+	popts.Logger = fatalLogger{Logger: logger, fatal: fatal}
+	popts.EventListener = fatal.listener(logger)
 	pdb, err := pebble.Open(opts.Dir, popts)
 	if err != nil {
 		if lerr := lockedError(opts.Dir); lerr != nil {
@@ -145,7 +159,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{})}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	if err := db.checkFormat(); err != nil {
@@ -269,7 +283,7 @@ func (db *DB) syncLoop() {
 			seq := db.pendingSeq.Load()
 			if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
 				db.stats.LastSyncError.Store(err.Error())
-				continue
+				db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
 			}
 			db.markSynced(seq)
 		}

@@ -117,14 +117,14 @@ func (tx *Tx) Commit() (Pending, error) {
 	seq := db.pendingSeq.Add(1)
 	db.stats.Commits.Add(1)
 	if db.SyncPolicy() == SyncAlways {
-		if err := db.pdb.ApplyNoSyncWait(tx.b, pebble.Sync); err != nil {
+		if err := db.apply(tx.b, true); err != nil {
 			tx.b.Close()
 			return Pending{}, err
 		}
 		tx.runAfterCommit()
 		return Pending{batch: tx.b, seq: seq}, nil
 	}
-	err := db.pdb.Apply(tx.b, pebble.NoSync)
+	err := db.apply(tx.b, false)
 	tx.b.Close()
 	if err == nil {
 		tx.runAfterCommit()
