@@ -87,6 +87,13 @@ func commandTable() map[string]*Command {
 			def("resetstat", 2, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigResetStat, "Resets the server's statistics."),
 			def("rewrite", 2, "admin noscript loading stale", noKeys, "", "2.8.0", cmdConfigRewrite, "Persists the effective configuration to file."),
 		),
+		// slowlog (slowlog.go, cmd_slowlog.go)
+		parent("slowlog", -2, "server", "2.2.12", "A container for slow log commands.",
+			def("get", -2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogGet, "Returns the slow log's entries."),
+			def("len", 2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogLen, "Returns the number of entries in the slow log."),
+			def("reset", 2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogReset, "Clears all entries from the slow log."),
+			def("help", 2, "loading stale", noKeys, "", "6.2.0", cmdSlowlogHelp, "Show helpful text about the different subcommands"),
+		),
 		parent("memory", -2, "server", "4.0.0", "A container for memory diagnostics commands.",
 			def("usage", -3, "readonly", [3]int{2, 2, 1}, "", "4.0.0", cmdMemoryUsage, "Estimates the memory usage of a key."),
 		),

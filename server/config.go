@@ -268,5 +268,7 @@ func (s *Server) applyConfig(name, value string) {
 		s.scripts.SetBusyThreshold(s.cfg.BusyThreshold())
 	case "lua-memory-limit":
 		s.scripts.SetMemoryLimit(s.cfg.LuaMemoryLimit())
+	case "slowlog-log-slower-than", "slowlog-max-len":
+		s.slowlog.configure(s.cfg)
 	}
 }

@@ -40,6 +40,7 @@ type Server struct {
 	stats   serverStats
 	cursors cursorTable
 	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	slowlog slowlog      // SLOWLOG (slowlog.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -96,6 +97,7 @@ func New(cfg *Config) (*Server, error) {
 		MemoryLimit:   cfg.LuaMemoryLimit(),
 		Logf:          s.logf,
 	})
+	s.slowlog.configure(cfg)
 	cfg.onChange = s.applyConfig
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	return s, nil
