@@ -87,6 +87,10 @@ func commandTable() map[string]*Command {
 			def("resetstat", 2, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigResetStat, "Resets the server's statistics."),
 			def("rewrite", 2, "admin noscript loading stale", noKeys, "", "2.8.0", cmdConfigRewrite, "Persists the effective configuration to file."),
 		),
+		parent("moonstone", -2, "server", "7.0.0", "A container for Moonstone's own diagnostics (Moonstone).",
+			def("metrics", 2, "admin loading stale", noKeys, "", "7.0.0", cmdMoonstoneMetrics, "Returns Pebble's metrics report (Moonstone)."),
+			def("help", 2, "loading stale", noKeys, "", "7.0.0", cmdMoonstoneHelp, "Show helpful text about the different subcommands"),
+		),
 		// slowlog (slowlog.go, cmd_slowlog.go)
 		parent("slowlog", -2, "server", "2.2.12", "A container for slow log commands.",
 			def("get", -2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogGet, "Returns the slow log's entries."),

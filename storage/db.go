@@ -94,8 +94,9 @@ type DB struct {
 	// watch tracks WATCHed keys (watch.go).
 	watch watchTable
 
-	stats Stats
-	fatal *fatalState
+	stats    Stats
+	fatal    *fatalState
+	walSyncs *walSyncs
 
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -139,9 +140,12 @@ func Open(opts Options) (*DB, error) {
 		BytesPerSync:          1 << 20,
 		WALBytesPerSync:       0,
 	}
-	if opts.FS != nil {
-		popts.FS = opts.FS
+	fs := opts.FS
+	if fs == nil {
+		fs = vfs.Default
 	}
+	walSyncs := new(walSyncs)
+	popts.FS = walCountingFS{fs, walSyncs}
 	if opts.Fatal == nil {
 		opts.Fatal = exitOnFatal
 	}
@@ -159,7 +163,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, walSyncs: walSyncs}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	if err := db.checkFormat(); err != nil {
