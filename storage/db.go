@@ -25,9 +25,12 @@ const (
 	// SyncAlways: a write is acknowledged only after its WAL record is
 	// fsynced; concurrent writers share fsyncs.
 	SyncAlways SyncPolicy = iota
-	// SyncEverySec: the WAL is fsynced once a second in the background.
+	// SyncEverySec: a write is acknowledged once its WAL record is written
+	// to the file (it survives a crash of the process); the WAL is fsynced
+	// once a second in the background (walfs.go).
 	SyncEverySec
-	// SyncNo: the WAL is never explicitly fsynced.
+	// SyncNo: as SyncEverySec, but the WAL is fsynced only when the
+	// operating system decides, when Pebble rotates it, and at shutdown.
 	SyncNo
 )
 
@@ -96,7 +99,7 @@ type DB struct {
 
 	stats    Stats
 	fatal    *fatalState
-	walSyncs *walSyncs
+	wal      *walFiles
 
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -144,8 +147,9 @@ func Open(opts Options) (*DB, error) {
 	if fs == nil {
 		fs = vfs.Default
 	}
-	walSyncs := new(walSyncs)
-	popts.FS = walCountingFS{fs, walSyncs}
+	wal := new(walFiles)
+	wal.deferSync.Store(opts.Sync != SyncAlways)
+	popts.FS = walFS{fs, wal}
 	if opts.Fatal == nil {
 		opts.Fatal = exitOnFatal
 	}
@@ -163,7 +167,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, walSyncs: walSyncs}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	if err := db.checkFormat(); err != nil {
@@ -242,7 +246,10 @@ func (db *DB) Dir() string { return db.opts.Dir }
 func (db *DB) Stats() *Stats { return &db.stats }
 
 // SetSyncPolicy changes the durability policy for later commits.
-func (db *DB) SetSyncPolicy(p SyncPolicy) { db.policy.Store(int32(p)) }
+func (db *DB) SetSyncPolicy(p SyncPolicy) {
+	db.policy.Store(int32(p))
+	db.wal.deferSync.Store(p != SyncAlways)
+}
 
 // SyncPolicy is the current durability policy.
 func (db *DB) SyncPolicy() SyncPolicy { return SyncPolicy(db.policy.Load()) }
@@ -260,8 +267,11 @@ func (db *DB) Close() error {
 		db.writeMu.Lock()
 		defer db.writeMu.Unlock()
 		// A final sync so that "everysec" and "no" lose nothing on a clean
-		// shutdown.
+		// shutdown (closing the WAL would do it too: walfs.go).
 		if e := db.pdb.LogData(nil, pebble.Sync); e != nil {
+			err = e
+		}
+		if e := db.wal.syncDeferred(); e != nil && err == nil {
 			err = e
 		}
 		if e := db.pdb.Close(); e != nil && err == nil {
@@ -284,12 +294,12 @@ func (db *DB) syncLoop() {
 			if db.SyncPolicy() != SyncEverySec {
 				continue
 			}
-			seq := db.pendingSeq.Load()
-			if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+			// Every acknowledged commit has been written to its WAL file
+			// (walfs.go); fsync them.
+			if err := db.wal.syncDeferred(); err != nil {
 				db.stats.LastSyncError.Store(err.Error())
 				db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
 			}
-			db.markSynced(seq)
 		}
 	}
 }

@@ -12,6 +12,9 @@ import (
 type Pending struct {
 	batch *pebble.Batch // set for a batch committed with ApplyNoSyncWait
 	seq   uint64
+	// fsynced: the batch was committed under always, so its sync is an
+	// fsync (under everysec and no, only a write: walfs.go).
+	fsynced bool
 }
 
 // Zero reports whether p requires no wait.
@@ -44,7 +47,9 @@ func (db *DB) Wait(p Pending) error {
 			db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
 		}
 		p.batch.Close()
-		db.markSynced(p.seq)
+		if p.fsynced {
+			db.markSynced(p.seq)
+		}
 		return nil
 	}
 	if p.seq == 0 || p.seq <= db.syncedSeq.Load() {

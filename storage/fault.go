@@ -54,20 +54,16 @@ func (f *fatalState) raise(err error) {
 	select {}
 }
 
-// apply commits b, with a sync (waited for later, by Wait) or without. Pebble
-// panics inside its commit pipeline when it cannot write a no-sync batch to
-// a WAL that failed earlier, leaving its commit lock held: that is fatal
-// too.
-func (db *DB) apply(b *pebble.Batch, sync bool) error {
+// apply commits b with a sync request that Wait waits for. Pebble panics
+// inside its commit pipeline when it cannot write a batch to a WAL that
+// failed earlier, leaving its commit lock held: that is fatal too.
+func (db *DB) apply(b *pebble.Batch) error {
 	defer func() {
 		if r := recover(); r != nil {
 			db.fatal.raise(fmt.Errorf("commit failed: %v", r))
 		}
 	}()
-	if sync {
-		return db.pdb.ApplyNoSyncWait(b, pebble.Sync)
-	}
-	return db.pdb.Apply(b, pebble.NoSync)
+	return db.pdb.ApplyNoSyncWait(b, pebble.Sync)
 }
 
 func exitOnFatal(err error) {
