@@ -97,9 +97,9 @@ type DB struct {
 	// watch tracks WATCHed keys (watch.go).
 	watch watchTable
 
-	stats    Stats
-	fatal    *fatalState
-	wal      *walFiles
+	stats Stats
+	fatal *fatalState
+	wal   *walFiles
 
 	closeOnce sync.Once
 	stop      chan struct{}
