@@ -88,6 +88,7 @@ func New(cfg *Config) (*Server, error) {
 		MaxStringSize: cfg.ProtoMaxBulkLen(),
 		Logger:        pebbleLogger{s},
 		Fatal:         s.storageFatal,
+		FS:            cfg.fs,
 	})
 	if err != nil {
 		return nil, err
