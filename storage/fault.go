@@ -34,6 +34,10 @@ var ErrFatal = errors.New("storage: fatal error")
 type fatalState struct {
 	handler func(error)
 	once    sync.Once
+	// raised is set before the handler runs: no commit starts after it,
+	// since Pebble, its WAL broken, could panic unrecoverably on the next
+	// WAL rotation before the process is gone.
+	raised atomic.Bool
 
 	backgroundErrors atomic.Int64
 	lastBackground   atomic.Value // string
@@ -48,6 +52,7 @@ type fatalState struct {
 // raise hands err to the fatal handler, once; later callers block, since
 // the handler does not return and nothing after a fatal error may proceed.
 func (f *fatalState) raise(err error) {
+	f.raised.Store(true)
 	err = fmt.Errorf("%w: %w", ErrFatal, err)
 	f.once.Do(func() { f.handler(err) })
 	// The handler returned (it must not), or another goroutine is in it.
@@ -58,6 +63,9 @@ func (f *fatalState) raise(err error) {
 // inside its commit pipeline when it cannot write a batch to a WAL that
 // failed earlier, leaving its commit lock held: that is fatal too.
 func (db *DB) apply(b *pebble.Batch) error {
+	if db.fatal.raised.Load() {
+		select {} // the process is exiting
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			db.fatal.raise(fmt.Errorf("commit failed: %v", r))
