@@ -111,7 +111,14 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("mem_allocator:go")
 		m := s.db.Pebble().Metrics()
 		line("pebble_block_cache_size:%d", m.BlockCache.Size)
+		line("pebble_block_cache_size_human:%s", humanBytes(m.BlockCache.Size))
+		line("pebble_block_cache_max:%d", s.cfg.CacheSize())
 		line("pebble_memtable_size:%d", m.MemTable.Size)
+		line("pebble_memtable_size_human:%s", humanBytes(int64(m.MemTable.Size)))
+		line("pebble_memtable_count:%d", m.MemTable.Count)
+		line("pebble_memtable_zombie_size:%d", m.MemTable.ZombieSize)
+		line("go_heap_alloc:%d", ms.HeapAlloc)
+		line("go_heap_sys:%d", ms.HeapSys)
 	case "persistence":
 		line("loading:0")
 		line("async_loading:0")
@@ -130,6 +137,19 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("wal_commits:%d", st.Commits.Load())
 		line("wal_sync_waits:%d", st.SyncWaits.Load())
 		line("wal_read_barriers:%d", st.ReadBarriers.Load())
+		syncs, usec := s.db.WALSyncs()
+		line("wal_fsyncs:%d", syncs)
+		line("wal_fsync_usec:%d", usec)
+		m := s.db.Pebble().Metrics()
+		line("wal_files:%d", m.WAL.Files)
+		line("wal_size:%d", m.WAL.Size)
+		line("wal_bytes_in:%d", m.WAL.BytesIn)
+		line("wal_bytes_written:%d", m.WAL.BytesWritten)
+		f := s.db.FaultStats()
+		line("moonstone_background_errors:%d", f.BackgroundErrors)
+		line("moonstone_last_background_error:%s", strings.NewReplacer("\r", " ", "\n", " ").Replace(f.LastBackgroundError))
+		line("moonstone_write_stalls:%d", f.WriteStalls)
+		line("moonstone_write_stalled:%d", boolInt(f.Stalled))
 	case "stats":
 		line("total_connections_received:%d", s.stats.connectionsReceived.Load())
 		line("total_commands_processed:%d", s.stats.commandsProcessed.Load())
@@ -193,15 +213,51 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 			}
 		}
 	case "moonstone":
-		m := s.db.Pebble().Metrics()
-		line("data_dir:%s", s.cfg.Dir())
-		line("pebble_disk_usage:%d", m.DiskSpaceUsage())
-		line("pebble_read_amp:%d", m.ReadAmp())
-		line("pebble_wal_files:%d", m.WAL.Files)
-		line("pebble_wal_size:%d", m.WAL.Size)
-		line("pebble_compactions:%d", m.Compact.Count)
-		line("pebble_flushes:%d", m.Flush.Count)
+		s.writeMoonstoneInfo(line)
 	}
+}
+
+// writeMoonstoneInfo is INFO's moonstone section: the store's figures from
+// Pebble's metrics, for operators (docs/operations.md lists them).
+func (s *Server) writeMoonstoneInfo(line func(format string, args ...any)) {
+	m := s.db.Pebble().Metrics()
+	total := m.Total()
+	line("data_dir:%s", s.cfg.Dir())
+	line("pebble_disk_usage:%d", m.DiskSpaceUsage())
+	line("pebble_disk_usage_human:%s", humanBytes(int64(m.DiskSpaceUsage())))
+	line("pebble_live_sstables:%d", total.TablesCount)
+	line("pebble_live_sstables_size:%d", total.TablesSize)
+	line("pebble_read_amp:%d", m.ReadAmp())
+	line("pebble_l0_files:%d", m.Levels[0].TablesCount)
+	line("pebble_l0_sublevels:%d", m.Levels[0].Sublevels)
+	line("pebble_wal_files:%d", m.WAL.Files)
+	line("pebble_wal_size:%d", m.WAL.Size)
+	line("pebble_wal_physical_size:%d", m.WAL.PhysicalSize)
+	line("pebble_wal_bytes_in:%d", m.WAL.BytesIn)
+	line("pebble_wal_bytes_written:%d", m.WAL.BytesWritten)
+	syncs, usec := s.db.WALSyncs()
+	line("pebble_wal_fsyncs:%d", syncs)
+	line("pebble_wal_fsync_usec:%d", usec)
+	line("pebble_memtable_size:%d", m.MemTable.Size)
+	line("pebble_memtable_count:%d", m.MemTable.Count)
+	line("pebble_block_cache_size:%d", m.BlockCache.Size)
+	line("pebble_block_cache_count:%d", m.BlockCache.Count)
+	line("pebble_block_cache_hits:%d", m.BlockCache.Hits)
+	line("pebble_block_cache_misses:%d", m.BlockCache.Misses)
+	line("pebble_flushes:%d", m.Flush.Count)
+	line("pebble_flushes_in_progress:%d", m.Flush.NumInProgress)
+	line("pebble_compactions:%d", m.Compact.Count)
+	line("pebble_compactions_in_progress:%d", m.Compact.NumInProgress)
+	line("pebble_compaction_debt:%d", m.Compact.EstimatedDebt)
+	line("pebble_compaction_failed:%d", m.Compact.FailedCount)
+	line("pebble_bytes_flushed:%d", m.Levels[0].TableBytesFlushed)
+	line("pebble_bytes_compacted:%d", total.TableBytesCompacted)
+	line("pebble_snapshots:%d", m.Snapshots.Count)
+	line("pebble_tombstones:%d", m.Keys.TombstoneCount)
+	f := s.db.FaultStats()
+	line("pebble_write_stalls:%d", f.WriteStalls)
+	line("pebble_write_stalled:%d", boolInt(f.Stalled))
+	line("pebble_background_errors:%d", f.BackgroundErrors)
 }
 
 func tvSeconds(tv syscall.Timeval) float64 {
@@ -234,4 +290,17 @@ func residentBytes() int64 {
 // runID is a stable 40-hex-digit id for this process.
 func (s *Server) runID() string {
 	return fmt.Sprintf("%040x", s.started.UnixNano())
+}
+
+// cmdMoonstoneMetrics is MOONSTONE METRICS: Pebble's own metrics report
+// (levels, WAL, flushes, compactions, caches), as Pebble formats it.
+func cmdMoonstoneMetrics(c *Call) {
+	c.r.BulkString(c.Srv.db.Pebble().Metrics().String())
+}
+
+func cmdMoonstoneHelp(c *Call) {
+	replyHelp(c, "MOONSTONE",
+		"METRICS",
+		"    Return Pebble's metrics report: levels, WAL, flushes, compactions, caches.",
+	)
 }

@@ -128,6 +128,7 @@ func cmdExec(c *Call) {
 		start := time.Now()
 		s.runQueued(sub)
 		s.countCall(q.cmd, time.Since(start), sub.failed)
+		s.slowlogCall(cn, q.cmd, q.args, start)
 	}
 	p, err := tx.Commit()
 	if err != nil {

@@ -216,6 +216,7 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 	}()
 	cmd.Run(c)
 	s.countCall(cmd, time.Since(start), c.failed)
+	s.slowlogCall(nil, cmd, args, start)
 }
 
 // scriptLookup finds the command a script calls, with the error texts

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
+
 	"moonstone/storage"
 )
 
@@ -52,6 +54,9 @@ type Config struct {
 	configFile string
 	// timeout is the "timeout" parameter as a time.Duration.
 	timeout atomic.Int64
+	// fs, when set (by tests, export_test.go), is the filesystem the store
+	// uses instead of the disk.
+	fs vfs.FS
 }
 
 // NewConfig returns the default configuration.
@@ -272,5 +277,7 @@ func (s *Server) applyConfig(name, value string) {
 		s.setPubSubLimits(value)
 	case "notify-keyspace-events":
 		s.setNotifyFlags(value)
+	case "slowlog-log-slower-than", "slowlog-max-len":
+		s.slowlog.configure(s.cfg)
 	}
 }

@@ -96,6 +96,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	cn.await(s.run(c))
 	s.countCall(cmd, time.Since(start), c.failed)
+	s.slowlogCall(cn, cmd, args, start)
 }
 
 // run executes c in the transaction its command's flags ask for: a write

@@ -40,8 +40,20 @@ func (s *Server) logf(level int, format string, args ...any) {
 	s.logMu.Unlock()
 }
 
-// pebbleLogger routes Pebble's messages to the server log. Fatalf keeps
-// Pebble's contract: it does not return.
+// storageFatal is the store's fatal handler (storage.Options.Fatal): a
+// failed WAL write or sync, or a failed MANIFEST write. The process exits
+// at once, loudly, without sending any reply that waits for a sync; a
+// restart recovers the data directory from its WAL, with every
+// acknowledged write (docs/operations.md, "Disk faults").
+func (s *Server) storageFatal(err error) {
+	s.logf(levelWarning, "FATAL: %v", err)
+	s.logf(levelWarning, "exiting with status 1: no write that was not synced has been acknowledged; restart the server (it recovers the data directory from its WAL)")
+	os.Exit(1)
+}
+
+// pebbleLogger routes Pebble's messages to the server log. The store routes
+// Pebble's Fatalf to storageFatal; this one keeps Pebble's contract anyway:
+// it does not return.
 type pebbleLogger struct{ s *Server }
 
 func (l pebbleLogger) Infof(format string, args ...any) {

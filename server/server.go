@@ -41,6 +41,7 @@ type Server struct {
 	pubsub  pubsubRegistry // pubsub.go
 	cursors cursorTable
 	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	slowlog slowlog      // SLOWLOG (slowlog.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -87,6 +88,8 @@ func New(cfg *Config) (*Server, error) {
 		Sync:          cfg.SyncPolicy(),
 		MaxStringSize: cfg.ProtoMaxBulkLen(),
 		Logger:        pebbleLogger{s},
+		Fatal:         s.storageFatal,
+		FS:            cfg.fs,
 	})
 	if err != nil {
 		return nil, err
@@ -98,6 +101,7 @@ func New(cfg *Config) (*Server, error) {
 		Logf:          s.logf,
 	})
 	s.loadFunctions()
+	s.slowlog.configure(cfg)
 	cfg.onChange = s.applyConfig
 	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.Get("notify-keyspace-events"))

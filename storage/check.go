@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -49,13 +50,31 @@ func (r *CheckReport) problem(format string, args ...any) {
 // its SHA1. It is meant for a stopped data directory (moonstone check), but
 // is safe on a live store. An error means the check could not run; problems
 // found are in the report.
-func (db *DB) Check() (*CheckReport, error) {
+func (db *DB) Check() (*CheckReport, error) { return db.CheckWithProgress(nil) }
+
+// CheckProgressEvery is the least time between two progress calls.
+const CheckProgressEvery = 250 * time.Millisecond
+
+// CheckWithProgress is Check, calling progress (unless nil) with the phase
+// under way and the counts so far: once when the check starts, then at
+// most every CheckProgressEvery. progress must not keep the report.
+func (db *DB) CheckWithProgress(progress func(phase string, r *CheckReport)) (*CheckReport, error) {
 	snap := db.pdb.NewSnapshot()
 	defer snap.Close()
-	c := &checker{snap: snap, r: &CheckReport{}, versions: map[uint64]codec.Type{}}
-	steps := []func() error{c.metas, c.expiries, c.orphans, c.counts, c.scripts}
+	c := &checker{snap: snap, r: &CheckReport{}, versions: map[uint64]codec.Type{}, progress: progress}
+	steps := []struct {
+		phase string
+		run   func() error
+	}{
+		{"keys and members", c.metas},
+		{"expiry index", c.expiries},
+		{"orphan members", c.orphans},
+		{"key counts", c.counts},
+		{"scripts", c.scripts},
+	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		c.phase = step.phase
+		if err := step.run(); err != nil {
 			return c.r, err
 		}
 	}
@@ -68,6 +87,27 @@ type checker struct {
 	versions map[uint64]codec.Type
 	keys     [MaxDatabases]int64
 	expires  [MaxDatabases]int64
+
+	progress func(phase string, r *CheckReport)
+	phase    string
+	records  int // records scanned since the clock was last read
+	reported time.Time
+}
+
+// tick reports progress now and then; reading the clock every record
+// would cost more than the check.
+func (c *checker) tick() {
+	if c.progress == nil {
+		return
+	}
+	if c.records++; c.records < 1024 && !c.reported.IsZero() {
+		return
+	}
+	c.records = 0
+	if now := time.Now(); c.reported.IsZero() || now.Sub(c.reported) >= CheckProgressEvery {
+		c.reported = now
+		c.progress(c.phase, c.r)
+	}
 }
 
 // scan calls fn for every record with prefix; k and v are valid only
@@ -78,6 +118,7 @@ func (c *checker) scan(prefix []byte, fn func(k, v []byte) error) error {
 		return err
 	}
 	for it.First(); it.Valid(); it.Next() {
+		c.tick()
 		if err := fn(it.Key(), it.Value()); err != nil {
 			it.Close()
 			return err

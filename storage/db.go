@@ -26,9 +26,12 @@ const (
 	// SyncAlways: a write is acknowledged only after its WAL record is
 	// fsynced; concurrent writers share fsyncs.
 	SyncAlways SyncPolicy = iota
-	// SyncEverySec: the WAL is fsynced once a second in the background.
+	// SyncEverySec: a write is acknowledged once its WAL record is written
+	// to the file (it survives a crash of the process); the WAL is fsynced
+	// once a second in the background (walfs.go).
 	SyncEverySec
-	// SyncNo: the WAL is never explicitly fsynced.
+	// SyncNo: as SyncEverySec, but the WAL is fsynced only when the
+	// operating system decides, when Pebble rotates it, and at shutdown.
 	SyncNo
 )
 
@@ -62,6 +65,12 @@ type Options struct {
 	// FS is the filesystem Pebble uses; nil means the real disk. Tests pass
 	// Pebble's crash-simulating in-memory filesystem.
 	FS vfs.FS
+	// Fatal is called, once, when the store meets an error it cannot go on
+	// from (see fault.go): Pebble's own fatal errors (a failed WAL write, a
+	// failed MANIFEST write) and a failed WAL sync. It must not return: the
+	// process is expected to exit and be restarted, which recovers the
+	// directory from its WAL. nil prints the error to stderr and exits 1.
+	Fatal func(error)
 }
 
 // DB is an open Moonstone data directory.
@@ -92,6 +101,8 @@ type DB struct {
 	stats Stats
 	// keyHook reports expired and created keys (keyhook.go).
 	keyHook atomic.Pointer[keyHook]
+	fatal   *fatalState
+	wal     *walFiles
 
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -142,12 +153,23 @@ func Open(opts Options) (*DB, error) {
 	for i := range popts.Levels {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
-	if opts.FS != nil {
-		popts.FS = opts.FS
+	fs := opts.FS
+	if fs == nil {
+		fs = vfs.Default
 	}
-	if opts.Logger != nil {
-		popts.Logger = opts.Logger
+	wal := new(walFiles)
+	wal.deferSync.Store(opts.Sync != SyncAlways)
+	popts.FS = walFS{fs, wal}
+	if opts.Fatal == nil {
+		opts.Fatal = exitOnFatal
 	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = pebble.DefaultLogger
+	}
+	fatal := &fatalState{handler: opts.Fatal}
+	popts.Logger = fatalLogger{Logger: logger, fatal: fatal}
+	popts.EventListener = fatal.listener(logger)
 	pdb, err := pebble.Open(opts.Dir, popts)
 	if err != nil {
 		if lerr := lockedError(opts.Dir); lerr != nil {
@@ -155,7 +177,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{})}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	if err := db.checkFormat(); err != nil {
@@ -234,7 +256,10 @@ func (db *DB) Dir() string { return db.opts.Dir }
 func (db *DB) Stats() *Stats { return &db.stats }
 
 // SetSyncPolicy changes the durability policy for later commits.
-func (db *DB) SetSyncPolicy(p SyncPolicy) { db.policy.Store(int32(p)) }
+func (db *DB) SetSyncPolicy(p SyncPolicy) {
+	db.policy.Store(int32(p))
+	db.wal.deferSync.Store(p != SyncAlways)
+}
 
 // SyncPolicy is the current durability policy.
 func (db *DB) SyncPolicy() SyncPolicy { return SyncPolicy(db.policy.Load()) }
@@ -252,8 +277,11 @@ func (db *DB) Close() error {
 		db.writeMu.Lock()
 		defer db.writeMu.Unlock()
 		// A final sync so that "everysec" and "no" lose nothing on a clean
-		// shutdown.
+		// shutdown (closing the WAL would do it too: walfs.go).
 		if e := db.pdb.LogData(nil, pebble.Sync); e != nil {
+			err = e
+		}
+		if e := db.wal.syncDeferred(); e != nil && err == nil {
 			err = e
 		}
 		if e := db.pdb.Close(); e != nil && err == nil {
@@ -276,12 +304,12 @@ func (db *DB) syncLoop() {
 			if db.SyncPolicy() != SyncEverySec {
 				continue
 			}
-			seq := db.pendingSeq.Load()
-			if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+			// Every acknowledged commit has been written to its WAL file
+			// (walfs.go); fsync them.
+			if err := db.wal.syncDeferred(); err != nil {
 				db.stats.LastSyncError.Store(err.Error())
-				continue
+				db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
 			}
-			db.markSynced(seq)
 		}
 	}
 }

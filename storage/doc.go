@@ -20,7 +20,11 @@
 // one fsync (group commit). Under the "always" policy a read may observe a
 // batch that is visible but not yet synced; ReadBarrier and Wait make the
 // reader's reply wait until such data is on disk, so no reply ever reveals
-// data that a crash could still lose.
+// data that a crash could still lose. Under "everysec" and "no" the same
+// wait only covers the WAL write: the WAL layer (walfs.go) defers the fsync,
+// so a crash of the process loses nothing and a power loss what was not yet
+// fsynced. Errors the store cannot go on from end in Options.Fatal
+// (fault.go).
 //
 // # Expiry
 //

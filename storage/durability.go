@@ -1,6 +1,10 @@
 package storage
 
-import "github.com/cockroachdb/pebble/v2"
+import (
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+)
 
 // Pending is what a reply must wait for before it is sent: a committed batch
 // whose fsync may still be under way, or, for a read, the newest batch the
@@ -8,6 +12,9 @@ import "github.com/cockroachdb/pebble/v2"
 type Pending struct {
 	batch *pebble.Batch // set for a batch committed with ApplyNoSyncWait
 	seq   uint64
+	// fsynced: the batch was committed under always, so its sync is an
+	// fsync (under everysec and no, only a write: walfs.go).
+	fsynced bool
 }
 
 // Zero reports whether p requires no wait.
@@ -29,16 +36,20 @@ func (db *DB) ReadBarrier() Pending {
 
 // Wait blocks until what p stands for is durable under the policy in force
 // when it was created, and releases p's batch. Every Pending from Commit must
-// be waited for exactly once.
+// be waited for exactly once. A failed sync is fatal (Options.Fatal): Wait
+// then never returns, so no caller acknowledges a write that may be lost.
 func (db *DB) Wait(p Pending) error {
 	if p.batch != nil {
 		db.stats.SyncWaits.Add(1)
 		err := p.batch.SyncWait()
-		p.batch.Close()
 		if err != nil {
-			return err
+			// Not closed: Pebble may still hold it. Fatal does not return.
+			db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
 		}
-		db.markSynced(p.seq)
+		p.batch.Close()
+		if p.fsynced {
+			db.markSynced(p.seq)
+		}
 		return nil
 	}
 	if p.seq == 0 || p.seq <= db.syncedSeq.Load() {
@@ -48,7 +59,10 @@ func (db *DB) Wait(p Pending) error {
 	// already, so any sync from now on covers it; Pebble groups this one
 	// with whatever other syncs are in flight.
 	db.stats.ReadBarriers.Add(1)
-	return db.pdb.LogData(nil, pebble.Sync)
+	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+		db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
+	}
+	return nil
 }
 
 // Later returns whichever of a and b needs the longer wait, for folding many

@@ -177,20 +177,15 @@ func (tx *Tx) Commit() (Pending, error) {
 	tx.signalWatches()
 	seq := db.pendingSeq.Add(1)
 	db.stats.Commits.Add(1)
-	if db.SyncPolicy() == SyncAlways {
-		if err := db.pdb.ApplyNoSyncWait(tx.b, pebble.Sync); err != nil {
-			tx.b.Close()
-			return Pending{}, err
-		}
-		tx.runAfterCommit()
-		return Pending{batch: tx.b, seq: seq}, nil
+	// Every policy commits with a sync request and waits for it: under
+	// everysec and no the WAL layer only writes the record to the file and
+	// leaves the fsync for later (walfs.go).
+	if err := db.apply(tx.b); err != nil {
+		tx.b.Close()
+		return Pending{}, err
 	}
-	err := db.pdb.Apply(tx.b, pebble.NoSync)
-	tx.b.Close()
-	if err == nil {
-		tx.runAfterCommit()
-	}
-	return Pending{}, err
+	tx.runAfterCommit()
+	return Pending{batch: tx.b, seq: seq, fsynced: db.SyncPolicy() == SyncAlways}, nil
 }
 
 // signalWatches marks the watches this transaction touched. It runs under

@@ -86,9 +86,9 @@ func main() {
 func usage() {
 	fmt.Print(`Usage: moonstone [config-file] [--option value ...]
        moonstone --version
-       moonstone backup --to DIR [--host H --port P] | --to DIR --dir DATA
+       moonstone backup --to DIR [--host H --port P] [--keep N] | --to DIR --dir DATA [--keep N]
        moonstone restore --from BACKUP --dir DATA [--force]
-       moonstone check --dir DATA
+       moonstone check --dir DATA [--progress]
 
 Options are redis.conf parameters, for example:
   moonstone --port 6380 --dir /var/lib/moonstone --appendfsync everysec

@@ -9,20 +9,22 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sys/unix"
 
 	"moonstone/storage"
 )
 
 // The operator tools share the server's binary:
 //
-//	moonstone backup --to DIR [--host H] [--port P] [--password PW]
-//	moonstone backup --to DIR --dir DATA
+//	moonstone backup --to DIR [--host H] [--port P] [--password PW] [--keep N]
+//	moonstone backup --to DIR --dir DATA [--keep N]
 //	moonstone restore --from BACKUP --dir DATA [--force]
-//	moonstone check --dir DATA
+//	moonstone check --dir DATA [--progress]
 //
 // Each exits 0 on success, 1 on failure (for check: on any inconsistency)
 // and 2 on a usage error.
@@ -51,11 +53,12 @@ func toolBackup(args []string, stdout, stderr io.Writer) int {
 	port := fs.Int("port", 6379, "port of the running server")
 	password := fs.String("password", "", "password of the running server")
 	data := fs.String("dir", "", "back up this stopped data directory instead of asking a server")
+	keep := fs.Int("keep", 0, "after the backup, keep only the N newest backups in DIR's parent directory (0: keep all)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *to == "" || fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: moonstone backup --to DIR [--host H --port P] | --to DIR --dir DATA")
+	if *to == "" || fs.NArg() != 0 || *keep < 0 {
+		fmt.Fprintln(stderr, "usage: moonstone backup --to DIR [--host H --port P] [--keep N] | --to DIR --dir DATA [--keep N]")
 		return 2
 	}
 	abs, err := filepath.Abs(*to)
@@ -88,7 +91,60 @@ func toolBackup(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "backup written to %s in %s\n", abs, time.Since(start).Round(time.Millisecond))
+	if *keep > 0 {
+		removed, err := pruneBackups(filepath.Dir(abs), abs, *keep)
+		for _, dir := range removed {
+			fmt.Fprintf(stdout, "removed old backup %s\n", dir)
+		}
+		if err != nil {
+			return fail(stderr, "backup", "pruning old backups: %v", err)
+		}
+	}
 	return 0
+}
+
+// pruneBackups keeps the keep newest backups in parent and removes the
+// others. A backup is a directory holding a Pebble MANIFEST and OPTIONS
+// file whose LOCK no running server holds; anything else in parent is left
+// alone. Age is the MANIFEST's modification time (a checkpoint writes a
+// fresh one). The backup just written, latest, is always kept.
+func pruneBackups(parent, latest string, keep int) (removed []string, err error) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return nil, err
+	}
+	type backup struct {
+		dir  string
+		made time.Time
+	}
+	var backups []backup
+	for _, e := range entries {
+		dir := filepath.Join(parent, e.Name())
+		if !e.IsDir() || dir == latest || storage.LockHeld(dir) {
+			continue
+		}
+		manifests, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*"))
+		options, _ := filepath.Glob(filepath.Join(dir, "OPTIONS-*"))
+		if len(manifests) == 0 || len(options) == 0 {
+			continue
+		}
+		st, err := os.Stat(manifests[len(manifests)-1])
+		if err != nil {
+			continue
+		}
+		backups = append(backups, backup{dir, st.ModTime()})
+	}
+	sort.Slice(backups, func(i, j int) bool { return backups[i].made.After(backups[j].made) })
+	for i, b := range backups {
+		if i < keep-1 { // the latest counts as one
+			continue
+		}
+		if err := os.RemoveAll(b.dir); err != nil {
+			return removed, err
+		}
+		removed = append(removed, b.dir)
+	}
+	return removed, nil
 }
 
 func requireDir(dir string) error {
@@ -209,11 +265,12 @@ func syncDir(dir string) {
 func toolCheck(args []string, stdout, stderr io.Writer) int {
 	fs := toolFlags("check", stderr)
 	data := fs.String("dir", "", "data directory of a stopped server")
+	progress := fs.Bool("progress", isTerminal(stderr), "show progress on stderr (default: when stderr is a terminal)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *data == "" || fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: moonstone check --dir DATA")
+		fmt.Fprintln(stderr, "usage: moonstone check --dir DATA [--progress]")
 		return 2
 	}
 	if err := requireDir(*data); err != nil {
@@ -225,7 +282,21 @@ func toolCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	defer db.Close()
 	start := time.Now()
-	r, err := db.Check()
+	var show func(string, *storage.CheckReport)
+	width := 0
+	if *progress {
+		// One line, rewritten in place with a carriage return.
+		show = func(phase string, r *storage.CheckReport) {
+			line := fmt.Sprintf("checking %s: %s; %d keys, %d collections, %d member records, %s",
+				*data, phase, r.Keys, r.Collections, r.Members, time.Since(start).Round(time.Second))
+			width = max(width, len(line))
+			fmt.Fprintf(stderr, "\r%-*s", width, line)
+		}
+	}
+	r, err := db.CheckWithProgress(show)
+	if width > 0 {
+		fmt.Fprintf(stderr, "\r%*s\r", width, "")
+	}
 	if err != nil {
 		return fail(stderr, "check", "%v", err)
 	}
@@ -241,6 +312,17 @@ func toolCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// isTerminal reports whether w is a terminal (not a file, a pipe or
+// /dev/null).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // toolLogger keeps Pebble's informational chatter (WAL replay, ...) out of

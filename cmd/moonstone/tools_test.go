@@ -3,10 +3,12 @@ package main_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -159,5 +161,70 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if out, code := run(t, "restore", "--from", filepath.Join(t.TempDir(), "none"), "--dir", t.TempDir()); code != 1 || !strings.Contains(out, "backup:") {
 		t.Errorf("restore from a missing backup: exit %d, %s", code, out)
+	}
+}
+
+// check shows progress on stderr when asked (by default when stderr is a
+// terminal: never in these tests, whose stderr is a pipe) and always ends
+// with its summary.
+func TestCheckProgressAndSummary(t *testing.T) {
+	data := t.TempDir()
+	db, err := storage.Open(storage.Options{Dir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := db.BeginWrite()
+	for i := 0; i < 3000; i++ {
+		if _, err := tx.SAdd(0, []byte(fmt.Sprint("s", i)), [][]byte{[]byte("a"), []byte("b")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	out := mustRun(t, "check", "--dir", data)
+	if strings.Contains(out, "\r") {
+		t.Fatalf("progress without a terminal: %q", out)
+	}
+	if !strings.Contains(out, "3000 keys, 3000 collections, 6000 member and index records") || !strings.Contains(out, "0 problems") {
+		t.Fatalf("summary: %q", out)
+	}
+	out = mustRun(t, "check", "--dir", data, "--progress")
+	if !strings.Contains(out, "\rchecking "+data+": keys and members;") {
+		t.Fatalf("no progress line: %q", out)
+	}
+	if !strings.Contains(out, "3000 keys") {
+		t.Fatalf("no summary after the progress: %q", out)
+	}
+}
+
+// backup --keep N keeps the N newest backups in the target's parent
+// directory and leaves everything that is not a backup alone.
+func TestBackupKeepsTheNewest(t *testing.T) {
+	data := t.TempDir()
+	db, err := storage.Open(storage.Options{Dir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	parent := t.TempDir()
+	os.Mkdir(filepath.Join(parent, "notes"), 0o755)
+	os.WriteFile(filepath.Join(parent, "README"), []byte("x"), 0o644)
+	for _, name := range []string{"b1", "b2", "b3", "b4"} {
+		out := mustRun(t, "backup", "--to", filepath.Join(parent, name), "--dir", data, "--keep", "2")
+		if name == "b3" && !strings.Contains(out, "removed old backup "+filepath.Join(parent, "b1")) {
+			t.Fatalf("b3: %s", out)
+		}
+		time.Sleep(20 * time.Millisecond) // distinct MANIFEST times
+	}
+	entries, _ := os.ReadDir(parent)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if fmt.Sprint(names) != "[README b3 b4 notes]" {
+		t.Fatalf("after four backups with --keep 2: %v", names)
 	}
 }

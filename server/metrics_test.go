@@ -1,0 +1,122 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"moonstone/internal/testkit"
+)
+
+// infoFields parses an INFO reply into field: value.
+func infoFields(t *testing.T, c *redis.Client, section string) map[string]string {
+	t.Helper()
+	s, err := c.Info(context.Background(), section).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, l := range strings.Split(s, "\r\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(l, "#") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func infoInt(t *testing.T, f map[string]string, name string) int64 {
+	t.Helper()
+	v, ok := f[name]
+	if !ok {
+		t.Fatalf("INFO has no %s", name)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		t.Fatalf("%s: %q", name, v)
+	}
+	return n
+}
+
+// The figures an operator reads: under appendfsync always every write
+// commits and waits for an fsync, concurrent writers share fsyncs (never
+// more fsyncs than commits), the WAL grows with the data written, and the
+// memory section reports the process's RSS and Pebble's memtables.
+func TestInfoStoreFigures(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.NewClient()
+	defer c.Close()
+	ctx := context.Background()
+	before := infoFields(t, c, "persistence")
+	const n = 200
+	done := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			for i := 0; i < n/4; i++ {
+				if err := c.Set(ctx, fmt.Sprint("k", w, ":", i), strings.Repeat("v", 100), 0).Err(); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := infoFields(t, c, "persistence")
+	commits := infoInt(t, after, "wal_commits") - infoInt(t, before, "wal_commits")
+	fsyncs := infoInt(t, after, "wal_fsyncs") - infoInt(t, before, "wal_fsyncs")
+	if commits < n {
+		t.Fatalf("%d writes, %d commits", n, commits)
+	}
+	if fsyncs < 1 || fsyncs > commits {
+		t.Fatalf("%d commits, %d fsyncs", commits, fsyncs)
+	}
+	if w := infoInt(t, after, "wal_bytes_written") - infoInt(t, before, "wal_bytes_written"); w < n*100 {
+		t.Fatalf("WAL grew by %d bytes for %d writes of 100 bytes", w, n)
+	}
+	t.Logf("%d commits, %d fsyncs", commits, fsyncs)
+
+	mem := infoFields(t, c, "memory")
+	if infoInt(t, mem, "used_memory_rss") <= 0 || infoInt(t, mem, "pebble_memtable_size") <= 0 {
+		t.Fatalf("memory section: %v", mem)
+	}
+	ms := infoFields(t, c, "moonstone")
+	for _, f := range []string{"pebble_disk_usage", "pebble_read_amp", "pebble_l0_files", "pebble_l0_sublevels",
+		"pebble_block_cache_hits", "pebble_block_cache_misses", "pebble_compactions", "pebble_flushes",
+		"pebble_write_stalls", "pebble_background_errors", "pebble_wal_fsyncs"} {
+		infoInt(t, ms, f)
+	}
+	if infoInt(t, ms, "pebble_disk_usage") <= 0 {
+		t.Fatalf("disk usage 0 after writes")
+	}
+}
+
+func TestMoonstoneMetrics(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.NewClient()
+	defer c.Close()
+	out, err := c.Do(context.Background(), "moonstone", "metrics").Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"level", "WAL:", "Compactions:", "MemTables:", "Block cache:"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("MOONSTONE METRICS lacks %q:\n%s", want, out)
+		}
+	}
+	if err := c.Do(context.Background(), "moonstone", "metrics", "x").Err(); err == nil ||
+		err.Error() != "ERR wrong number of arguments for 'moonstone|metrics' command" {
+		t.Fatalf("extra argument: %v", err)
+	}
+	if err := c.Do(context.Background(), "moonstone", "nope").Err(); err == nil ||
+		err.Error() != "ERR unknown subcommand 'nope'. Try MOONSTONE HELP." {
+		t.Fatalf("unknown subcommand: %v", err)
+	}
+}

@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// walFS sits between Pebble and the filesystem and sees every WAL file. It
+// does two things:
+//
+//   - It counts WAL fsyncs and their time (Pebble's metrics say how much the
+//     WAL wrote, not how often it synced; fsyncs per commit is the figure
+//     that shows group commit at work).
+//   - Under appendfsync everysec and no it defers them, which is how those
+//     policies keep Redis's promise: every commit is applied with a sync
+//     request and its reply waits for it (DB.Wait), and Pebble's WAL writer
+//     answers sync requests only after it has written the record to the
+//     file, so an acknowledged write has reached the operating system and
+//     survives a crash of the process, as Redis's AOF write() before the
+//     reply does. Only the fsync itself is deferred: to the once-a-second
+//     sync loop (everysec), to the operating system (no), and to the file's
+//     close (a WAL Pebble rotates away from, or at shutdown), which always
+//     fsyncs what was deferred. Under always, fsyncs happen as Pebble asks.
+//
+// A commit racing a CONFIG SET appendfsync from always to a weaker policy
+// may get the weaker one: the fsync is decided when Pebble's WAL writer
+// syncs, not when the batch was committed.
+type walFS struct {
+	vfs.FS
+	w *walFiles
+}
+
+// walFiles is the set of open WAL files and their counters.
+type walFiles struct {
+	deferSync atomic.Bool
+	count     atomic.Int64 // fsyncs done
+	usec      atomic.Int64
+
+	mu   sync.Mutex
+	open map[*walFile]struct{}
+}
+
+func isWAL(name string) bool { return strings.HasSuffix(name, ".log") }
+
+func (fs walFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.Create(name, category)
+	if err != nil || !isWAL(name) {
+		return f, err
+	}
+	return fs.w.add(f), nil
+}
+
+func (fs walFS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.ReuseForWrite(oldname, newname, category)
+	if err != nil || !isWAL(newname) {
+		return f, err
+	}
+	return fs.w.add(f), nil
+}
+
+func (w *walFiles) add(f vfs.File) *walFile {
+	wf := &walFile{File: f, w: w}
+	w.mu.Lock()
+	if w.open == nil {
+		w.open = make(map[*walFile]struct{})
+	}
+	w.open[wf] = struct{}{}
+	w.mu.Unlock()
+	return wf
+}
+
+// syncDeferred fsyncs every WAL file with deferred syncs.
+func (w *walFiles) syncDeferred() error {
+	w.mu.Lock()
+	files := make([]*walFile, 0, len(w.open))
+	for f := range w.open {
+		files = append(files, f)
+	}
+	w.mu.Unlock()
+	var errs []error
+	for _, f := range files {
+		errs = append(errs, f.syncIfDeferred())
+	}
+	return errors.Join(errs...)
+}
+
+type walFile struct {
+	vfs.File
+	w *walFiles
+	// deferred is set when a sync was skipped; closeMu keeps a background
+	// fsync and Close apart.
+	deferred atomic.Bool
+	closeMu  sync.RWMutex
+	closed   bool
+}
+
+// fsync syncs the file for real and counts it.
+func (f *walFile) fsync(sync func() error) error {
+	start := time.Now()
+	f.deferred.Store(false)
+	err := sync()
+	f.w.count.Add(1)
+	f.w.usec.Add(time.Since(start).Microseconds())
+	return err
+}
+
+func (f *walFile) Sync() error {
+	if f.w.deferSync.Load() {
+		f.deferred.Store(true)
+		return nil
+	}
+	return f.fsync(f.File.Sync)
+}
+
+func (f *walFile) SyncData() error {
+	if f.w.deferSync.Load() {
+		f.deferred.Store(true)
+		return nil
+	}
+	return f.fsync(f.File.SyncData)
+}
+
+func (f *walFile) SyncTo(length int64) (bool, error) {
+	if f.w.deferSync.Load() {
+		f.deferred.Store(true)
+		return true, nil
+	}
+	return true, f.fsync(f.File.SyncData)
+}
+
+func (f *walFile) syncIfDeferred() error {
+	f.closeMu.RLock()
+	defer f.closeMu.RUnlock()
+	if f.closed || !f.deferred.Load() {
+		return nil
+	}
+	return f.fsync(f.File.SyncData)
+}
+
+// Close fsyncs what was deferred first: Pebble closes a WAL when it rotates
+// to a new one, and relies on the old one being durable from then on.
+func (f *walFile) Close() error {
+	f.closeMu.Lock()
+	defer f.closeMu.Unlock()
+	var err error
+	if f.deferred.Load() {
+		err = f.fsync(f.File.SyncData)
+	}
+	f.closed = true
+	f.w.mu.Lock()
+	delete(f.w.open, f)
+	f.w.mu.Unlock()
+	return errors.Join(err, f.File.Close())
+}
+
+// WALSyncs reports how many times the WAL was fsynced and the total time
+// those fsyncs took, in microseconds.
+func (db *DB) WALSyncs() (count, usec int64) {
+	return db.wal.count.Load(), db.wal.usec.Load()
+}
