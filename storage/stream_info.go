@@ -1,0 +1,178 @@
+package storage
+
+import (
+	"moonstone/codec"
+)
+
+// XINFO's views of a stream.
+
+// StreamSummary is XINFO STREAM without FULL (First/Last nil when empty).
+type StreamSummary struct {
+	Length      int64
+	Nodes       int64
+	State       codec.StreamState
+	Groups      int64
+	First, Last *StreamEntry
+}
+
+// GroupInfo is one group as XINFO GROUPS shows it.
+type GroupInfo struct {
+	Name        []byte
+	Consumers   int64
+	Pending     int64
+	LastID      StreamID
+	EntriesRead int64 // -1: null
+	Lag         int64
+	LagKnown    bool
+}
+
+// ConsumerInfo is one consumer of a group.
+type ConsumerInfo struct {
+	Name     []byte
+	Pending  int64
+	SeenTime int64
+	PEL      []PendingEntry // XINFO STREAM FULL only
+}
+
+// GroupFull is one group as XINFO STREAM FULL shows it.
+type GroupFull struct {
+	GroupInfo
+	PEL       []PendingEntry
+	Consumers []ConsumerInfo
+}
+
+// StreamFull is XINFO STREAM FULL.
+type StreamFull struct {
+	Length  int64
+	Nodes   int64
+	State   codec.StreamState
+	Entries []StreamEntry
+	Groups  []GroupFull
+}
+
+// XInfoStream reads XINFO STREAM's summary; ErrNoSuchKey when absent.
+func (tx *Tx) XInfoStream(db int, key []byte) (StreamSummary, error) {
+	m, err := tx.streamOrNoKey(db, key)
+	if err != nil {
+		return StreamSummary{}, err
+	}
+	ss := StreamSummary{Length: m.Count, Nodes: m.Stream.Nodes, State: m.Stream, Groups: m.Stream.Groups}
+	first, err := tx.streamRange(m, StreamID{}, codec.MaxStreamID, 1, false)
+	if err != nil {
+		return ss, err
+	}
+	last, err := tx.streamRange(m, StreamID{}, codec.MaxStreamID, 1, true)
+	if err != nil {
+		return ss, err
+	}
+	if len(first) > 0 {
+		ss.First, ss.Last = &first[0], &last[0]
+	}
+	return ss, nil
+}
+
+func (tx *Tx) streamOrNoKey(db int, key []byte) (*Meta, error) {
+	m, err := tx.stream(db, key)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, ErrNoSuchKey
+	}
+	return m, nil
+}
+
+// XInfoGroups lists a stream's groups in name order.
+func (tx *Tx) XInfoGroups(db int, key []byte) ([]GroupInfo, error) {
+	m, err := tx.streamOrNoKey(db, key)
+	if err != nil {
+		return nil, err
+	}
+	return tx.groupInfos(m)
+}
+
+func (tx *Tx) groupInfos(m *Meta) ([]GroupInfo, error) {
+	prefix := codec.StreamGroupPrefix(m.Version)
+	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	var out []GroupInfo
+	for ok := it.First(); ok; ok = it.Next() {
+		g, err := codec.DecodeStreamGroup(it.Value())
+		if err != nil {
+			it.Close()
+			return nil, err
+		}
+		gi := GroupInfo{
+			Name:      append([]byte{}, codec.StreamGroupFromKey(it.Key())...),
+			Consumers: g.Consumers, Pending: g.Pending, LastID: g.LastID, EntriesRead: g.EntriesRead,
+		}
+		gi.Lag, gi.LagKnown = groupLag(m, &g)
+		out = append(out, gi)
+	}
+	return out, it.Close()
+}
+
+// XInfoConsumers lists a group's consumers in name order; ErrNoGroup when
+// the group is absent.
+func (tx *Tx) XInfoConsumers(db int, key, group []byte) ([]ConsumerInfo, error) {
+	m, err := tx.streamOrNoKey(db, key)
+	if err != nil {
+		return nil, err
+	}
+	_, ok, err := tx.loadGroup(m.Version, group)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNoGroup
+	}
+	var out []ConsumerInfo
+	err = tx.eachConsumer(m.Version, group, func(name []byte, c codec.StreamConsumer) {
+		out = append(out, ConsumerInfo{Name: append([]byte{}, name...), Pending: c.Pending, SeenTime: c.SeenTime})
+	})
+	return out, err
+}
+
+// XInfoStreamFull reads XINFO STREAM FULL: up to count entries and PEL
+// entries per group and consumer (count 0: all).
+func (tx *Tx) XInfoStreamFull(db int, key []byte, count int64) (StreamFull, error) {
+	m, err := tx.streamOrNoKey(db, key)
+	if err != nil {
+		return StreamFull{}, err
+	}
+	sf := StreamFull{Length: m.Count, Nodes: m.Stream.Nodes, State: m.Stream}
+	if sf.Entries, err = tx.streamRange(m, StreamID{}, codec.MaxStreamID, count, false); err != nil {
+		return sf, err
+	}
+	infos, err := tx.groupInfos(m)
+	if err != nil {
+		return sf, err
+	}
+	limit := count
+	if limit <= 0 {
+		limit = 1<<63 - 1
+	}
+	for _, gi := range infos {
+		gc := &groupCtx{tx: tx, m: m, name: gi.Name, consumers: map[string]*consumerRec{}}
+		gf := GroupFull{GroupInfo: gi}
+		if gf.PEL, err = gc.pendingRange(StreamID{}, codec.MaxStreamID, limit, 0, nil); err != nil {
+			return sf, err
+		}
+		var cons []ConsumerInfo
+		if err := tx.eachConsumer(m.Version, gi.Name, func(name []byte, c codec.StreamConsumer) {
+			cons = append(cons, ConsumerInfo{Name: append([]byte{}, name...), Pending: c.Pending, SeenTime: c.SeenTime})
+		}); err != nil {
+			return sf, err
+		}
+		for i := range cons {
+			if cons[i].PEL, err = gc.pendingRange(StreamID{}, codec.MaxStreamID, limit, 0, cons[i].Name); err != nil {
+				return sf, err
+			}
+		}
+		gf.Consumers = cons
+		sf.Groups = append(sf.Groups, gf)
+	}
+	return sf, nil
+}
