@@ -478,15 +478,13 @@ func writeGroupCounters(r Reply, g *storage.GroupInfo) {
 }
 
 // writeStreamCounters writes the fields XINFO STREAM starts with.
-// radix-tree-nodes is an estimate: Moonstone has no radix tree, and the
-// count of Redis's inner nodes depends on its key bytes.
-func writeStreamCounters(r Reply, length, nodes int64, s *codec.StreamState) {
+func writeStreamCounters(r Reply, length, nodes, raxNodes int64, s *codec.StreamState) {
 	r.BulkString("length")
 	r.Int(length)
 	r.BulkString("radix-tree-keys")
 	r.Int(nodes)
 	r.BulkString("radix-tree-nodes")
-	r.Int(nodes + 1)
+	r.Int(raxNodes)
 	r.BulkString("last-generated-id")
 	writeStreamID(r, s.LastID)
 	r.BulkString("max-deleted-entry-id")
@@ -507,7 +505,7 @@ func cmdXInfoStream(c *Call) {
 			return
 		}
 		c.r.Map(10)
-		writeStreamCounters(c.r, ss.Length, ss.Nodes, &ss.State)
+		writeStreamCounters(c.r, ss.Length, ss.Nodes, ss.RaxNodes, &ss.State)
 		c.r.BulkString("groups")
 		c.r.Int(ss.Groups)
 		c.r.BulkString("first-entry")
@@ -550,7 +548,7 @@ func cmdXInfoStream(c *Call) {
 		return
 	}
 	c.r.Map(9)
-	writeStreamCounters(c.r, sf.Length, sf.Nodes, &sf.State)
+	writeStreamCounters(c.r, sf.Length, sf.Nodes, sf.RaxNodes, &sf.State)
 	c.r.BulkString("entries")
 	writeStreamEntries(c.r, sf.Entries)
 	c.r.BulkString("groups")

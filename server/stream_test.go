@@ -91,3 +91,103 @@ XADD s 12-0 a 1
 XRANGE s - +
 `)
 }
+
+func TestStreamTrimMatchesRedis(t *testing.T) {
+	testkit.Diff(t, `
+CONFIG SET stream-node-max-entries 10
+# 100 entries: ten nodes
+EVAL "for i=1,100 do redis.call('XADD', KEYS[1], i..'-1', 'f', i) end return 1" 1 s
+XLEN s
+XINFO STREAM s
+XTRIM s MAXLEN ~ 95
+XLEN s
+XTRIM s MAXLEN ~ 85
+XLEN s
+XTRIM s MAXLEN = 83
+XLEN s
+XTRIM s MAXLEN ~ 75
+XLEN s
+XTRIM s MAXLEN 75
+XTRIM s MINID ~ 35
+XLEN s
+XTRIM s MINID 35-1
+XRANGE s - + COUNT 2
+XTRIM s MINID = 40
+XRANGE s - + COUNT 1
+XTRIM s MAXLEN ~ 0 LIMIT 5
+XTRIM s MAXLEN ~ 0 LIMIT 10
+XLEN s
+XINFO STREAM s
+XTRIM s MAXLEN 1 LIMIT 10
+XTRIM s MAXLEN -1
+XTRIM s MAXLEN x
+XTRIM s LIMIT 10
+XTRIM s
+XTRIM s MAXLEN 1 MINID 1
+XTRIM s MINID bad
+XTRIM s MINID -
+XTRIM s MAXLEN ~ 1 LIMIT -1
+XTRIM s FOO 1
+XTRIM missing MAXLEN 0
+XTRIM missing MAXLEN x
+SET str x
+XTRIM str MAXLEN 0
+# XADD with trimming
+XADD s MAXLEN 3 200-1 f v
+XLEN s
+XADD s MAXLEN = 2 MINID 1 201-1 f v
+XADD s MINID = 201 202-1 f v
+XRANGE s - +
+XADD s LIMIT 10 203-1 f v
+XADD s LIMIT 0 203-1 f v
+XADD s MAXLEN 1 LIMIT 10 204-1 f v
+XADD s MAXLEN ~ 1 LIMIT 10 205-1 f v
+XADD s MAXLEN 0 206-1 f v
+XLEN s
+EXISTS s
+XINFO STREAM s
+XADD s MAXLEN ~ 0 300-1 f v
+XADD s MAXLEN
+XADD s MAXLEN ~
+XADD s MAXLEN ~ 5
+XADD s NOMKSTREAM
+XADD s MINID ~ 5
+# XDEL interplay with nodes
+DEL s
+EVAL "for i=1,30 do redis.call('XADD', KEYS[1], i..'-1', 'f', i) end return 1" 1 s
+XDEL s 1-1 2-1 3-1 4-1 5-1 6-1 7-1 8-1 9-1 10-1
+XINFO STREAM s
+XTRIM s MAXLEN ~ 15
+XLEN s
+XDEL s 15-1
+XTRIM s MAXLEN ~ 5
+XLEN s
+XINFO STREAM s
+`)
+}
+
+func TestStreamSetIDMatchesRedis(t *testing.T) {
+	testkit.Diff(t, `
+XSETID missing 1-1
+XADD s 5-5 a 1
+XSETID s 5-4
+XSETID s 5-5
+XSETID s 6
+XSETID s 7-1 ENTRIESADDED 0
+XSETID s 7-1 ENTRIESADDED -1
+XSETID s 7-1 ENTRIESADDED x
+XSETID s 7-1 ENTRIESADDED 9 MAXDELETEDID 8-0
+XSETID s 7-1 ENTRIESADDED 9 MAXDELETEDID 3-0
+XSETID s 7-1 FOO
+XSETID s bad
+XSETID s -
+XINFO STREAM s
+XADD s 7-1 a 1
+XADD s 7-2 a 1
+XDEL s 5-5 7-2
+XSETID s 1-1
+XINFO STREAM s
+SET str x
+XSETID str 1-1
+`)
+}

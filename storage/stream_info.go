@@ -10,6 +10,7 @@ import (
 type StreamSummary struct {
 	Length      int64
 	Nodes       int64
+	RaxNodes    int64
 	State       codec.StreamState
 	Groups      int64
 	First, Last *StreamEntry
@@ -43,11 +44,74 @@ type GroupFull struct {
 
 // StreamFull is XINFO STREAM FULL.
 type StreamFull struct {
-	Length  int64
-	Nodes   int64
+	Length   int64
+	Nodes    int64
+	RaxNodes int64
 	State   codec.StreamState
 	Entries []StreamEntry
 	Groups  []GroupFull
+}
+
+// raxNodeCountLimit bounds the node records radixNodes reads: past it the
+// count is estimated.
+const raxNodeCountLimit = 100000
+
+// radixNodes is the number of nodes of the radix tree Redis would keep for
+// the stream's node master ids (XINFO's radix-tree-nodes): a rax is a
+// compressed trie over the 16-byte big-endian ids, canonical for a given
+// key set.
+func (tx *Tx) radixNodes(m *Meta) (int64, error) {
+	if m.Stream.Nodes > raxNodeCountLimit {
+		return 2*m.Stream.Nodes + 1, nil
+	}
+	prefix := codec.StreamNodePrefix(m.Version)
+	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	if err != nil {
+		return 0, err
+	}
+	var keys [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		keys = append(keys, append([]byte(nil), it.Key()[len(prefix):]...))
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	if len(keys) == 0 {
+		return 1, nil
+	}
+	return raxCount(keys, 0), nil
+}
+
+// raxCount counts the rax nodes below the trie position at depth d shared
+// by keys (sorted, distinct, all 16 bytes).
+func raxCount(keys [][]byte, d int) int64 {
+	if d == 16 {
+		return 1 // the key's leaf
+	}
+	first, last := keys[0], keys[len(keys)-1]
+	l := 0
+	for d+l < 16 && first[d+l] == last[d+l] {
+		l++
+	}
+	var n int64
+	if l > 0 {
+		// A compressed node holds the common run.
+		n = 1
+		d += l
+		if d == 16 {
+			return n + 1
+		}
+	}
+	n++ // the branching node
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j][d] == keys[i][d] {
+			j++
+		}
+		n += raxCount(keys[i:j], d+1)
+		i = j
+	}
+	return n
 }
 
 // XInfoStream reads XINFO STREAM's summary; ErrNoSuchKey when absent.
@@ -57,6 +121,9 @@ func (tx *Tx) XInfoStream(db int, key []byte) (StreamSummary, error) {
 		return StreamSummary{}, err
 	}
 	ss := StreamSummary{Length: m.Count, Nodes: m.Stream.Nodes, State: m.Stream, Groups: m.Stream.Groups}
+	if ss.RaxNodes, err = tx.radixNodes(m); err != nil {
+		return ss, err
+	}
 	first, err := tx.streamRange(m, StreamID{}, codec.MaxStreamID, 1, false)
 	if err != nil {
 		return ss, err
@@ -143,6 +210,9 @@ func (tx *Tx) XInfoStreamFull(db int, key []byte, count int64) (StreamFull, erro
 		return StreamFull{}, err
 	}
 	sf := StreamFull{Length: m.Count, Nodes: m.Stream.Nodes, State: m.Stream}
+	if sf.RaxNodes, err = tx.radixNodes(m); err != nil {
+		return sf, err
+	}
 	if sf.Entries, err = tx.streamRange(m, StreamID{}, codec.MaxStreamID, count, false); err != nil {
 		return sf, err
 	}
