@@ -47,9 +47,9 @@ type StreamFull struct {
 	Length   int64
 	Nodes    int64
 	RaxNodes int64
-	State   codec.StreamState
-	Entries []StreamEntry
-	Groups  []GroupFull
+	State    codec.StreamState
+	Entries  []StreamEntry
+	Groups   []GroupFull
 }
 
 // raxNodeCountLimit bounds the node records radixNodes reads: past it the
