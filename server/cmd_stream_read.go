@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"moonstone/codec"
 	"moonstone/storage"
@@ -75,10 +74,6 @@ func (c *Call) parseStreamRead() (*streamRead, bool) {
 			}
 			if n < 0 {
 				c.Error(errTimeoutNegative)
-				return nil, false
-			}
-			if n > 0 && n > math.MaxInt64-nowMs() {
-				c.Error("ERR timeout is out of range")
 				return nil, false
 			}
 			sr.timeout = n

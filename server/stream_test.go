@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"moonstone/internal/testkit"
 )
@@ -507,4 +509,167 @@ SELECT 1
 XLEN s
 XPENDING s g
 `)
+}
+
+// Idle times and delivery timestamps differ between two servers; these
+// replies are checked for shape and plausible values instead.
+func TestStreamTimedRepliesShape(t *testing.T) {
+	ctx := context.Background()
+	s := testkit.Start(t)
+	rc := s.Client
+	before := time.Now().UnixMilli()
+	for _, id := range []string{"1-1", "2-1", "3-1"} {
+		if err := rc.Do(ctx, "XADD", "s", id, "f", "v").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc.Do(ctx, "XGROUP", "CREATE", "s", "g", "0")
+	rc.Do(ctx, "XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">")
+	rc.Do(ctx, "XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">")
+	after := time.Now().UnixMilli()
+
+	pend, err := rc.Do(ctx, "XPENDING", "s", "g", "-", "+", "10").Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]any{{"1-1", "alice"}, {"2-1", "alice"}, {"3-1", "bob"}}
+	if len(pend) != len(want) {
+		t.Fatalf("XPENDING: %v", pend)
+	}
+	for i, p := range pend {
+		e := p.([]any)
+		if e[0] != want[i][0] || e[1] != want[i][1] || e[2].(int64) < 0 || e[2].(int64) > after-before+1000 || e[3].(int64) != 1 {
+			t.Errorf("XPENDING entry %d: %v", i, e)
+		}
+	}
+	// IDLE filters by idle time: nothing has been idle for an hour.
+	if n, _ := rc.Do(ctx, "XPENDING", "s", "g", "IDLE", "3600000", "-", "+", "10").Slice(); len(n) != 0 {
+		t.Errorf("XPENDING IDLE 3600000: %v", n)
+	}
+	// XCLAIM with IDLE sets the idle time it reports.
+	if err := rc.Do(ctx, "XCLAIM", "s", "g", "carol", "0", "1-1", "IDLE", "500000", "JUSTID").Err(); err != nil {
+		t.Fatal(err)
+	}
+	pend, _ = rc.Do(ctx, "XPENDING", "s", "g", "IDLE", "400000", "-", "+", "10").Slice()
+	if len(pend) != 1 || pend[0].([]any)[0] != "1-1" || pend[0].([]any)[1] != "carol" || pend[0].([]any)[2].(int64) < 500000 {
+		t.Errorf("XPENDING after XCLAIM IDLE: %v", pend)
+	}
+
+	cons, err := rc.Do(ctx, "XINFO", "CONSUMERS", "s", "g").Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"alice", "bob", "carol"}
+	pendings := []int64{1, 1, 1}
+	if len(cons) != 3 {
+		t.Fatalf("XINFO CONSUMERS: %v", cons)
+	}
+	for i, c := range cons {
+		m := flatMap(c)
+		if m["name"] != names[i] || m["pending"] != pendings[i] || m["idle"].(int64) < 0 {
+			t.Errorf("consumer %d: %v", i, m)
+		}
+	}
+
+	full, err := rc.Do(ctx, "XINFO", "STREAM", "s", "FULL").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := flatMap(full)
+	if fm["length"] != int64(3) || len(fm["entries"].([]any)) != 3 {
+		t.Errorf("XINFO STREAM FULL: %v", fm)
+	}
+	groups := fm["groups"].([]any)
+	g := flatMap(groups[0])
+	if g["name"] != "g" || g["pel-count"] != int64(3) || g["entries-read"] != int64(3) || g["lag"] != int64(0) {
+		t.Errorf("group: %v", g)
+	}
+	for _, p := range g["pending"].([]any) {
+		e := p.([]any)
+		if dt := e[2].(int64); dt < before-600000 || dt > time.Now().UnixMilli() {
+			t.Errorf("delivery time %d outside [%d, now]", dt, before-600000)
+		}
+	}
+	for _, c := range g["consumers"].([]any) {
+		cm := flatMap(c)
+		if st := cm["seen-time"].(int64); st < before || st > time.Now().UnixMilli() {
+			t.Errorf("seen-time %d outside [%d, now]", st, before)
+		}
+		if cm["pel-count"] != int64(1) || len(cm["pending"].([]any)) != 1 {
+			t.Errorf("consumer: %v", cm)
+		}
+	}
+}
+
+// Streams, groups and pending entries survive a restart.
+func TestStreamPersistsAcrossRestart(t *testing.T) {
+	ctx := context.Background()
+	s := testkit.Start(t)
+	for _, cmd := range [][]any{
+		{"XADD", "s", "1-1", "a", "1"}, {"XADD", "s", "2-1", "b", "2"},
+		{"XGROUP", "CREATE", "s", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">"},
+	} {
+		if err := s.Client.Do(ctx, cmd...).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Restart(t)
+	got, err := s.Client.Do(ctx, "XPENDING", "s", "g").Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[1 1-1 1-1 [[alice 1]]]" {
+		t.Errorf("XPENDING after restart: %v", got)
+	}
+	got, err = s.Client.Do(ctx, "XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">").Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[[s [[2-1 [b 2]]]]]" {
+		t.Errorf("XREADGROUP after restart: %v", got)
+	}
+}
+
+func TestStreamBlockOptionsWithoutBlockingMatchRedis(t *testing.T) {
+	testkit.Diff(t, `
+XADD s 1-1 a 1
+XREAD BLOCK x STREAMS s 0
+XREAD BLOCK -1 STREAMS s 0
+XREAD BLOCK 9223372036854775807 STREAMS s 0
+XREAD BLOCK 0 STREAMS s 0
+XREAD COUNT 1 BLOCK 10 STREAMS s 0
+XREAD STREAMS s $
+XREAD STREAMS s missing 0 0
+XREAD COUNT -5 STREAMS s 0
+XREAD COUNT x STREAMS s 0
+XREAD STREAMS
+XREAD FOO STREAMS s 0
+XREAD STREAMS s str 0 0
+SET str x
+XREAD STREAMS s str 0 0
+XREAD STREAMS s str bad 0
+XREAD STREAMS s str 0 bad
+MULTI
+XREAD BLOCK 0 STREAMS s $
+XREADGROUP GROUP g c BLOCK 0 STREAMS s >
+EXEC
+XGROUP CREATE s g $
+MULTI
+XREADGROUP GROUP g c BLOCK 0 STREAMS s >
+EXEC
+EVAL "return redis.call('XREAD', 'BLOCK', 0, 'STREAMS', 's', '$')" 0
+EVAL "return redis.pcall('xreadgroup', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>')" 0
+EVAL "return redis.call('XREAD', 'STREAMS', 's', '0')" 0
+`)
+}
+
+// flatMap reads a RESP2 map reply (a flat array of keys and values).
+func flatMap(v any) map[any]any {
+	a := v.([]any)
+	m := make(map[any]any, len(a)/2)
+	for i := 0; i+1 < len(a); i += 2 {
+		m[a[i]] = a[i+1]
+	}
+	return m
 }
