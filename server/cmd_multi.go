@@ -129,7 +129,7 @@ func cmdExec(c *Call) {
 		s.runQueued(sub)
 		s.countCall(q.cmd, time.Since(start), sub.failed)
 	}
-	p, err := tx.Commit()
+	p, err := s.commitWrite(tx)
 	if err != nil {
 		s.logf(levelWarning, "commit failed: %v", err)
 	}

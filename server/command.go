@@ -126,6 +126,10 @@ type Call struct {
 	// failed is set when the command replied with an error; a failed
 	// standalone write is discarded, so no error leaves a partial effect.
 	failed bool
+	// canBlock is set for a client's own request (not inside MULTI or a
+	// script); blocked is the wait Block registered (blocking.go).
+	canBlock bool
+	blocked  *waiter
 }
 
 // DB is the selected database.

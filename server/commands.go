@@ -57,6 +57,7 @@ func commandTable() map[string]*Command {
 			def("info", 2, "noscript loading stale", noKeys, "", "6.2.0", cmdClientInfo, "Returns information about the connection."),
 			def("list", -2, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientList, "Lists open connections."),
 			def("kill", -3, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientKill, "Terminates open connections."),
+			def("unblock", -3, "admin noscript loading stale", noKeys, "", "5.0.0", cmdClientUnblock, "Unblock a client blocked in a blocking command from a different connection"),
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
 		),
@@ -190,6 +191,16 @@ func commandTable() map[string]*Command {
 		def("lmove", 5, "write denyoom", keys12, "list", "6.2.0", cmdLMove, "Pop an element from a list, push it to another list and return it"),
 		def("rpoplpush", 3, "write denyoom", keys12, "list", "1.2.0", cmdLMove, "Remove the last element in a list, prepend it to another list and return it"),
 		withKeys(def("lmpop", -4, "write movablekeys", noKeys, "list", "7.0.0", cmdLMPop, "Pop elements from a list"), lmpopKeys),
+
+		// blocking (cmd_blocking.go, blocking.go)
+		def("blpop", -3, "write noscript blocking", [3]int{1, -2, 1}, "list", "2.0.0", cmdBPop, "Remove and get the first element in a list, or block until one is available"),
+		def("brpop", -3, "write noscript blocking", [3]int{1, -2, 1}, "list", "2.0.0", cmdBPop, "Remove and get the last element in a list, or block until one is available"),
+		def("brpoplpush", 4, "write denyoom noscript blocking", keys12, "list", "2.2.0", cmdBLMove, "Pop an element from a list, push it to another list and return it; or block until one is available"),
+		def("blmove", 6, "write denyoom noscript blocking", keys12, "list", "6.2.0", cmdBLMove, "Pop an element from a list, push it to another list and return it; or block until one is available"),
+		withKeys(def("blmpop", -5, "write blocking movablekeys", noKeys, "list", "7.0.0", cmdBLMPop, "Pop elements from a list, or block until one is available"), blmpopKeys),
+		def("bzpopmin", -3, "write noscript blocking fast", [3]int{1, -2, 1}, "sorted-set", "5.0.0", cmdBZPop, "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available"),
+		def("bzpopmax", -3, "write noscript blocking fast", [3]int{1, -2, 1}, "sorted-set", "5.0.0", cmdBZPop, "Remove and return the member with the highest score from one or more sorted sets, or block until one is available"),
+		withKeys(def("bzmpop", -5, "write blocking movablekeys", noKeys, "sorted-set", "7.0.0", cmdBZMPop, "Remove and return members with scores in a sorted set or block until one is available"), blmpopKeys),
 
 		// set (cmd_set.go)
 		def("sadd", -3, "write denyoom fast", key1, "set", "1.0.0", cmdSAdd, "Add one or more members to a set"),

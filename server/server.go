@@ -39,7 +39,8 @@ type Server struct {
 
 	stats   serverStats
 	cursors cursorTable
-	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	persist persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	blocks  blockRegistry // blocked clients (blocking.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).

@@ -87,6 +87,8 @@ type DB struct {
 	models modelCache
 	// watch tracks WATCHed keys (watch.go).
 	watch watchTable
+	// blocked counts blocked clients, for ready-key tracking (ready.go).
+	blocked blockInterest
 
 	stats Stats
 

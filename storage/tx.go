@@ -28,6 +28,8 @@ type Tx struct {
 	touchedKeys touched
 	// afterCommit runs once the batch is applied (see AfterCommit).
 	afterCommit []func()
+	// ready are keys made ready for blocked clients (ready.go).
+	ready []ReadyKey
 }
 
 // AfterCommit registers f to run when this write transaction commits, after
@@ -200,6 +202,9 @@ func (tx *Tx) set(key, value []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
+	if len(key) >= 2 && key[0] == codec.TagMeta {
+		tx.noteReady(key, value)
+	}
 	return tx.b.Set(key, value, nil)
 }
 
