@@ -267,11 +267,13 @@ func (s *Server) serveReady(tx *storage.Tx) []*waiter {
 			}
 			consuming := rk.Type == codec.TypeList || rk.Type == codec.TypeZSet
 			for _, w := range append([]*waiter(nil), list...) {
-				if w.state != blockWaiting || w.typ != rk.Type {
+				// Stream waiters see every change of their keys: XREADGROUP
+				// fails when its stream is deleted or replaced.
+				if w.state != blockWaiting || w.typ != rk.Type && w.typ != codec.TypeStream {
 					continue
 				}
 				if !s.serveOne(tx, w, rk.Key) {
-					if consuming {
+					if consuming && w.typ == rk.Type {
 						break
 					}
 					continue

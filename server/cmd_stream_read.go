@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"moonstone/codec"
 	"moonstone/storage"
@@ -33,25 +35,106 @@ func cmdXRead(c *Call) {
 	if !ok || served {
 		return
 	}
-	if sr.timeout == -1 || !c.streamMayBlock() {
+	if sr.timeout == -1 || !c.canBlock {
+		// Inside MULTI or a script Redis answers as if the timeout passed.
 		c.r.NullArray()
+		return
+	}
+	if sr.timeout > 0 && sr.timeout > math.MaxInt64-nowMs() {
+		// Redis's deadline overflows into the past: an immediate timeout.
+		c.r.NullArray()
+		return
+	}
+	if c.Tx.Writable() {
+		c.blockStreamRead(sr)
+		return
+	}
+	// XREAD is read-only and ran on a snapshot. Registering a waiter needs
+	// the write lock, so that no XADD falls between the check and the
+	// registration: take it, look again, then block.
+	wtx := c.Srv.beginWrite()
+	if wtx == nil {
+		c.Error(errBusy)
+		return
+	}
+	rtx := c.Tx
+	c.Tx = wtx
+	defer func() {
+		c.Tx = rtx
+		wtx.Discard() // nothing was written
+		c.Srv.endWrite()
+	}()
+	if served, ok := c.serveStreamRead(sr); !ok || served {
 		return
 	}
 	c.blockStreamRead(sr)
 }
 
-// streamMayBlock reports whether this call may block: not inside a script
-// or a MULTI block (there Redis answers as if the timeout had passed).
-func (c *Call) streamMayBlock() bool {
-	if c.inScript() {
-		return false
-	}
-	// XREAD is read-only: only EXEC runs it in a write transaction.
-	return c.Cmd.Name != "xread" || !c.Tx.Writable()
-}
-
 // inScript reports whether the call comes from redis.call.
 func (c *Call) inScript() bool { return c.Conn == nil || c.r != c.Conn.reply }
+
+// blockStreamRead blocks the client until one of sr's keys has entries
+// for it (Redis's serveClientsBlockedOnStreamKey), or the timeout.
+func (c *Call) blockStreamRead(sr *streamRead) {
+	var timeout time.Duration
+	if sr.timeout > 0 && sr.timeout <= math.MaxInt64/int64(time.Millisecond) {
+		timeout = time.Duration(sr.timeout) * time.Millisecond
+	}
+	c.Block(codec.TypeStream, sr.keys, timeout, func(c *Call, key []byte) bool {
+		return c.serveBlockedStream(sr, key)
+	})
+}
+
+// serveBlockedStream serves a blocked XREAD / XREADGROUP once key became
+// ready; false leaves the client blocked.
+func (c *Call) serveBlockedStream(sr *streamRead, key []byte) bool {
+	i := 0
+	for i < len(sr.keys) && string(sr.keys[i]) != string(key) {
+		i++
+	}
+	if i == len(sr.keys) {
+		return false
+	}
+	si, err := c.Tx.XStreamInfo(c.DB(), key, sr.group)
+	if err != nil || !si.Exists {
+		// The key is gone or holds another type now: XREAD keeps
+		// waiting; XREADGROUP learns the stream is gone.
+		if sr.group != nil && (err == nil || errors.Is(err, storage.ErrWrongType)) {
+			c.Error("UNBLOCKED the stream key no longer exists")
+			return true
+		}
+		return false
+	}
+	gt := sr.ids[i]
+	if sr.group != nil {
+		if !si.GroupExists {
+			c.Error("NOGROUP the consumer group this client was blocked on no longer exists")
+			return true
+		}
+		gt = si.GroupLastID
+	}
+	if si.LastID.Compare(gt) <= 0 {
+		return false
+	}
+	count := sr.count
+	if count == 0 {
+		count = xreadBlockedDefaultCount
+	}
+	var es []storage.StreamEntry
+	if sr.group != nil {
+		es, err = c.Tx.XReadGroup(c.DB(), key, &storage.XReadGroupArgs{
+			Group: sr.group, Consumer: sr.consumer, After: gt, Count: count, NoAck: sr.noAck,
+		})
+	} else {
+		es, err = c.Tx.XRead(c.DB(), key, gt, count)
+	}
+	if err != nil {
+		c.Err(err)
+		return true
+	}
+	c.writeStreamRead([]streamReadResult{{key: key, entries: es}})
+	return true
+}
 
 func (c *Call) parseStreamRead() (*streamRead, bool) {
 	name := c.Cmd.Name
@@ -286,7 +369,3 @@ func equalFold(b []byte, s string) bool {
 	}
 	return true
 }
-
-// blockStreamRead waits for entries for sr. Placeholder until the
-// blocking machinery lands: it answers as a timeout would.
-func (c *Call) blockStreamRead(sr *streamRead) { c.r.NullArray() }

@@ -73,6 +73,7 @@ func (tx *Tx) forget(db int, key []byte, m *Meta) error {
 	if err := tx.del(codec.MetaKey(db, key)); err != nil {
 		return err
 	}
+	tx.noteGone(db, key, m)
 	var expires int64
 	if m.ExpireAt != 0 {
 		expires = -1
@@ -314,6 +315,8 @@ func (tx *Tx) FlushAll() error {
 		{codec.TagSet, codec.TagSet + 1},
 		{codec.TagZMember, codec.TagZMember + 1},
 		{codec.TagZScore, codec.TagZScore + 1},
+		{codec.TagStreamEntry, codec.TagStreamEntry + 1},
+		{codec.TagStreamAux, codec.TagStreamAux + 1},
 	} {
 		if err := tx.deleteRange([]byte{r[0]}, []byte{r[1]}); err != nil {
 			return err

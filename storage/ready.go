@@ -47,12 +47,30 @@ func (tx *Tx) noteReady(key, value []byte) {
 	if len(value) == 0 || !blockable(codec.Type(value[0])) || tx.db.blocked.n.Load() == 0 {
 		return
 	}
-	for _, rk := range tx.ready {
+	for i, rk := range tx.ready {
 		if rk.DB == int(key[1]) && string(rk.Key) == string(key[2:]) {
+			if rk.Type == codec.TypeNone {
+				tx.ready[i].Type = codec.Type(value[0])
+			}
 			return
 		}
 	}
 	tx.ready = append(tx.ready, ReadyKey{DB: int(key[1]), Key: append([]byte(nil), key[2:]...), Type: codec.Type(value[0])})
+}
+
+// noteGone records, with type TypeNone, that key held a stream (m) and was
+// deleted or replaced: Redis answers clients blocked in XREADGROUP on it
+// with an error. Called where keys go: forget, and putString's overwrite.
+func (tx *Tx) noteGone(db int, key []byte, m *Meta) {
+	if m == nil || m.Type != codec.TypeStream || tx.db.blocked.n.Load() == 0 {
+		return
+	}
+	for _, rk := range tx.ready {
+		if rk.DB == db && string(rk.Key) == string(key) {
+			return
+		}
+	}
+	tx.ready = append(tx.ready, ReadyKey{DB: db, Key: append([]byte(nil), key...), Type: codec.TypeNone})
 }
 
 // TakeReady returns the keys this transaction made ready since the last
