@@ -111,6 +111,12 @@ func TestStreamBlockingMatchesRedis(t *testing.T) {
 			block: "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", writes: []string{"RENAME t s"}},
 		{name: "xreadgroup key deleted", setup: []string{"XADD s 1-1 a 1", "XGROUP CREATE s g $"},
 			block: "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", writes: []string{"DEL s"}},
+		{name: "xreadgroup flushall", setup: []string{"XADD s 1-1 a 1", "XGROUP CREATE s g $"},
+			block: "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", writes: []string{"FLUSHALL"}},
+		{name: "xreadgroup flushdb", setup: []string{"XADD s 1-1 a 1", "XGROUP CREATE s g $"},
+			block: "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", writes: []string{"FLUSHDB"}},
+		{name: "xreadgroup key type changed in multi", setup: []string{"XADD s 1-1 a 1", "XGROUP CREATE s g $"},
+			block: "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", writes: []string{"MULTI", "DEL s", "LPUSH s e", "EXEC"}},
 		{name: "xreadgroup key overwritten", setup: []string{"XADD s 1-1 a 1", "XGROUP CREATE s g $"},
 			block: "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", writes: []string{"SET s x"}},
 	}

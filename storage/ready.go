@@ -88,3 +88,23 @@ func (tx *Tx) TakeReady() []ReadyKey {
 // depend on the same commit. It may be waited for any number of times; p
 // itself must still be waited for exactly once.
 func (p Pending) Shared() Pending { return Pending{seq: p.seq} }
+
+// noteGoneStreams notes every stream of every db as gone (FLUSHALL), when
+// someone is blocked.
+func (tx *Tx) noteGoneStreams() error {
+	if tx.db.blocked.n.Load() == 0 {
+		return nil
+	}
+	prefix := []byte{codec.TagMeta}
+	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if v := it.Value(); len(v) > 0 && codec.Type(v[0]) == codec.TypeStream {
+			k := it.Key()
+			tx.noteGone(codec.DBFromMeta(k), codec.UserKeyFromMeta(k), &Meta{Type: codec.TypeStream})
+		}
+	}
+	return it.Close()
+}
