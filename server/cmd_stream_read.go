@@ -113,7 +113,10 @@ func (c *Call) serveBlockedStream(sr *streamRead, key []byte) bool {
 		}
 		gt = si.GroupLastID
 	}
-	if si.LastID.Compare(gt) <= 0 {
+	// Redis checks the last generated id, but is only woken by XADD; here
+	// every write to the stream (XDEL, XSETID, ...) wakes the waiters, so
+	// serve only when there is an entry to give.
+	if si.Length == 0 || si.LastValidID.Compare(gt) <= 0 {
 		return false
 	}
 	count := sr.count
