@@ -715,3 +715,64 @@ XINFO STREAM e
 XINFO STREAM e FULL
 `)
 }
+
+// TestStreamGroupsRandomizedMatchesRedis mixes stream writes with consumer
+// group commands whose replies carry no times: entries-read, lag, PEL and
+// consumer counts must follow Redis's through XDEL, XTRIM and SETID.
+func TestStreamGroupsRandomizedMatchesRedis(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	var script strings.Builder
+	script.WriteString("CONFIG SET stream-node-max-entries 4\n")
+	var top uint64
+	anyID := func() string { return fmt.Sprintf("%d-0", rng.Uint64N(top+3)) }
+	groups := []string{"g1", "g2"}
+	consumers := []string{"c1", "c2", "c3"}
+	g := func() string { return groups[rng.IntN(2)] }
+	c := func() string { return consumers[rng.IntN(3)] }
+	for i := 0; i < 1200; i++ {
+		var line string
+		switch rng.IntN(20) {
+		case 0, 1, 2, 3, 4:
+			top++
+			line = fmt.Sprintf("XADD s %d-0 f %d", top, i)
+		case 5:
+			line = fmt.Sprintf("XDEL s %s", anyID())
+		case 6:
+			line = fmt.Sprintf("XTRIM s MAXLEN %s%d", []string{"", "~ "}[rng.IntN(2)], rng.IntN(20)+5)
+		case 7:
+			id := anyID()
+			if rng.IntN(3) == 0 {
+				id = "$"
+			}
+			line = fmt.Sprintf("XGROUP CREATE s %s %s MKSTREAM", g(), id)
+		case 8:
+			line = fmt.Sprintf("XGROUP SETID s %s %s", g(), anyID())
+			if rng.IntN(2) == 0 {
+				line += fmt.Sprintf(" ENTRIESREAD %d", rng.IntN(int(top)+2))
+			}
+		case 9, 10, 11:
+			line = fmt.Sprintf("XREADGROUP GROUP %s %s COUNT %d STREAMS s >", g(), c(), rng.IntN(4)+1)
+			if rng.IntN(5) == 0 {
+				line = fmt.Sprintf("XREADGROUP GROUP %s %s NOACK COUNT 2 STREAMS s >", g(), c())
+			}
+		case 12:
+			line = fmt.Sprintf("XREADGROUP GROUP %s %s COUNT 3 STREAMS s 0", g(), c())
+		case 13:
+			line = fmt.Sprintf("XACK s %s %s %s", g(), anyID(), anyID())
+		case 14:
+			line = fmt.Sprintf("XCLAIM s %s %s 0 %s %s JUSTID", g(), c(), anyID(), anyID())
+		case 15:
+			line = fmt.Sprintf("XAUTOCLAIM s %s %s 0 %s COUNT %d JUSTID", g(), c(), anyID(), rng.IntN(4)+1)
+		case 16:
+			line = "XINFO GROUPS s"
+		case 17:
+			line = "XPENDING s " + g()
+		case 18:
+			line = fmt.Sprintf("XGROUP DELCONSUMER s %s %s", g(), c())
+		case 19:
+			line = "XINFO STREAM s"
+		}
+		script.WriteString(line + "\n")
+	}
+	testkit.Diff(t, script.String())
+}
