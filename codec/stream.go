@@ -29,7 +29,10 @@ import (
 //
 // The stream's own counters (last id, max deleted id, recorded first id,
 // entries added, group and node counts) ride in its metadata record
-// (StreamState), and its length is Meta.Count, so XLEN is one read.
+// (StreamState), and its length is Meta.Count, so XLEN is one read. Scans
+// that start at the head (ranges, trimming) seek to the recorded first
+// entry and first node, never across the deleted records of a stream that
+// is trimmed as it grows.
 //
 // Nodes mirror Redis's radix-tree nodes (listpacks of up to
 // stream-node-max-entries entries or stream-node-max-bytes bytes): an entry
@@ -196,9 +199,13 @@ type StreamState struct {
 	EntriesAdded int64
 	Groups       int64
 	Nodes        int64
+	// HeadNode is the master id of the first node record: scans of the
+	// node records start there rather than cross the records of nodes
+	// trimmed away.
+	HeadNode StreamID
 }
 
-const streamStateLen = 3*16 + 3*8
+const streamStateLen = 4*16 + 3*8
 
 func appendStreamState(b []byte, s *StreamState) []byte {
 	b = AppendStreamID(b, s.LastID)
@@ -206,7 +213,8 @@ func appendStreamState(b []byte, s *StreamState) []byte {
 	b = AppendStreamID(b, s.FirstID)
 	b = binary.BigEndian.AppendUint64(b, uint64(s.EntriesAdded))
 	b = binary.BigEndian.AppendUint64(b, uint64(s.Groups))
-	return binary.BigEndian.AppendUint64(b, uint64(s.Nodes))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.Nodes))
+	return AppendStreamID(b, s.HeadNode)
 }
 
 func decodeStreamState(b []byte) (StreamState, bool) {
@@ -220,6 +228,7 @@ func decodeStreamState(b []byte) (StreamState, bool) {
 		EntriesAdded: int64(binary.BigEndian.Uint64(b[48:])),
 		Groups:       int64(binary.BigEndian.Uint64(b[56:])),
 		Nodes:        int64(binary.BigEndian.Uint64(b[64:])),
+		HeadNode:     DecodeStreamID(b[72:]),
 	}, true
 }
 

@@ -275,6 +275,9 @@ func (tx *Tx) nodeAppend(m *Meta, id StreamID, fv [][]byte, total int64, lim Str
 		for _, f := range tail.fields {
 			tail.n.Bytes += lpStrSize(len(f))
 		}
+		if m.Stream.Nodes == 0 {
+			m.Stream.HeadNode = id
+		}
 		m.Stream.Nodes++
 	}
 	same := len(fv)/2 == len(tail.fields)
@@ -297,6 +300,24 @@ func (tx *Tx) nodeAppend(m *Meta, id StreamID, fv [][]byte, total int64, lim Str
 	return tx.putNode(m.Version, tail)
 }
 
+// nextHeadNode records the first node after gone (deleted in this
+// transaction) as the head node.
+func (tx *Tx) nextHeadNode(m *Meta, gone StreamID) error {
+	m.Stream.HeadNode = StreamID{}
+	if m.Stream.Nodes == 0 {
+		return nil
+	}
+	prefix := codec.StreamNodePrefix(m.Version)
+	it, err := tx.iter(codec.StreamNodeKey(m.Version, gone), codec.PrefixEnd(prefix))
+	if err != nil {
+		return err
+	}
+	if it.First() {
+		m.Stream.HeadNode = codec.StreamIDFromNodeKey(it.Key())
+	}
+	return it.Close()
+}
+
 // nodeDeleted accounts the removal of entry id from its node. A node left
 // without valid entries goes away, as Redis frees such a listpack.
 func (tx *Tx) nodeDeleted(m *Meta, id StreamID) error {
@@ -308,7 +329,13 @@ func (tx *Tx) nodeDeleted(m *Meta, id StreamID) error {
 	r.n.Deleted++
 	if r.n.Valid <= 0 {
 		m.Stream.Nodes--
-		return tx.del(codec.StreamNodeKey(m.Version, r.master))
+		if err := tx.del(codec.StreamNodeKey(m.Version, r.master)); err != nil {
+			return err
+		}
+		if r.master == m.Stream.HeadNode {
+			return tx.nextHeadNode(m, r.master)
+		}
+		return nil
 	}
 	return tx.putNode(m.Version, r)
 }
@@ -320,7 +347,7 @@ func (tx *Tx) streamTrim(m *Meta, t *StreamTrim) (int64, error) {
 		return 0, nil
 	}
 	prefix := codec.StreamNodePrefix(m.Version)
-	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	it, err := tx.iter(codec.StreamNodeKey(m.Version, m.Stream.HeadNode), codec.PrefixEnd(prefix))
 	if err != nil {
 		return 0, err
 	}
@@ -371,6 +398,11 @@ func (tx *Tx) streamTrim(m *Meta, t *StreamTrim) (int64, error) {
 		}
 		m.Stream.Nodes--
 	}
+	if len(nodes) > 0 {
+		if err := tx.nextHeadNode(m, nodes[len(nodes)-1].master); err != nil {
+			return 0, err
+		}
+	}
 	if r := partial; r != nil {
 		lo := codec.StreamEntryKey(m.Version, r.master)
 		hi := append(codec.StreamEntryKey(m.Version, r.n.Last), 0)
@@ -400,7 +432,7 @@ func (tx *Tx) streamTrim(m *Meta, t *StreamTrim) (int64, error) {
 	if m.Count == 0 {
 		m.Stream.FirstID = StreamID{}
 	} else if deleted > 0 {
-		first, ok, err := tx.edgeEntry(m, false)
+		first, ok, err := tx.edgeEntryFrom(m, false, m.Stream.FirstID)
 		if err != nil {
 			return 0, err
 		}
@@ -438,8 +470,15 @@ func (tx *Tx) deleteEntries(lo, hi []byte, keep func(StreamID) bool) error {
 
 // edgeEntry returns the id of the first (or, with last, the last) entry.
 func (tx *Tx) edgeEntry(m *Meta, last bool) (StreamID, bool, error) {
+	return tx.edgeEntryFrom(m, last, StreamID{})
+}
+
+// edgeEntryFrom is edgeEntry knowing that no entry lies below from. The
+// head of a stream that is trimmed as it grows is a run of deleted records
+// until compaction drops them: a scan must start past it, not cross it.
+func (tx *Tx) edgeEntryFrom(m *Meta, last bool, from StreamID) (StreamID, bool, error) {
 	prefix := codec.MemberPrefix(codec.TagStreamEntry, m.Version)
-	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	it, err := tx.iter(codec.StreamEntryKey(m.Version, from), codec.PrefixEnd(prefix))
 	if err != nil {
 		return StreamID{}, false, err
 	}
@@ -476,6 +515,13 @@ func (tx *Tx) XRange(db int, key []byte, start, end StreamID, count int64, rev b
 }
 
 func (tx *Tx) streamRange(m *Meta, start, end StreamID, count int64, rev bool) ([]StreamEntry, error) {
+	if m.Count == 0 {
+		return nil, nil
+	}
+	// Nothing lies below the first entry but deleted records.
+	if start.Compare(m.Stream.FirstID) < 0 {
+		start = m.Stream.FirstID
+	}
 	if start.Compare(end) > 0 {
 		return nil, nil
 	}
@@ -558,7 +604,7 @@ func (tx *Tx) XDel(db int, key []byte, ids []StreamID) (int64, error) {
 	if m.Count == 0 {
 		s.FirstID = StreamID{}
 	} else if firstGone {
-		if s.FirstID, _, err = tx.edgeEntry(&m, false); err != nil {
+		if s.FirstID, _, err = tx.edgeEntryFrom(&m, false, s.FirstID); err != nil {
 			return 0, err
 		}
 	}

@@ -29,11 +29,17 @@ func (c *checker) stream(name string, m *codec.Meta) error {
 	if int64(len(ids)) != m.Count {
 		c.r.problem("%s: stored length %d, %d entry records", name, m.Count, len(ids))
 	}
+	if len(ids) > 0 && ids[0] != m.Stream.FirstID {
+		c.r.problem("%s: first entry %s, recorded first id %s", name, ids[0], m.Stream.FirstID)
+	}
 	if len(ids) > 0 && ids[len(ids)-1].Compare(m.Stream.LastID) > 0 {
 		c.r.problem("%s: entry %s is above the last id %s", name, ids[len(ids)-1], m.Stream.LastID)
 	}
 	var nodes, valid int64
 	if err := c.scan(codec.StreamNodePrefix(v), func(k, val []byte) error {
+		if nodes == 0 && codec.StreamIDFromNodeKey(k) != m.Stream.HeadNode {
+			c.r.problem("%s: head node recorded as %s, first node record is %s", name, m.Stream.HeadNode, codec.StreamIDFromNodeKey(k))
+		}
 		nodes++
 		r, err := decodeNodeRecord(k, val)
 		if err != nil {
