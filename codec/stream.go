@@ -18,7 +18,8 @@ import (
 //	'X' version | 'g' | group                            group: last-delivered id (16)
 //	                                                     | entries-read (8, -1 =
 //	                                                     unknown) | pel (8) |
-//	                                                     consumers (8)
+//	                                                     consumers (8) | first
+//	                                                     pending id (16)
 //	'X' version | 'p' | len(group) (4) | group | id      group PEL: delivery time (8)
 //	                                                     | delivery count (8) |
 //	                                                     consumer name
@@ -395,19 +396,24 @@ type StreamGroup struct {
 	EntriesRead int64 // -1: unknown
 	Pending     int64
 	Consumers   int64
+	// PELHead is the smallest pending id (0-0 when none is pending):
+	// scans of the PEL start there rather than cross the records of
+	// acknowledged entries.
+	PELHead StreamID
 }
 
 // EncodeStreamGroup serializes g.
 func EncodeStreamGroup(g StreamGroup) []byte {
-	b := AppendStreamID(make([]byte, 0, 40), g.LastID)
+	b := AppendStreamID(make([]byte, 0, 56), g.LastID)
 	b = binary.BigEndian.AppendUint64(b, uint64(g.EntriesRead))
 	b = binary.BigEndian.AppendUint64(b, uint64(g.Pending))
-	return binary.BigEndian.AppendUint64(b, uint64(g.Consumers))
+	b = binary.BigEndian.AppendUint64(b, uint64(g.Consumers))
+	return AppendStreamID(b, g.PELHead)
 }
 
 // DecodeStreamGroup reverses EncodeStreamGroup.
 func DecodeStreamGroup(b []byte) (StreamGroup, error) {
-	if len(b) != 40 {
+	if len(b) != 56 {
 		return StreamGroup{}, ErrCorruptStream
 	}
 	return StreamGroup{
@@ -415,6 +421,7 @@ func DecodeStreamGroup(b []byte) (StreamGroup, error) {
 		EntriesRead: int64(binary.BigEndian.Uint64(b[16:])),
 		Pending:     int64(binary.BigEndian.Uint64(b[24:])),
 		Consumers:   int64(binary.BigEndian.Uint64(b[32:])),
+		PELHead:     DecodeStreamID(b[40:]),
 	}, nil
 }
 

@@ -75,6 +75,9 @@ func (c *checker) stream(name string, m *codec.Meta) error {
 		owners := map[string]int64{}
 		var pel int64
 		if err := c.scan(codec.StreamPELPrefix(v, group), func(k, val []byte) error {
+			if pel == 0 && codec.IDFromTail(k) != g.PELHead {
+				c.r.problem("%s: group %q: first pending id recorded as %s, is %s", name, group, g.PELHead, codec.IDFromTail(k))
+			}
 			pel++
 			n, err := codec.DecodeStreamNACK(val)
 			if err != nil {

@@ -30,6 +30,9 @@ type groupCtx struct {
 	g         codec.StreamGroup
 	consumers map[string]*consumerRec
 	order     []string
+	// headGone is set when the smallest pending id was removed: flush
+	// finds the next one.
+	headGone bool
 }
 
 type consumerRec struct {
@@ -95,6 +98,9 @@ func (gc *groupCtx) consumer(name []byte, create, refresh bool) (*consumerRec, e
 // flush writes the group and every changed consumer.
 func (gc *groupCtx) flush() error {
 	v := gc.m.Version
+	if err := gc.fixHead(); err != nil {
+		return err
+	}
 	for _, n := range gc.order {
 		cr := gc.consumers[n]
 		if !cr.dirty {
@@ -105,6 +111,45 @@ func (gc *groupCtx) flush() error {
 		}
 	}
 	return gc.tx.set(codec.StreamGroupKey(v, gc.name), codec.EncodeStreamGroup(gc.g))
+}
+
+// pelAdded and pelRemoved keep PELHead, the smallest pending id.
+func (gc *groupCtx) pelAdded(id StreamID) {
+	if gc.g.Pending == 0 || id.Compare(gc.g.PELHead) < 0 {
+		gc.g.PELHead = id
+		gc.headGone = false
+	}
+	gc.g.Pending++
+}
+
+func (gc *groupCtx) pelRemoved(id StreamID) {
+	gc.g.Pending--
+	if id == gc.g.PELHead {
+		gc.headGone = true
+	}
+}
+
+// fixHead finds the smallest pending id after the old one was removed:
+// everything below the old head was already gone, so the scan starts
+// there.
+func (gc *groupCtx) fixHead() error {
+	if gc.g.Pending <= 0 {
+		gc.g.PELHead, gc.headGone = StreamID{}, false
+		return nil
+	}
+	if !gc.headGone {
+		return nil
+	}
+	gc.headGone = false
+	prefix := codec.StreamPELPrefix(gc.m.Version, gc.name)
+	it, err := gc.tx.iter(codec.StreamPELKey(gc.m.Version, gc.name, gc.g.PELHead), codec.PrefixEnd(prefix))
+	if err != nil {
+		return err
+	}
+	if it.First() {
+		gc.g.PELHead = codec.IDFromTail(it.Key())
+	}
+	return it.Close()
 }
 
 // nack reads the pending entry for id (ok false when not pending).
@@ -127,7 +172,7 @@ func (gc *groupCtx) dropNACK(id StreamID, n codec.StreamNACK) error {
 	if err := gc.tx.del(codec.StreamPELKey(v, gc.name, id)); err != nil {
 		return err
 	}
-	gc.g.Pending--
+	gc.pelRemoved(id)
 	return gc.unown(id, n.Consumer)
 }
 
@@ -164,7 +209,7 @@ func (gc *groupCtx) deliver(id StreamID, cr *consumerRec) error {
 			return err
 		}
 	} else {
-		gc.g.Pending++
+		gc.pelAdded(id)
 	}
 	if err := gc.own(id, cr); err != nil {
 		return err
@@ -320,7 +365,7 @@ func (tx *Tx) XGroupDelConsumer(db int, key, group, consumer []byte) (int64, err
 		if err := tx.del(codec.StreamPELKey(v, group, codec.IDFromTail(k))); err != nil {
 			return 0, err
 		}
-		gc.g.Pending--
+		gc.pelRemoved(codec.IDFromTail(k))
 	}
 	if err := tx.del(codec.StreamConsumerKey(v, group, consumer)); err != nil {
 		return 0, err
@@ -483,13 +528,11 @@ func (tx *Tx) XPendingSummary(db int, key, group []byte) (PendingSummary, error)
 	if ps.Count == 0 {
 		return ps, nil
 	}
+	ps.Min = gc.g.PELHead
 	prefix := codec.StreamPELPrefix(v, group)
 	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
 	if err != nil {
 		return ps, err
-	}
-	if it.First() {
-		ps.Min = codec.IDFromTail(it.Key())
 	}
 	if it.Last() {
 		ps.Max = codec.IDFromTail(it.Key())
@@ -551,6 +594,12 @@ func (gc *groupCtx) pendingRange(start, end StreamID, count, minIdle int64, cons
 		prefix = codec.StreamConsumerPELPrefix(v, gc.name, consumer)
 	} else {
 		prefix = codec.StreamPELPrefix(v, gc.name)
+		if gc.g.Pending == 0 {
+			return nil, nil
+		}
+		if start.Compare(gc.g.PELHead) < 0 {
+			start = gc.g.PELHead
+		}
 	}
 	if start.Compare(end) > 0 || count <= 0 {
 		return nil, nil
@@ -634,7 +683,7 @@ func (tx *Tx) XClaim(db int, key, group []byte, a *XClaimArgs) ([]StreamEntry, e
 		if a.Force && !pending {
 			n = codec.StreamNACK{DeliveryTime: now, DeliveryCount: 1}
 			pending, forced = true, true
-			gc.g.Pending++
+			gc.pelAdded(id)
 		}
 		if !pending {
 			continue
@@ -688,6 +737,9 @@ func (tx *Tx) XAutoClaim(db int, key, group, consumer []byte, minIdle int64, sta
 	now := tx.now
 	v := gc.m.Version
 	prefix := codec.StreamPELPrefix(v, group)
+	if gc.g.Pending > 0 && start.Compare(gc.g.PELHead) < 0 {
+		start = gc.g.PELHead
+	}
 	it, err := tx.iter(codec.AppendStreamID(append([]byte(nil), prefix...), start), codec.PrefixEnd(prefix))
 	if err != nil {
 		return nil, next, nil, err

@@ -225,7 +225,11 @@ func (tx *Tx) XInfoStreamFull(db int, key []byte, count int64) (StreamFull, erro
 		limit = 1<<63 - 1
 	}
 	for _, gi := range infos {
-		gc := &groupCtx{tx: tx, m: m, name: gi.Name, consumers: map[string]*consumerRec{}}
+		g, _, err := tx.loadGroup(m.Version, gi.Name)
+		if err != nil {
+			return sf, err
+		}
+		gc := &groupCtx{tx: tx, m: m, name: gi.Name, g: g, consumers: map[string]*consumerRec{}}
 		gf := GroupFull{GroupInfo: gi}
 		if gf.PEL, err = gc.pendingRange(StreamID{}, codec.MaxStreamID, limit, 0, nil); err != nil {
 			return sf, err

@@ -263,3 +263,62 @@ func TestStreamIDParsing(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamGroupRecordsStayConsistent runs random group operations and
+// then the store's check: pending counts, the per-consumer index, the
+// first pending id and consumer counts must agree with the records.
+func TestStreamGroupRecordsStayConsistent(t *testing.T) {
+	db := openDB(t)
+	rng := rand.New(rand.NewPCG(8, 9))
+	key, g := []byte("s"), []byte("g")
+	consumers := [][]byte{[]byte("a"), []byte("b"), []byte("c")}
+	var top uint64
+	anyID := func() codec.StreamID { return sid(rng.Uint64N(top+2), 0) }
+	write(t, db, func(tx *storage.Tx) error {
+		return tx.XGroupCreate(0, key, g, codec.StreamID{}, false, true, -1)
+	})
+	for i := 0; i < 3000; i++ {
+		write(t, db, func(tx *storage.Tx) error {
+			c := consumers[rng.IntN(3)]
+			var err error
+			switch rng.IntN(10) {
+			case 0, 1, 2:
+				top++
+				err = xadd(t, tx, "s", sid(top, 0), storage.StreamTrim{}, "f", "v")
+			case 3, 4:
+				_, err = tx.XReadGroup(0, key, &storage.XReadGroupArgs{Group: g, Consumer: c, After: codec.MaxStreamID, Count: 3})
+				if err == nil {
+					info, _ := tx.XStreamInfo(0, key, g)
+					_, err = tx.XReadGroup(0, key, &storage.XReadGroupArgs{Group: g, Consumer: c, After: info.GroupLastID, Count: 3})
+				}
+			case 5:
+				_, err = tx.XAck(0, key, g, []codec.StreamID{anyID(), anyID(), anyID()})
+			case 6:
+				_, err = tx.XClaim(0, key, g, &storage.XClaimArgs{Consumer: c, IDs: []codec.StreamID{anyID()}, DeliveryTime: -1, RetryCount: -1, Force: rng.IntN(2) == 0})
+			case 7:
+				_, _, _, err = tx.XAutoClaim(0, key, g, c, 0, anyID(), int64(rng.IntN(3)+1), rng.IntN(2) == 0)
+			case 8:
+				_, err = tx.XDel(0, key, []codec.StreamID{anyID()})
+			case 9:
+				if rng.IntN(5) == 0 {
+					_, err = tx.XGroupDelConsumer(0, key, g, c)
+				} else {
+					err = tx.XGroupSetID(0, key, g, anyID(), false, -1)
+				}
+			}
+			return err
+		})
+		if i%500 == 0 {
+			checkStore(t, db)
+		}
+	}
+	checkStore(t, db)
+	read(t, db, func(tx *storage.Tx) error {
+		ps, err := tx.XPendingSummary(0, key, g)
+		if err == nil && (ps.Count == 0 || len(ps.Consumers) == 0) {
+			err = fmt.Errorf("the mix left nothing pending (%+v): it tests too little", ps)
+		}
+		t.Logf("pending at the end: %d, first %s, last %s", ps.Count, ps.Min, ps.Max)
+		return err
+	})
+}
