@@ -24,7 +24,8 @@ import (
 //	                                                     | delivery count (8) |
 //	                                                     consumer name
 //	'X' version | 'c' | len(group) (4) | group | name    consumer: seen time (8) |
-//	                                                     pending (8)
+//	                                                     pending (8) | first
+//	                                                     pending id (16)
 //	'X' version | 'q' | len(group) | group |             empty: the consumer's own
 //	    len(consumer) (4) | consumer | id                PEL, an index of 'p'
 //
@@ -456,18 +457,20 @@ func DecodeStreamNACK(b []byte) (StreamNACK, error) {
 type StreamConsumer struct {
 	SeenTime int64
 	Pending  int64
+	PELHead  StreamID // smallest id the consumer owns (0-0: none)
 }
 
 // EncodeStreamConsumer serializes c.
 func EncodeStreamConsumer(c StreamConsumer) []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(c.SeenTime))
-	return binary.BigEndian.AppendUint64(b, uint64(c.Pending))
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 32), uint64(c.SeenTime))
+	b = binary.BigEndian.AppendUint64(b, uint64(c.Pending))
+	return AppendStreamID(b, c.PELHead)
 }
 
 // DecodeStreamConsumer reverses EncodeStreamConsumer.
 func DecodeStreamConsumer(b []byte) (StreamConsumer, error) {
-	if len(b) != 16 {
+	if len(b) != 32 {
 		return StreamConsumer{}, ErrCorruptStream
 	}
-	return StreamConsumer{int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint64(b[8:]))}, nil
+	return StreamConsumer{int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint64(b[8:])), DecodeStreamID(b[16:])}, nil
 }

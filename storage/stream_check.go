@@ -105,6 +105,21 @@ func (c *checker) stream(name string, m *codec.Meta) error {
 				c.r.problem("%s: group %q: consumer %q is undecodable", name, group, cname)
 				return nil
 			}
+			if cs.Pending > 0 {
+				first := StreamID{}
+				pp := codec.StreamConsumerPELPrefix(v, group, []byte(cname))
+				if err := c.scan(pp, func(k, _ []byte) error {
+					if first.IsZero() {
+						first = codec.IDFromTail(k)
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+				if first != cs.PELHead {
+					c.r.problem("%s: group %q: consumer %q first pending recorded as %s, is %s", name, group, cname, cs.PELHead, first)
+				}
+			}
 			if cs.Pending != owners[cname] {
 				c.r.problem("%s: group %q: consumer %q counts %d pending, owns %d", name, group, cname, cs.Pending, owners[cname])
 			}

@@ -36,10 +36,11 @@ type groupCtx struct {
 }
 
 type consumerRec struct {
-	name   []byte
-	c      codec.StreamConsumer
-	exists bool
-	dirty  bool
+	name     []byte
+	c        codec.StreamConsumer
+	exists   bool
+	dirty    bool
+	headGone bool // its smallest pending id was removed (see fixHead)
 }
 
 // openGroup loads key's stream and group; ErrNoGroup when either is absent.
@@ -106,6 +107,9 @@ func (gc *groupCtx) flush() error {
 		if !cr.dirty {
 			continue
 		}
+		if err := gc.fixConsumerHead(cr); err != nil {
+			return err
+		}
 		if err := gc.tx.set(codec.StreamConsumerKey(v, gc.name, cr.name), codec.EncodeStreamConsumer(cr.c)); err != nil {
 			return err
 		}
@@ -152,6 +156,27 @@ func (gc *groupCtx) fixHead() error {
 	return it.Close()
 }
 
+// fixConsumerHead is fixHead for a consumer's own index.
+func (gc *groupCtx) fixConsumerHead(cr *consumerRec) error {
+	if cr.c.Pending <= 0 {
+		cr.c.PELHead, cr.headGone = StreamID{}, false
+		return nil
+	}
+	if !cr.headGone {
+		return nil
+	}
+	cr.headGone = false
+	prefix := codec.StreamConsumerPELPrefix(gc.m.Version, gc.name, cr.name)
+	it, err := gc.tx.iter(codec.AppendStreamID(append([]byte(nil), prefix...), cr.c.PELHead), codec.PrefixEnd(prefix))
+	if err != nil {
+		return err
+	}
+	if it.First() {
+		cr.c.PELHead = codec.IDFromTail(it.Key())
+	}
+	return it.Close()
+}
+
 // nack reads the pending entry for id (ok false when not pending).
 func (gc *groupCtx) nack(id StreamID) (codec.StreamNACK, bool, error) {
 	raw, ok, err := gc.tx.get(codec.StreamPELKey(gc.m.Version, gc.name, id))
@@ -187,11 +212,17 @@ func (gc *groupCtx) unown(id StreamID, consumer []byte) error {
 	}
 	cr.c.Pending--
 	cr.dirty = true
+	if id == cr.c.PELHead {
+		cr.headGone = true
+	}
 	return nil
 }
 
 // own adds id to consumer's own pending index.
 func (gc *groupCtx) own(id StreamID, cr *consumerRec) error {
+	if cr.c.Pending == 0 || id.Compare(cr.c.PELHead) < 0 {
+		cr.c.PELHead, cr.headGone = id, false
+	}
 	cr.c.Pending++
 	cr.dirty = true
 	return gc.tx.set(codec.StreamConsumerPELKey(gc.m.Version, gc.name, cr.name, id), nil)
@@ -437,6 +468,12 @@ func (tx *Tx) XReadGroup(db int, key []byte, a *XReadGroupArgs) ([]StreamEntry, 
 // new delivery of each that still exists.
 func (gc *groupCtx) history(cr *consumerRec, start StreamID, count int64) ([]StreamEntry, error) {
 	tx, v := gc.tx, gc.m.Version
+	if cr.c.Pending == 0 {
+		return nil, nil
+	}
+	if start.Compare(cr.c.PELHead) < 0 {
+		start = cr.c.PELHead
+	}
 	prefix := codec.StreamConsumerPELPrefix(v, gc.name, cr.name)
 	it, err := tx.iter(append(prefix, codec.AppendStreamID(nil, start)...), codec.PrefixEnd(prefix))
 	if err != nil {
@@ -587,9 +624,12 @@ func (gc *groupCtx) pendingRange(start, end StreamID, count, minIdle int64, cons
 	tx, v := gc.tx, gc.m.Version
 	var prefix []byte
 	if consumer != nil {
-		ok, err := tx.has(codec.StreamConsumerKey(v, gc.name, consumer))
-		if err != nil || !ok {
+		cr, err := gc.consumer(consumer, false, false)
+		if err != nil || cr == nil || cr.c.Pending == 0 {
 			return nil, err
+		}
+		if start.Compare(cr.c.PELHead) < 0 {
+			start = cr.c.PELHead
 		}
 		prefix = codec.StreamConsumerPELPrefix(v, gc.name, consumer)
 	} else {
