@@ -267,13 +267,11 @@ func (s *Server) serveReady(tx *storage.Tx) []*waiter {
 			}
 			consuming := rk.Type == codec.TypeList || rk.Type == codec.TypeZSet
 			for _, w := range append([]*waiter(nil), list...) {
-				// Stream waiters see every change of their keys: XREADGROUP
-				// fails when its stream is deleted or replaced.
-				if w.state != blockWaiting || w.typ != rk.Type && w.typ != codec.TypeStream {
+				if w.state != blockWaiting || w.typ != rk.Type {
 					continue
 				}
 				if !s.serveOne(tx, w, rk.Key) {
-					if consuming && w.typ == rk.Type {
+					if consuming {
 						break
 					}
 					continue

@@ -73,7 +73,6 @@ func (tx *Tx) forget(db int, key []byte, m *Meta) error {
 	if err := tx.del(codec.MetaKey(db, key)); err != nil {
 		return err
 	}
-	tx.noteGone(db, key, m)
 	var expires int64
 	if m.ExpireAt != 0 {
 		expires = -1
@@ -283,7 +282,6 @@ func (tx *Tx) FlushDB(db int) error {
 			it.Close()
 			return err
 		}
-		tx.noteGone(db, codec.UserKeyFromMeta(it.Key()), &m)
 		if m.Type != codec.TypeString {
 			m.Count = smallCollection + 1 // always a range deletion here
 			if err := tx.deleteMembers(&m); err != nil {
@@ -308,9 +306,6 @@ func (tx *Tx) FlushDB(db int) error {
 
 // FlushAll deletes every key of every db. Scripts and functions stay.
 func (tx *Tx) FlushAll() error {
-	if err := tx.noteGoneStreams(); err != nil {
-		return err
-	}
 	for _, r := range [][2]byte{
 		{codec.TagMeta, codec.TagMeta + 1},
 		{codec.TagExpiry, codec.TagExpiry + 1},

@@ -47,30 +47,12 @@ func (tx *Tx) noteReady(key, value []byte) {
 	if len(value) == 0 || !blockable(codec.Type(value[0])) || tx.db.blocked.n.Load() == 0 {
 		return
 	}
-	for i, rk := range tx.ready {
+	for _, rk := range tx.ready {
 		if rk.DB == int(key[1]) && string(rk.Key) == string(key[2:]) {
-			if rk.Type == codec.TypeNone {
-				tx.ready[i].Type = codec.Type(value[0])
-			}
 			return
 		}
 	}
 	tx.ready = append(tx.ready, ReadyKey{DB: int(key[1]), Key: append([]byte(nil), key[2:]...), Type: codec.Type(value[0])})
-}
-
-// noteGone records, with type TypeNone, that key held a stream (m) and was
-// deleted or replaced: Redis answers clients blocked in XREADGROUP on it
-// with an error. Called where keys go: forget, and putString's overwrite.
-func (tx *Tx) noteGone(db int, key []byte, m *Meta) {
-	if m == nil || m.Type != codec.TypeStream || tx.db.blocked.n.Load() == 0 {
-		return
-	}
-	for _, rk := range tx.ready {
-		if rk.DB == db && string(rk.Key) == string(key) {
-			return
-		}
-	}
-	tx.ready = append(tx.ready, ReadyKey{DB: db, Key: append([]byte(nil), key...), Type: codec.TypeNone})
 }
 
 // TakeReady returns the keys this transaction made ready since the last
@@ -88,23 +70,3 @@ func (tx *Tx) TakeReady() []ReadyKey {
 // depend on the same commit. It may be waited for any number of times; p
 // itself must still be waited for exactly once.
 func (p Pending) Shared() Pending { return Pending{seq: p.seq} }
-
-// noteGoneStreams notes every stream of every db as gone (FLUSHALL), when
-// someone is blocked.
-func (tx *Tx) noteGoneStreams() error {
-	if tx.db.blocked.n.Load() == 0 {
-		return nil
-	}
-	prefix := []byte{codec.TagMeta}
-	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
-	if err != nil {
-		return err
-	}
-	for ok := it.First(); ok; ok = it.Next() {
-		if v := it.Value(); len(v) > 0 && codec.Type(v[0]) == codec.TypeStream {
-			k := it.Key()
-			tx.noteGone(codec.DBFromMeta(k), codec.UserKeyFromMeta(k), &Meta{Type: codec.TypeStream})
-		}
-	}
-	return it.Close()
-}

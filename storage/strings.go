@@ -67,7 +67,6 @@ func (tx *Tx) putString(db int, key []byte, prev *Meta, value []byte, expireAt i
 		if err := tx.deleteMembers(prev); err != nil {
 			return err
 		}
-		tx.noteGone(db, key, prev)
 	}
 	return tx.putMeta(db, key, prev, &Meta{Type: codec.TypeString, ExpireAt: expireAt, Value: value})
 }
