@@ -57,11 +57,12 @@ import (
 // type under it (storage/ready.go): lists, sorted sets and streams are
 // blockable already; a new blockable type adds itself to
 // storage.blockable. Nothing else declares readiness. t in Block says
-// which type the client waits for: a waiter is offered only keys that
-// became that type. Waiters of one key are served in the order they
-// blocked; for lists and sorted sets (consuming pops) the first waiter
-// that cannot be served ends the round for that key, for other types
-// every waiter of the key is offered it. Writes done by serve (a BLMOVE's
+// which type the client waits for: a waiter is offered a ready key only
+// if the key holds that type when the write unit ends (Redis 7.0 leaves a
+// BLPOP blocked on a key that became a sorted set). Waiters of one key
+// are served in the order they blocked; for lists and sorted sets
+// (consuming pops) the first waiter that cannot be served ends the round
+// for that key, for other types every waiter of the key is offered it. Writes done by serve (a BLMOVE's
 // push) make further keys ready, which are served in the same round, until
 // no key is ready.
 //
@@ -265,9 +266,15 @@ func (s *Server) serveReady(tx *storage.Tx) []*waiter {
 			if len(list) == 0 {
 				continue
 			}
-			consuming := rk.Type == codec.TypeList || rk.Type == codec.TypeZSet
+			// The type now, not when the key became ready: a MULTI may
+			// have pushed, deleted and SET it since.
+			t, err := tx.Type(rk.DB, rk.Key)
+			if err != nil || t == codec.TypeNone {
+				continue
+			}
+			consuming := t == codec.TypeList || t == codec.TypeZSet
 			for _, w := range append([]*waiter(nil), list...) {
-				if w.state != blockWaiting || w.typ != rk.Type {
+				if w.state != blockWaiting || w.typ != t {
 					continue
 				}
 				if !s.serveOne(tx, w, rk.Key) {
@@ -427,7 +434,7 @@ func cmdClientUnblock(c *Call) {
 			return
 		}
 	} else if len(c.Args) > 4 {
-		c.Error(errSyntax)
+		c.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try CLIENT HELP.")
 		return
 	}
 	s := c.Srv

@@ -23,10 +23,11 @@ import (
 // one (the write lock orders them).
 
 // ReadyKey is a key a write transaction stored a blockable type under.
+// The key may hold another type, or nothing, by the time it is served: the
+// server checks.
 type ReadyKey struct {
-	DB   int
-	Key  []byte // a copy, owned by the caller
-	Type codec.Type
+	DB  int
+	Key []byte // a copy, owned by the caller
 }
 
 // blockInterest is how many clients are blocked; 0 means no tracking.
@@ -52,7 +53,7 @@ func (tx *Tx) noteReady(key, value []byte) {
 			return
 		}
 	}
-	tx.ready = append(tx.ready, ReadyKey{DB: int(key[1]), Key: append([]byte(nil), key[2:]...), Type: codec.Type(value[0])})
+	tx.ready = append(tx.ready, ReadyKey{DB: int(key[1]), Key: append([]byte(nil), key[2:]...)})
 }
 
 // TakeReady returns the keys this transaction made ready since the last
