@@ -62,9 +62,9 @@ import (
 // BLPOP blocked on a key that became a sorted set). Waiters of one key
 // are served in the order they blocked; for lists and sorted sets
 // (consuming pops) the first waiter that cannot be served ends the round
-// for that key, for other types every waiter of the key is offered it. Writes done by serve (a BLMOVE's
-// push) make further keys ready, which are served in the same round, until
-// no key is ready.
+// for that key, for other types every waiter of the key is offered it.
+// Writes done by serve (a BLMOVE's push) make further keys ready, which
+// are served in the same round, until no key is ready.
 //
 // The serve step runs in commitWrite, which every write unit commits
 // through: a write command (exec.go run), EXEC, and a script (scriptHost
