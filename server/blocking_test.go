@@ -541,3 +541,40 @@ func waitBlocked(t *testing.T, ctl interface {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// CLIENT LIST and CLIENT INFO flag a blocked client with b, as Redis.
+func TestBlockingClientListFlag(t *testing.T) {
+	m := testkit.Start(t)
+	ctl := m.NewClient()
+	c := m.Raw(t)
+	id, err := c.Do("CLIENT", "ID")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = strings.TrimSpace(strings.TrimPrefix(id, ":"))
+	if err := c.Send("BZPOPMIN", "z", "0"); err != nil {
+		t.Fatal(err)
+	}
+	waitBlocked(t, ctl, 1)
+	list, err := ctl.ClientList(t.Context()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(list, "\n") {
+		if strings.HasPrefix(line, "id="+id+" ") && !strings.Contains(line, " flags=b ") {
+			t.Fatalf("blocked client not flagged: %s", line)
+		}
+		if !strings.HasPrefix(line, "id="+id+" ") && strings.Contains(line, " flags=b ") {
+			t.Fatalf("client wrongly flagged: %s", line)
+		}
+	}
+	if n, err := ctl.Do(t.Context(), "CLIENT", "UNBLOCK", id).Int(); err != nil || n != 1 {
+		t.Fatalf("CLIENT UNBLOCK: %d %v", n, err)
+	}
+	if r, err := c.Read(); err != nil || r != "*-1\r\n" {
+		t.Fatalf("unblocked: %q %v", r, err)
+	}
+	if info, err := c.Do("CLIENT", "INFO"); err != nil || !strings.Contains(info, " flags=N ") {
+		t.Fatalf("CLIENT INFO after unblock: %q %v", info, err)
+	}
+}
