@@ -23,7 +23,8 @@ import (
 // A blocking command is flagged "write blocking" in the command table, so
 // it runs in a write transaction. Its handler:
 //
-//  1. parses its arguments, the timeout with c.BlockTimeout(i);
+//  1. parses its arguments, the timeout with c.BlockTimeout(i) (seconds)
+//     or c.BlockTimeoutMillis(i);
 //  2. tries the non-blocking form on c.Tx; if that served the client, done;
 //  3. if !c.CanBlock() (inside MULTI/EXEC or a script), replies as the
 //     non-blocking form would with nothing to serve (usually NullArray);
@@ -416,6 +417,23 @@ func (c *Call) BlockTimeout(i int) (time.Duration, bool) {
 		v = math.MaxInt64 / int64(time.Millisecond)
 	}
 	return time.Duration(v) * time.Millisecond, true
+}
+
+// BlockTimeoutMillis parses argument i as a blocking timeout in
+// milliseconds (XREAD and XREADGROUP BLOCK), as Redis 7.0's
+// getTimeoutFromObjectOrReply with UNIT_MILLISECONDS: an integer, 0
+// waiting forever.
+func (c *Call) BlockTimeoutMillis(i int) (time.Duration, bool) {
+	n, ok := codec.ParseInt(c.Args[i])
+	if !ok {
+		c.Error("ERR timeout is not an integer or out of range")
+		return 0, false
+	}
+	if n < 0 {
+		c.Error(errTimeoutNegative)
+		return 0, false
+	}
+	return time.Duration(min(n, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond, true
 }
 
 func cmdClientUnblock(c *Call) {

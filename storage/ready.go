@@ -48,11 +48,13 @@ func (tx *Tx) noteReady(key, value []byte) {
 	if len(value) == 0 || !blockable(codec.Type(value[0])) || tx.db.blocked.n.Load() == 0 {
 		return
 	}
-	for _, rk := range tx.ready {
-		if rk.DB == int(key[1]) && string(rk.Key) == string(key[2:]) {
-			return
-		}
+	if tx.readySeen == nil {
+		tx.readySeen = make(map[string]struct{})
 	}
+	if _, ok := tx.readySeen[string(key)]; ok {
+		return
+	}
+	tx.readySeen[string(key)] = struct{}{}
 	tx.ready = append(tx.ready, ReadyKey{DB: int(key[1]), Key: append([]byte(nil), key[2:]...)})
 }
 
@@ -63,6 +65,7 @@ func (tx *Tx) noteReady(key, value []byte) {
 func (tx *Tx) TakeReady() []ReadyKey {
 	r := tx.ready
 	tx.ready = nil
+	clear(tx.readySeen)
 	return r
 }
 

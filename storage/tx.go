@@ -28,8 +28,10 @@ type Tx struct {
 	touchedKeys touched
 	// afterCommit runs once the batch is applied (see AfterCommit).
 	afterCommit []func()
-	// ready are keys made ready for blocked clients (ready.go).
-	ready []ReadyKey
+	// ready are keys made ready for blocked clients (ready.go), readySeen
+	// their metadata keys.
+	ready     []ReadyKey
+	readySeen map[string]struct{}
 }
 
 // AfterCommit registers f to run when this write transaction commits, after
