@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -97,6 +98,7 @@ const (
 // waiter is one blocked client.
 type waiter struct {
 	conn    *Conn
+	arrived time.Time // when the blocking request was read
 	cmd     *Command
 	args    [][]byte
 	db      int
@@ -144,7 +146,7 @@ func (c *Call) Block(t codec.Type, keys [][]byte, timeout time.Duration, serve S
 	}
 	cn := c.Conn
 	w := &waiter{
-		conn: cn, cmd: c.Cmd, db: cn.db, typ: t, serve: serve, timeout: timeout,
+		conn: cn, arrived: c.arrived, cmd: c.Cmd, db: cn.db, typ: t, serve: serve, timeout: timeout,
 		wake: make(chan struct{}),
 	}
 	w.args = make([][]byte, len(c.Args))
@@ -172,7 +174,15 @@ func (c *Call) Block(t codec.Type, keys [][]byte, timeout time.Duration, serve S
 		b.byConn = make(map[int64]*waiter)
 	}
 	for _, k := range w.keys {
-		b.byKey[k] = append(b.byKey[k], w)
+		// In the order the requests arrived, which is the order Redis's
+		// one thread would have run them in: two clients whose requests
+		// arrive together may take the write lock in either order.
+		list := b.byKey[k]
+		i := len(list)
+		for i > 0 && list[i-1].arrived.After(w.arrived) {
+			i--
+		}
+		b.byKey[k] = slices.Insert(list, i, w)
 	}
 	b.byConn[cn.id] = w
 	b.mu.Unlock()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"time"
 
 	"moonstone/storage"
 )
@@ -127,8 +128,10 @@ type Call struct {
 	// standalone write is discarded, so no error leaves a partial effect.
 	failed bool
 	// canBlock is set for a client's own request (not inside MULTI or a
-	// script); blocked is the wait Block registered (blocking.go).
+	// script), arrived to when it was read; blocked is the wait Block
+	// registered (blocking.go).
 	canBlock bool
+	arrived  time.Time
 	blocked  *waiter
 }
 

@@ -75,7 +75,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		return
 	}
 	start := time.Now()
-	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true}
+	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start}
 	if cmd.Is(flagWrite) {
 		// Taken here, not in run, so that BUSY is a rejection.
 		if c.Tx = s.beginWrite(); c.Tx == nil {
