@@ -424,6 +424,19 @@ RPUSH k x
 DEL k
 ZADD k 5 m
 2<
+# deletions and flushes leave clients blocked
+1> BLPOP f 0
+blocked 1
+RPUSH f x
+1<
+1> BLPOP f 0
+blocked 1
+SET f str
+DEL f
+FLUSHDB
+FLUSHALL
+RPUSH f y
+1<
 # the same key twice
 1> BLPOP d d 0
 blocked 1

@@ -1,13 +1,16 @@
 package storage_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"moonstone/storage"
 )
 
-// Ready keys are recorded only while some client is blocked, for list and
-// sorted-set writes, once per key, in the order they became ready.
+// Ready keys are recorded only while some client is blocked: every key
+// whose metadata was written or deleted, once, in order, and flushed
+// databases.
 func TestReadyKeys(t *testing.T) {
 	db, err := storage.Open(storage.Options{Dir: t.TempDir(), Sync: storage.SyncNo})
 	if err != nil {
@@ -45,9 +48,18 @@ func TestReadyKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := tx.TakeReady()
-	if len(r) != 2 || r[0].DB != 1 || string(r[0].Key) != "z" || r[1].DB != 0 || string(r[1].Key) != "l" {
-		t.Fatalf("ready keys: %+v", r)
+	if _, err := tx.Del(0, b("h")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.FlushDB(3); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rk := range tx.TakeReady() {
+		got = append(got, fmt.Sprintf("%d/%s/%v", rk.DB, rk.Key, rk.Flushed))
+	}
+	if want := "1/z/false 0/s/false 0/h/false 0/l/false 3//true"; strings.Join(got, " ") != want {
+		t.Fatalf("ready keys: %v, want %s", got, want)
 	}
 	if r := tx.TakeReady(); len(r) != 0 {
 		t.Fatalf("TakeReady twice: %v", r)

@@ -204,9 +204,7 @@ func (tx *Tx) set(key, value []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
-	if len(key) >= 2 && key[0] == codec.TagMeta {
-		tx.noteReady(key, value)
-	}
+	tx.noteReady(key)
 	return tx.b.Set(key, value, nil)
 }
 
@@ -215,6 +213,7 @@ func (tx *Tx) del(key []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
+	tx.noteReady(key)
 	return tx.b.Delete(key, nil)
 }
 
@@ -223,6 +222,7 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touchRange(start)
+	tx.noteFlushed(start)
 	return tx.b.DeleteRange(start, end, nil)
 }
 
