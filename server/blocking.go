@@ -35,14 +35,17 @@ import (
 // Block registers a waiter on every key, under the write lock, so no write
 // can fall between the failed try and the registration. When the handler
 // returns, the transaction ends and the connection's goroutine parks
-// (dispatch calls park): a parked client costs a goroutine and, with a
-// timeout, one timer; nothing polls.
+// (dispatch calls park): a blocked client costs its parked goroutine, a
+// second one parked on its socket to notice it leaving, and with a
+// timeout one timer; nothing polls.
 //
 // serve is called later, by whichever client's write made one of the keys
 // ready, inside THAT client's transaction, before it commits and still under
 // the write lock. It gets a Call whose Tx is that transaction, whose Conn
 // and Reply are the blocked client's, and whose Args are the blocked
-// command's, plus the key that became ready. It must either
+// command's, plus the key that became ready. serve usually closes over
+// the arguments the handler parsed (they must not change afterwards: it
+// runs on another goroutine). It must either
 //   - do the command's work on that key and write the blocked client's
 //     whole reply (an error reply included, e.g. BLMOVE's WRONGTYPE
 //     destination), and return true: the client is unblocked; or
