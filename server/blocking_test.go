@@ -319,6 +319,12 @@ ZADD z 3 three 2 two
 EXEC
 2<
 ZRANGE z 0 -1 WITHSCORES
+# a function (FCALL) wakes like a script
+FUNCTION LOAD "#!lua name=blk\nredis.register_function('push', function(keys, args) return redis.call('lpush', keys[1], args[1]) end)"
+1> BLPOP f 0
+blocked 1
+FCALL push 1 f v
+1<
 # pushed then popped inside one EXEC: nothing left to serve
 1> BLPOP q 0
 blocked 1
