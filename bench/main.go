@@ -12,21 +12,31 @@ import (
 	"time"
 )
 
-// workload is one load run with redis-benchmark.
+// workload is one load run: redis-benchmark with args, or (when gen is
+// set) the Go load generator.
 type workload struct {
-	name  string
-	tests []string // the redis-benchmark test names it reports
-	args  []string
+	name string // the pipeline column: P1, P16
+	test string // the test column
+	args []string
+	gen  string // a load generator workload: "transfer", "ratelimiter"
 }
 
+// workloads are the redis-benchmark runs, one test each, so that the
+// server's CPU time over a run is that test's.
 func workloads(n int) []workload {
-	ns := strconv.Itoa(n)
-	base := []string{"-c", "50", "-n", ns, "-r", "100000"}
-	return []workload{
-		{"P1", []string{"SET", "GET", "INCR"}, append([]string{"-t", "set,get,incr", "-P", "1"}, base...)},
-		{"P16", []string{"SET", "GET", "INCR"}, append([]string{"-t", "set,get,incr", "-P", "16"}, base...)},
-		{"P1", []string{"LPUSH", "LPOP", "HSET", "ZADD"}, append([]string{"-t", "lpush,lpop,hset,zadd", "-P", "1"}, base...)},
+	base := []string{"-c", "50", "-n", strconv.Itoa(n), "-r", "100000"}
+	var ws []workload
+	for _, p := range []string{"1", "16"} {
+		for _, t := range []string{"SET", "GET", "INCR"} {
+			ws = append(ws, workload{"P" + p, t, append([]string{"-t", strings.ToLower(t), "-P", p}, base...), ""})
+		}
 	}
+	for _, t := range []string{"LPUSH", "LPOP", "HSET", "ZADD"} {
+		ws = append(ws, workload{"P1", t, append([]string{"-t", strings.ToLower(t), "-P", "1"}, base...), ""})
+	}
+	return append(ws,
+		workload{name: "P1", test: "EVALSHA rate limiter (Go)", gen: "ratelimiter"},
+		workload{name: "P1", test: "EVALSHA transfer (Go)", gen: "transfer"})
 }
 
 // row is one line of the report: a test on both servers in one mode.
@@ -36,15 +46,23 @@ type row struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "loadgen" {
+		loadgenMain(os.Args[2:])
+		return
+	}
 	short := flag.Bool("short", false, "smoke test: tiny loads, one repeat")
 	repeat := flag.Int("repeat", 3, "runs per workload; the report shows medians")
 	n := flag.Int("n", 200000, "requests per redis-benchmark run")
 	modes := flag.String("modes", "always,everysec,no", "durability modes to compare")
 	out := flag.String("out", "bench/results", "where to write latest.md and latest.svg")
-	zsetN := flag.Int("zset", 0, "also measure a sorted set of this many members (e.g. 10000000); 0 skips it")
+	zsetN := flag.Int("zset", 100000, "also measure a sorted set of this many members (e.g. 10000000); 0 skips it; -short skips it")
+	restart := flag.String("restart", "", "opt-in: restart time and memory with these key counts, comma-separated (e.g. 1000000,10000000)")
+	bigMB := flag.Int("bigdata", 0, "opt-in: write this many MB of 1 KB values (e.g. 320) into a Moonstone with a -cache MB cache and measure random GETs")
+	cacheMB := flag.Int("cache", 64, "Moonstone's cache-size in MB for -bigdata")
+	only := flag.Bool("only-scale", false, "run only the opt-in scale modes asked for (-restart, -bigdata, -zset), not the throughput table")
 	flag.Parse()
 	if *short {
-		*repeat, *n = 1, 2000
+		*repeat, *n, *zsetN = 1, 2000, 0
 	}
 	if err := ensureTools(); err != nil {
 		fatal(err)
@@ -54,6 +72,16 @@ func main() {
 		fatal(err)
 	}
 	var rows []*row
+	if *only {
+		*modes = ""
+		// The sorted set's default size is for the full run; here it runs
+		// only when asked for.
+		zsetSet := false
+		flag.Visit(func(f *flag.Flag) { zsetSet = zsetSet || f.Name == "zset" })
+		if !zsetSet {
+			*zsetN = 0
+		}
+	}
 	for _, mode := range strings.Split(*modes, ",") {
 		if mode == "" {
 			continue
@@ -67,54 +95,76 @@ func main() {
 			ms.stop()
 			fatal(err)
 		}
-		ws := workloads(*n)
-		sw, err := scriptWorkloads(ms, *n)
-		if err == nil {
-			_, err = scriptWorkloads(rd, *n)
-		}
-		if err != nil {
-			fatal(err)
-		}
-		ws = append(ws, sw...)
-		for _, w := range ws {
-			byTest := map[string]*row{}
-			for _, t := range w.tests {
-				r := &row{mode: mode, test: t, pipeline: w.name}
-				byTest[t] = r
-				rows = append(rows, r)
+		shas := map[*server]map[string]string{}
+		for _, s := range []*server{ms, rd} {
+			if shas[s], err = loadScripts(s); err != nil {
+				fatal(err)
 			}
+		}
+		for _, w := range workloads(*n) {
+			r := &row{mode: mode, test: w.test, pipeline: w.name}
+			rows = append(rows, r)
 			for i := 0; i < *repeat; i++ {
 				// Alternate the servers so drift on a noisy machine hits both.
 				for _, s := range []*server{ms, rd} {
-					res, err := redisBenchmark(s, w.args...)
-					if err != nil {
-						fatal(err)
+					var got result
+					if w.gen != "" {
+						lr, err := runLoad(s.addr, s.cmd.Process.Pid, loadSpec{workload: w.gen, clients: 50, ops: *n, sha: shas[s][w.gen]})
+						if err != nil {
+							fatal(fmt.Errorf("%s on %s: %w", w.test, s.name, err))
+						}
+						got = lr.result()
+						got.cpu = float64(lr.serverCPU.Microseconds()) / float64(lr.ops)
+						fmt.Fprintf(os.Stderr, "  %s %s: %s\n", s.name, w.gen, lr)
+					} else {
+						res, err := redisBenchmark(s, w.args...)
+						if err != nil {
+							fatal(err)
+						}
+						got = res[w.test]
 					}
-					for t, r := range byTest {
-						got, ok := res[t]
-						if !ok {
-							got = res["*"]
-						}
-						if s.name == "moonstone" {
-							r.ms = append(r.ms, got)
-						} else {
-							r.redis = append(r.redis, got)
-						}
+					if s.name == "moonstone" {
+						r.ms = append(r.ms, got)
+					} else {
+						r.redis = append(r.redis, got)
 					}
 				}
 			}
-			fmt.Fprintf(os.Stderr, "done: %s %s\n", mode, strings.Join(w.tests, ","))
+			fmt.Fprintf(os.Stderr, "done: %s %s %s\n", mode, w.test, w.name)
 		}
 		fmt.Fprintf(os.Stderr, "moonstone (%s) resident memory after the run: %d MB\n", mode, ms.rss()>>20)
 		ms.stop()
 		rd.stop()
 	}
-	report := markdown(rows, *repeat, *n)
+	report := ""
+	if len(rows) > 0 {
+		report = markdown(rows, *repeat, *n)
+	}
+	if *restart != "" {
+		var counts []int
+		for _, f := range strings.Split(*restart, ",") {
+			c, err := strconv.Atoi(f)
+			if err != nil {
+				fatal(fmt.Errorf("-restart: %w", err))
+			}
+			counts = append(counts, c)
+		}
+		report += restartScale(bin, counts)
+	}
+	if *bigMB > 0 {
+		report += bigDataScale(bin, *bigMB, *cacheMB, *n)
+	}
 	if *zsetN > 0 {
 		report += zsetScale(bin, *zsetN)
 	}
 	fmt.Print(report)
-	if !*short {
+	if *only {
+		// Scale figures go to their own file, not over the throughput table.
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			fatal(err)
+		}
+		os.WriteFile(filepath.Join(*out, "scale.md"), []byte(report), 0o644)
+	} else if !*short {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			fatal(err)
 		}
@@ -157,6 +207,14 @@ func buildMoonstone() (string, error) {
 	return bin, cmd.Run()
 }
 
+func (r result) latencies() string {
+	s := fmt.Sprintf("%.3f / %.3f", r.p50, r.p99)
+	if r.p999 > 0 {
+		s += fmt.Sprintf(" / %.3f", r.p999)
+	}
+	return s
+}
+
 // median returns the run with the median throughput.
 func median(rs []result) result {
 	if len(rs) == 0 {
@@ -169,18 +227,20 @@ func median(rs []result) result {
 
 func markdown(rows []*row, repeat, n int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Run %s on %s; redis-benchmark, 50 clients, %d requests, 100k random keys; median of %d runs.\n\n",
+	fmt.Fprintf(&b, "Run %s on %s; 50 clients, %d requests per run, median of %d runs. SET/GET/INCR/LPUSH/LPOP/HSET/ZADD: redis-benchmark, 100k random keys. "+
+		"EVALSHA (Go): the Go load generator (bench/loadgen.go), transfers between two distinct random accounts of 10k, the rate limiter over 100k users; "+
+		"it also gives p999. CPU µs/op is the server process's CPU time over the run divided by its requests.\n\n",
 		time.Now().UTC().Format("2006-01-02"), machine(), n, repeat)
-	b.WriteString("| mode (Moonstone vs Redis) | test | pipeline | Moonstone ops/s | Redis ops/s | ratio | Moonstone p50/p99 ms | Redis p50/p99 ms |\n")
-	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | --- | --- |\n")
+	b.WriteString("| mode (Moonstone vs Redis) | test | pipeline | Moonstone ops/s | Redis ops/s | ratio | Moonstone p50/p99(/p999) ms | Redis p50/p99(/p999) ms | CPU µs/op Moonstone / Redis |\n")
+	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | --- | --- | --- |\n")
 	for _, r := range rows {
 		m, rd := median(r.ms), median(r.redis)
 		ratio := 0.0
 		if rd.rps > 0 {
 			ratio = m.rps / rd.rps
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.0f | %.2f | %.3f / %.3f | %.3f / %.3f |\n",
-			modeLabel(r.mode), r.test, r.pipeline, m.rps, rd.rps, ratio, m.p50, m.p99, rd.p50, rd.p99)
+		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.0f | %.2f | %s | %s | %.1f / %.1f |\n",
+			modeLabel(r.mode), r.test, r.pipeline, m.rps, rd.rps, ratio, m.latencies(), rd.latencies(), m.cpu, rd.cpu)
 	}
 	return b.String()
 }

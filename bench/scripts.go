@@ -47,12 +47,10 @@ func cli(s *server, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// scriptWorkloads loads the scripts on s, funds the ledger's accounts, and
-// returns the EVALSHA workloads. redis-benchmark replaces each
-// __rand_int__ with its own random number, so a transfer picks two random
-// accounts of the 10k (the same one about once in 10k calls, which the
-// script handles).
-func scriptWorkloads(s *server, n int) ([]workload, error) {
+// loadScripts loads the rate limiter and the transfer on s and funds the
+// ledger's accounts; it returns the scripts' SHA1s by load generator
+// workload name.
+func loadScripts(s *server) (map[string]string, error) {
 	limiter, err := cli(s, "SCRIPT", "LOAD", rateLimiterScript)
 	if err != nil {
 		return nil, err
@@ -64,11 +62,5 @@ func scriptWorkloads(s *server, n int) ([]workload, error) {
 	if out, err := cli(s, "EVAL", fundScript, "0", strconv.Itoa(accounts), "1000000000"); err != nil || out != "1" {
 		return nil, fmt.Errorf("funding accounts on %s: %q %v", s.name, out, err)
 	}
-	ns := strconv.Itoa(n)
-	return []workload{
-		{"P1", []string{"EVALSHA-ratelimiter"}, []string{"-c", "50", "-n", ns, "-r", "100000",
-			"evalsha", limiter, "1", "ratelimit:user:__rand_int__", "10", "60", "1234567890"}},
-		{"P1", []string{"EVALSHA-transfer"}, []string{"-c", "50", "-n", ns, "-r", strconv.Itoa(accounts),
-			"evalsha", transfer, "2", "account:__rand_int__", "account:__rand_int__", "1"}},
-	}, nil
+	return map[string]string{"ratelimiter": limiter, "transfer": transfer}, nil
 }

@@ -18,6 +18,8 @@ type server struct {
 	addr string
 	port int
 	dir  string
+	bin  string
+	args []string
 	cmd  *exec.Cmd
 }
 
@@ -65,36 +67,70 @@ func startRedis(mode string) (*server, error) {
 }
 
 func launch(name, mode, bin string, args []string, port int, dir string) (*server, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	log, _ := os.Create(filepath.Join(dir, "server.log"))
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
+	s := &server{name: name, mode: mode, addr: fmt.Sprintf("127.0.0.1:%d", port), port: port, dir: dir, bin: bin, args: args}
+	if _, err := s.start(30 * time.Second); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &server{name: name, mode: mode, addr: fmt.Sprintf("127.0.0.1:%d", port), port: port, dir: dir, cmd: cmd}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if out, err := exec.Command("redis-cli", "-p", strconv.Itoa(port), "ping").Output(); err == nil && string(out) == "PONG\n" {
-			return s, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.stop()
-	return nil, fmt.Errorf("%s did not start", name)
+	return s, nil
 }
 
-// stop kills the server and removes its data.
-func (s *server) stop() {
+// start runs the server process with s.args and waits for its first PONG
+// (a server still loading its data answers PING with an error, which does
+// not count); it returns the time from process start to that PONG.
+func (s *server) start(timeout time.Duration) (time.Duration, error) {
+	cmd := exec.Command(s.bin, s.args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	log, _ := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	cmd.Stdout, cmd.Stderr = log, log
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	s.cmd = cmd
+	for time.Since(t0) < timeout {
+		if pong(s.addr) {
+			return time.Since(t0), nil
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.halt()
+	return 0, fmt.Errorf("%s did not answer PING within %s", s.name, timeout)
+}
+
+// pong reports whether a PING to addr gets +PONG.
+func pong(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	buf := make([]byte, 64)
+	n, _ := c.Read(buf)
+	return string(buf[:n]) == "+PONG\r\n"
+}
+
+// halt stops the server process gracefully (SIGTERM, as a service manager
+// does), keeping its data directory.
+func (s *server) halt() {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { s.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(60 * time.Second):
 		s.cmd.Process.Kill()
 		<-done
 	}
+}
+
+// stop stops the server and removes its data.
+func (s *server) stop() {
+	s.halt()
 	os.RemoveAll(s.dir)
 }
 

@@ -78,6 +78,9 @@ type Engine struct {
 	watching bool
 	// collecting is set while a collection forced by the watchdog runs.
 	collecting atomic.Bool
+
+	// functions is the current set of function libraries (functions.go).
+	functions atomic.Pointer[Functions]
 }
 
 // NewEngine returns an engine persisting scripts in store.
@@ -100,6 +103,7 @@ func NewEngine(store Store, opts Options) *Engine {
 		e.logf = func(int, string, ...any) {}
 	}
 	e.lru.init()
+	e.functions.Store(emptyFunctions)
 	e.SetBusyThreshold(opts.BusyThreshold)
 	e.SetMemoryLimit(opts.MemoryLimit)
 	// Warm states, so the first scripts do not pay for building one.
@@ -321,14 +325,20 @@ const (
 	stopShutdown
 )
 
-// runState is one script run.
+// runState is one script run: an EVAL script or a function.
 type runState struct {
-	script *Script
-	host   Host
-	writer bool
-	start  time.Time
-	cancel context.CancelFunc
-	stop   atomic.Int32
+	// name is what error replies and logs call the run: the script's
+	// SHA1, or the function's name.
+	name string
+	// function is the function run by FCALL (nil for a script), and
+	// command the caller's command line (FUNCTION STATS shows both).
+	function *Function
+	command  [][]byte
+	host     Host
+	writer   bool
+	start    time.Time
+	cancel   context.CancelFunc
+	stop     atomic.Int32
 	// minHeap is the smallest heap seen during the run: the baseline of
 	// its memory budget (see checkMemory).
 	minHeap atomic.Uint64
@@ -346,7 +356,20 @@ type runState struct {
 // out. writer says the run holds the write lock: past the busy threshold
 // it makes the engine busy (Busy, IsBusy), and the server answers BUSY.
 func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out Reply) {
-	r := &runState{script: s, host: host, writer: writer, start: time.Now(), resp: 2}
+	r := &runState{name: s.SHA, host: host, writer: writer, start: time.Now(), resp: 2}
+	e.execute(r, out, func(v *vm, L *lua.LState) (int, error) {
+		v.globals.RawSetString("KEYS", stringArray(L, keys))
+		v.globals.RawSetString("ARGV", stringArray(L, args))
+		L.Push(L.NewFunctionFromProto(s.proto))
+		return 0, nil
+	})
+}
+
+// execute runs r on a pooled state: prepare pushes the function to call
+// and its arguments (returning how many), then the call's outcome ends the
+// host's transaction and becomes the reply.
+func (e *Engine) execute(r *runState, out Reply, prepare func(v *vm, L *lua.LState) (int, error)) {
+	host := r.host
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	if !e.register(r) {
@@ -360,10 +383,10 @@ func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out
 	L := v.L
 	L.SetContext(ctx)
 	v.rng.seed(0)
-	v.globals.RawSetString("KEYS", stringArray(L, keys))
-	v.globals.RawSetString("ARGV", stringArray(L, args))
-	L.Push(L.NewFunctionFromProto(s.proto))
-	err := v.protectedCall(L, 0, 1)
+	nargs, err := prepare(v, L)
+	if err == nil {
+		err = v.protectedCall(L, nargs, 1)
+	}
 	var result lua.LValue = lua.LNil
 	if err == nil {
 		result = L.Get(-1)
@@ -412,18 +435,26 @@ func (e *Engine) Busy() <-chan struct{} {
 // IsBusy reports whether a script is past the busy threshold.
 func (e *Engine) IsBusy() bool { return e.busy.Load() }
 
-// Kill is SCRIPT KILL: it stops every running script and reports whether
-// there was one. A stopped script's transaction is discarded, so this is
-// safe also for scripts that have written.
-func (e *Engine) Kill() bool {
+// Kill is SCRIPT KILL (functions false) and FUNCTION KILL (functions
+// true): it stops every running script of that kind. killed reports
+// whether there was one; otherKind whether runs of the other kind are
+// running (Redis refuses to kill a function with SCRIPT KILL and an EVAL
+// script with FUNCTION KILL). A stopped run's transaction is discarded, so
+// this is safe also for runs that have written.
+func (e *Engine) Kill(functions bool) (killed, otherKind bool) {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
 	for r := range e.runs {
+		if (r.function != nil) != functions {
+			otherKind = true
+			continue
+		}
+		killed = true
 		if r.stopWith(stopKilled) {
 			r.host.Log(3, "Lua script killed by user with SCRIPT KILL.")
 		}
 	}
-	return len(e.runs) > 0
+	return killed, otherKind
 }
 
 // Shutdown stops every running script and refuses new runs.
@@ -502,7 +533,7 @@ func (e *Engine) watchdog() {
 					close(e.busyCh)
 					r.host.Log(3, fmt.Sprintf("Slow script detected: still in execution after %d milliseconds. "+
 						"You can try killing the script using the SCRIPT KILL command. Script name is: %s.",
-						time.Since(r.start).Milliseconds(), r.script.SHA))
+						time.Since(r.start).Milliseconds(), r.name))
 					break
 				}
 			}
@@ -562,7 +593,7 @@ func (e *Engine) checkMemory(runs []*runState) {
 
 func (e *Engine) stopForMemory(r *runState, limit int64) {
 	if r.stopWith(stopMemory) {
-		r.host.Log(3, fmt.Sprintf("Lua script %s stopped: it went over lua-memory-limit (%d bytes).", r.script.SHA, limit))
+		r.host.Log(3, fmt.Sprintf("Lua script %s stopped: it went over lua-memory-limit (%d bytes).", r.name, limit))
 	}
 }
 
@@ -634,6 +665,8 @@ type vm struct {
 	// tainted is set when a run changed state that outlives it (cjson's
 	// settings); such a state is closed instead of pooled.
 	tainted bool
+	// fn holds the function libraries instantiated on this state.
+	fn functionState
 }
 
 // checkStop raises an error if the run was stopped, so a Go function does
@@ -690,7 +723,7 @@ func (v *vm) errorReply(r *runState, err error) string {
 		}
 	}
 	if known {
-		msg += " script: " + r.script.SHA + ", on " + source + ":" + strconv.Itoa(line) + "."
+		msg += " script: " + r.name + ", on " + source + ":" + strconv.Itoa(line) + "."
 	}
 	return sanitizeLine(strings.Trim(msg, "\r\n"))
 }
@@ -707,6 +740,8 @@ func (v *vm) stopReply(r *runState, reason int32, err error) string {
 	var msg string
 	switch reason {
 	case stopKilled:
+		// Redis says SCRIPT KILL also for a function stopped by
+		// FUNCTION KILL.
 		msg = "ERR Script killed by user with SCRIPT KILL..."
 	case stopMemory:
 		msg = fmt.Sprintf("ERR Script stopped: it went over the script memory limit (lua-memory-limit is %d bytes)", v.e.memLimit.Load())
@@ -714,7 +749,7 @@ func (v *vm) stopReply(r *runState, reason int32, err error) string {
 		msg = "ERR Script killed: the server is shutting down"
 	}
 	if known {
-		msg += " script: " + r.script.SHA + ", on " + source + ":" + strconv.Itoa(line) + "."
+		msg += " script: " + r.name + ", on " + source + ":" + strconv.Itoa(line) + "."
 	}
 	return msg
 }

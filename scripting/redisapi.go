@@ -180,17 +180,31 @@ func luaArgs(L *lua.LState) ([][]byte, string) {
 	if n == 0 {
 		return nil, "Please specify at least one argument for this redis lib call"
 	}
-	args := make([][]byte, n)
+	// One buffer holds every argument's bytes: two allocations per call
+	// instead of one per argument. Each argument's slice is capped at its
+	// length, so appending to one never overwrites the next.
+	size := 0
 	for i := 1; i <= n; i++ {
+		if x, ok := L.Get(i).(lua.LString); ok {
+			size += len(x)
+		} else {
+			size += 24 // a number's text
+		}
+	}
+	args := make([][]byte, n)
+	buf := make([]byte, 0, size)
+	for i := 1; i <= n; i++ {
+		start := len(buf)
 		switch x := L.Get(i).(type) {
 		case lua.LString:
-			args[i-1] = []byte(x)
+			buf = append(buf, x...)
 		case lua.LNumber:
-			args[i-1] = []byte(formatArgNumber(float64(x)))
+			buf = append(buf, formatArgNumber(float64(x))...)
 		default:
 			L.SetTop(0)
 			return nil, "Lua redis lib command arguments must be strings or integers"
 		}
+		args[i-1] = buf[start:len(buf):len(buf)]
 	}
 	L.SetTop(0)
 	return args, ""
@@ -217,7 +231,14 @@ func (v *vm) redisLog(L *lua.LState) int {
 			parts = append(parts, luaString(L.Get(i)))
 		}
 	}
-	if v.run != nil {
+	switch {
+	case v.fn.loading != nil:
+		// A library's top level logs when FUNCTION LOAD runs it, not when
+		// a state instantiates it again.
+		if !v.fn.loading.quiet {
+			v.e.logf(level, "%s", strings.Join(parts, " "))
+		}
+	case v.run != nil:
 		v.run.host.Log(level, strings.Join(parts, " "))
 	}
 	return 0

@@ -466,8 +466,8 @@ func chunkID(name string) string {
 // sourceOf maps the name a chunk was compiled under back to its Lua
 // "source", which Redis's error handler reports ("@user_script").
 func sourceOf(name string) string {
-	if name == chunkName {
-		return "@" + chunkName
+	if name == chunkName || name == functionChunk {
+		return "@" + name
 	}
 	if s, ok := strings.CutPrefix(name, `[string "`); ok {
 		s = strings.TrimSuffix(s, `"]`)

@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,7 +25,8 @@ import (
 // A blocking command is flagged "write blocking" in the command table, so
 // it runs in a write transaction. Its handler:
 //
-//  1. parses its arguments, the timeout with c.BlockTimeout(i);
+//  1. parses its arguments, the timeout with c.BlockTimeout(i) (seconds)
+//     or c.BlockTimeoutMillis(i);
 //  2. tries the non-blocking form on c.Tx; if that served the client, done;
 //  3. if !c.CanBlock() (inside MULTI/EXEC or a script), replies as the
 //     non-blocking form would with nothing to serve (usually NullArray);
@@ -32,14 +35,17 @@ import (
 // Block registers a waiter on every key, under the write lock, so no write
 // can fall between the failed try and the registration. When the handler
 // returns, the transaction ends and the connection's goroutine parks
-// (dispatch calls park): a parked client costs a goroutine and, with a
-// timeout, one timer; nothing polls.
+// (dispatch calls park): a blocked client costs its parked goroutine, a
+// second one parked on its socket to notice it leaving, and with a
+// timeout one timer; nothing polls.
 //
 // serve is called later, by whichever client's write made one of the keys
 // ready, inside THAT client's transaction, before it commits and still under
 // the write lock. It gets a Call whose Tx is that transaction, whose Conn
 // and Reply are the blocked client's, and whose Args are the blocked
-// command's, plus the key that became ready. It must either
+// command's, plus the key that became ready. serve usually closes over
+// the arguments the handler parsed (they must not change afterwards: it
+// runs on another goroutine). It must either
 //   - do the command's work on that key and write the blocked client's
 //     whole reply (an error reply included, e.g. BLMOVE's WRONGTYPE
 //     destination), and return true: the client is unblocked; or
@@ -53,17 +59,18 @@ import (
 //
 // # Readiness
 //
-// A key is ready when a write transaction stores metadata of a blockable
-// type under it (storage/ready.go): lists, sorted sets and streams are
-// blockable already; a new blockable type adds itself to
-// storage.blockable. Nothing else declares readiness. t in Block says
-// which type the client waits for: a waiter is offered only keys that
-// became that type. Waiters of one key are served in the order they
-// blocked; for lists and sorted sets (consuming pops) the first waiter
-// that cannot be served ends the round for that key, for other types
-// every waiter of the key is offered it. Writes done by serve (a BLMOVE's
-// push) make further keys ready, which are served in the same round, until
-// no key is ready.
+// A key is ready when a write transaction writes or deletes its metadata
+// (storage/ready.go): every push, ZADD, XADD, RENAME, DEL, SET, FLUSHDB.
+// Nothing else declares readiness, so a new blockable type needs no change
+// here or in storage. t in Block says which type the client waits for: a
+// waiter is offered a ready key only if the key holds that type when the
+// write unit ends (Redis 7.0 leaves a BLPOP blocked on a key that became a
+// sorted set; BlockOrGone asks to hear about that instead). Waiters of one
+// key are served in the order their requests arrived; for lists and
+// sorted sets (consuming pops) the first waiter that cannot be served ends
+// the round for that key, for other types every waiter is offered it.
+// Writes done by serve (a BLMOVE's push) make further keys ready, which
+// are served in the same round, until no key is ready.
 //
 // The serve step runs in commitWrite, which every write unit commits
 // through: a write command (exec.go run), EXEC, and a script (scriptHost
@@ -78,6 +85,10 @@ import (
 
 // ServeFunc serves a blocked client once key became ready; see above.
 type ServeFunc func(c *Call, key []byte) bool
+
+// GoneFunc writes the reply of a blocked client whose key no longer holds
+// the type it waits for; see BlockOrGone.
+type GoneFunc func(c *Call, key []byte)
 
 // errUnblocked is the reply to CLIENT UNBLOCK ... ERROR.
 const errUnblocked = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
@@ -95,12 +106,14 @@ const (
 // waiter is one blocked client.
 type waiter struct {
 	conn    *Conn
+	arrived time.Time // when the blocking request was read
 	cmd     *Command
 	args    [][]byte
 	db      int
 	keys    []blockKey
 	typ     codec.Type
 	serve   ServeFunc
+	gone    GoneFunc
 	timeout time.Duration // 0: forever
 
 	// prev are the replies buffered before the client blocked, sent by
@@ -137,12 +150,21 @@ func (c *Call) CanBlock() bool { return c.canBlock && c.Tx != nil && c.Tx.Writab
 // handler of a command that may block (CanBlock true), which then replies
 // nothing: the reply comes from serve, or from the timeout.
 func (c *Call) Block(t codec.Type, keys [][]byte, timeout time.Duration, serve ServeFunc) {
+	c.BlockOrGone(t, keys, timeout, serve, nil)
+}
+
+// BlockOrGone is Block for a client that must also hear when a key it
+// waits on stops holding type t: deleted, overwritten with another type
+// or flushed, as seen when a write unit ends (Redis 7.0 unblocks
+// XREADGROUP that way). gone then writes the client's whole reply, in the
+// writer's transaction like serve, and the client is unblocked.
+func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, serve ServeFunc, gone GoneFunc) {
 	if !c.CanBlock() {
 		panic("server: Block outside a blockable call")
 	}
 	cn := c.Conn
 	w := &waiter{
-		conn: cn, cmd: c.Cmd, db: cn.db, typ: t, serve: serve, timeout: timeout,
+		conn: cn, arrived: c.arrived, cmd: c.Cmd, db: cn.db, typ: t, serve: serve, gone: gone, timeout: timeout,
 		wake: make(chan struct{}),
 	}
 	w.args = make([][]byte, len(c.Args))
@@ -170,7 +192,15 @@ func (c *Call) Block(t codec.Type, keys [][]byte, timeout time.Duration, serve S
 		b.byConn = make(map[int64]*waiter)
 	}
 	for _, k := range w.keys {
-		b.byKey[k] = append(b.byKey[k], w)
+		// In the order the requests arrived, which is the order Redis's
+		// one thread would have run them in: two clients whose requests
+		// arrive together may take the write lock in either order.
+		list := b.byKey[k]
+		i := len(list)
+		for i > 0 && list[i-1].arrived.After(w.arrived) {
+			i--
+		}
+		b.byKey[k] = slices.Insert(list, i, w)
 	}
 	b.byConn[cn.id] = w
 	b.mu.Unlock()
@@ -260,20 +290,34 @@ func (s *Server) serveReady(tx *storage.Tx) []*waiter {
 	defer b.mu.Unlock()
 	var served []*waiter
 	for ; len(ready) > 0; ready = tx.TakeReady() {
-		for _, rk := range ready {
-			list := b.byKey[blockKey{db: rk.DB, key: string(rk.Key)}]
+		for _, k := range s.readyBlockKeysLocked(ready) {
+			list := b.byKey[k]
 			if len(list) == 0 {
 				continue
 			}
-			consuming := rk.Type == codec.TypeList || rk.Type == codec.TypeZSet
+			key := []byte(k.key)
+			// The type now, not when the key became ready: a MULTI may
+			// have pushed, deleted and SET it since.
+			t, err := tx.Type(k.db, key)
+			if err != nil {
+				continue
+			}
+			// A consuming pop that finds nothing means the next ones
+			// would not either.
+			exhausted := false
+			consuming := t == codec.TypeList || t == codec.TypeZSet
 			for _, w := range append([]*waiter(nil), list...) {
-				if w.state != blockWaiting || w.typ != rk.Type {
+				switch {
+				case w.state != blockWaiting:
 					continue
-				}
-				if !s.serveOne(tx, w, rk.Key) {
-					if consuming {
-						break
+				case w.typ == t && t != codec.TypeNone:
+					if exhausted || !s.serveOne(tx, w, key, w.serve) {
+						exhausted = exhausted || consuming
+						continue
 					}
+				case w.gone != nil:
+					s.serveOne(tx, w, key, func(c *Call, key []byte) bool { w.gone(c, key); return true })
+				default:
 					continue
 				}
 				s.removeWaiterLocked(w)
@@ -285,9 +329,47 @@ func (s *Server) serveReady(tx *storage.Tx) []*waiter {
 	return served
 }
 
-// serveOne runs w's serve on key in tx. A panic is reported to the blocked
-// client as an error and unblocks it.
-func (s *Server) serveOne(tx *storage.Tx, w *waiter, key []byte) (ok bool) {
+// readyBlockKeysLocked turns ready keys into the registry keys they name
+// that have waiters, a flushed database into every key of it that has
+// waiters, in order and without repeats. b.mu must be held.
+func (s *Server) readyBlockKeysLocked(ready []storage.ReadyKey) []blockKey {
+	b := &s.blocks
+	var out []blockKey
+	seen := make(map[blockKey]bool)
+	add := func(k blockKey) {
+		if !seen[k] && len(b.byKey[k]) > 0 {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, rk := range ready {
+		if !rk.Flushed {
+			add(blockKey{db: rk.DB, key: string(rk.Key)})
+			continue
+		}
+		var keys []blockKey
+		for k := range b.byKey {
+			if rk.DB < 0 || k.db == rk.DB {
+				keys = append(keys, k)
+			}
+		}
+		// Map order is random; serve a flush's keys in a stable order.
+		slices.SortFunc(keys, func(x, y blockKey) int {
+			if x.db != y.db {
+				return x.db - y.db
+			}
+			return strings.Compare(x.key, y.key)
+		})
+		for _, k := range keys {
+			add(k)
+		}
+	}
+	return out
+}
+
+// serveOne runs serve (w's serve, or its gone) on key in tx. A panic is
+// reported to the blocked client as an error and unblocks it.
+func (s *Server) serveOne(tx *storage.Tx, w *waiter, key []byte, serve ServeFunc) (ok bool) {
 	c := &Call{Args: w.args, Tx: tx, Conn: w.conn, Srv: s, Cmd: w.cmd, r: w.conn.reply}
 	defer func() {
 		if r := recover(); r != nil {
@@ -296,7 +378,7 @@ func (s *Server) serveOne(tx *storage.Tx, w *waiter, key []byte) (ok bool) {
 			ok = true
 		}
 	}()
-	return w.serve(c, key)
+	return serve(c, key)
 }
 
 // park holds a blocked client's goroutine until its wait ends, then leaves
@@ -411,6 +493,23 @@ func (c *Call) BlockTimeout(i int) (time.Duration, bool) {
 	return time.Duration(v) * time.Millisecond, true
 }
 
+// BlockTimeoutMillis parses argument i as a blocking timeout in
+// milliseconds (XREAD and XREADGROUP BLOCK), as Redis 7.0's
+// getTimeoutFromObjectOrReply with UNIT_MILLISECONDS: an integer, 0
+// waiting forever.
+func (c *Call) BlockTimeoutMillis(i int) (time.Duration, bool) {
+	n, ok := codec.ParseInt(c.Args[i])
+	if !ok {
+		c.Error("ERR timeout is not an integer or out of range")
+		return 0, false
+	}
+	if n < 0 {
+		c.Error(errTimeoutNegative)
+		return 0, false
+	}
+	return time.Duration(min(n, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond, true
+}
+
 func cmdClientUnblock(c *Call) {
 	id, ok := c.Int(2)
 	if !ok {
@@ -427,7 +526,7 @@ func cmdClientUnblock(c *Call) {
 			return
 		}
 	} else if len(c.Args) > 4 {
-		c.Error(errSyntax)
+		c.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try CLIENT HELP.")
 		return
 	}
 	s := c.Srv

@@ -257,7 +257,7 @@ func cmdCommandList(c *Call) {
 func cmdCommandGetKeys(c *Call) {
 	args := c.Args[2:]
 	cmd, reject := c.Srv.lookup(args)
-	if cmd == nil {
+	if reject != "" {
 		if strings.HasPrefix(reject, "ERR wrong number") {
 			c.Error("ERR Invalid number of arguments specified for command")
 		} else {

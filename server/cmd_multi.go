@@ -51,7 +51,7 @@ func (s *Server) queueInMulti(cn *Conn, cmd *Command, args [][]byte) bool {
 	if m == nil {
 		return false
 	}
-	if cmd == nil || (!cn.authed.Load() && !cmd.Is(flagNoAuth)) {
+	if !cn.authed.Load() && !cmd.Is(flagNoAuth) {
 		// dispatch replies with the error; the block is void.
 		m.failed = true
 		return false
@@ -111,7 +111,7 @@ func cmdExec(c *Call) {
 	tx := s.beginWrite()
 	if tx == nil {
 		cn.unwatch()
-		c.Error(errBusy)
+		c.Error(s.busyError())
 		return
 	}
 	defer s.endWrite()
@@ -157,7 +157,7 @@ func cmdWatch(c *Call) {
 	}
 	tx := c.Srv.beginWrite()
 	if tx == nil {
-		c.Error(errBusy)
+		c.Error(c.Srv.busyError())
 		return
 	}
 	w, err := tx.Watch(cn.watch, c.DB(), c.Args[1:])

@@ -42,17 +42,27 @@ func cmdEvalSHA(c *Call) {
 	evalGeneric(c, true)
 }
 
-func evalGeneric(c *Call, bySHA bool) {
-	numkeys, ok := c.Int(2)
-	if !ok {
-		return
-	}
-	if numkeys > int64(len(c.Args)-3) {
+// scriptArgs splits the arguments after a script call's numkeys (args[2])
+// into KEYS and ARGV, with Redis's errors. notNumber is the reply when
+// numkeys is not an integer, which EVAL and FCALL word differently.
+func scriptArgs(c *Call, notNumber string) (keys, argv [][]byte, ok bool) {
+	numkeys, ok := codec.ParseInt(c.Args[2])
+	switch {
+	case !ok:
+		c.Error(notNumber)
+	case numkeys > int64(len(c.Args)-3):
 		c.Error("ERR Number of keys can't be greater than number of args")
-		return
-	}
-	if numkeys < 0 {
+	case numkeys < 0:
 		c.Error("ERR Number of keys can't be negative")
+	default:
+		return c.Args[3 : 3+numkeys], c.Args[3+numkeys:], true
+	}
+	return nil, nil, false
+}
+
+func evalGeneric(c *Call, bySHA bool) {
+	keys, argv, ok := scriptArgs(c, errNotInteger)
+	if !ok {
 		return
 	}
 	engine := c.Srv.scripts
@@ -72,9 +82,17 @@ func evalGeneric(c *Call, bySHA bool) {
 		c.Error(errWriteFlagWithRO)
 		return
 	}
-	keys := c.Args[3 : 3+numkeys]
-	argv := c.Args[3+numkeys:]
-	h := &scriptHost{srv: c.Srv, readOnly: roCommand || s.ReadOnly()}
+	runScript(c, roCommand || s.ReadOnly(), func(h *scriptHost, out scripting.Reply) {
+		engine.Run(s, h, keys, argv, h.writer, out)
+	})
+}
+
+// runScript runs a script or a function (run) in its own transaction: a
+// snapshot when readOnly, else the write gate and lock for the whole run
+// (BUSY if a script past the busy threshold holds them). Inside MULTI or
+// for *_RO commands the transaction dispatch opened is used.
+func runScript(c *Call, readOnly bool, run func(h *scriptHost, out scripting.Reply)) {
+	h := &scriptHost{srv: c.Srv, readOnly: readOnly}
 	h.conn = &Conn{srv: c.Srv, id: c.Conn.id, db: c.Conn.db, resp: 2, addr: c.Conn.addr, laddr: c.Conn.laddr, created: c.Conn.created}
 	h.conn.authed.Store(true)
 	switch {
@@ -87,7 +105,7 @@ func evalGeneric(c *Call, bySHA bool) {
 		defer func() { c.Conn.await(h.tx.Close()) }()
 	default:
 		if h.tx = c.Srv.beginWrite(); h.tx == nil {
-			c.Error(errBusy)
+			c.Error(c.Srv.busyError())
 			return
 		}
 		h.writer = true
@@ -95,7 +113,7 @@ func evalGeneric(c *Call, bySHA bool) {
 		defer h.abort()
 	}
 	out := &errorWatch{Reply: c.r}
-	engine.Run(s, h, keys, argv, h.writer, out)
+	run(h, out)
 	if out.failed {
 		// The script's error reply counts in INFO errorstats, as in Redis
 		// (errors of the commands it called are not counted on their own).
@@ -303,13 +321,18 @@ func cmdScriptFlush(c *Call) {
 
 // cmdScriptKill stops every running script. Unlike Redis, which answers
 // UNKILLABLE once a script has written, Moonstone can stop any script: its
-// writes are in a batch that is thrown away.
+// writes are in a batch that is thrown away. Functions are stopped with
+// FUNCTION KILL.
 func cmdScriptKill(c *Call) {
-	if !c.Srv.scripts.Kill() {
+	killed, other := c.Srv.scripts.Kill(false)
+	switch {
+	case killed:
+		c.OK()
+	case other:
+		c.Error(errBusyFunction)
+	default:
 		c.Error(errNotBusy)
-		return
 	}
-	c.OK()
 }
 
 func cmdScriptDebug(c *Call) {

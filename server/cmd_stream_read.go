@@ -80,8 +80,14 @@ func (c *Call) blockStreamRead(sr *streamRead) {
 	if sr.timeout > 0 && sr.timeout <= math.MaxInt64/int64(time.Millisecond) {
 		timeout = time.Duration(sr.timeout) * time.Millisecond
 	}
-	c.Block(codec.TypeStream, sr.keys, timeout, func(c *Call, key []byte) bool {
-		return c.serveBlockedStream(sr, key)
+	serve := func(c *Call, key []byte) bool { return c.serveBlockedStream(sr, key) }
+	if sr.group == nil {
+		// XREAD keeps waiting when its key is deleted or replaced.
+		c.Block(codec.TypeStream, sr.keys, timeout, serve)
+		return
+	}
+	c.BlockOrGone(codec.TypeStream, sr.keys, timeout, serve, func(c *Call, key []byte) {
+		c.Error("UNBLOCKED the stream key no longer exists")
 	})
 }
 
@@ -97,13 +103,7 @@ func (c *Call) serveBlockedStream(sr *streamRead, key []byte) bool {
 	}
 	si, err := c.Tx.XStreamInfo(c.DB(), key, sr.group)
 	if err != nil || !si.Exists {
-		// The key is gone or holds another type now: XREAD keeps
-		// waiting; XREADGROUP learns the stream is gone.
-		if sr.group != nil && (err == nil || errors.Is(err, storage.ErrWrongType)) {
-			c.Error("UNBLOCKED the stream key no longer exists")
-			return true
-		}
-		return false
+		return false // offered only streams; a gone key goes to gone
 	}
 	gt := sr.ids[i]
 	if sr.group != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"time"
 
 	"moonstone/storage"
 )
@@ -127,8 +128,10 @@ type Call struct {
 	// standalone write is discarded, so no error leaves a partial effect.
 	failed bool
 	// canBlock is set for a client's own request (not inside MULTI or a
-	// script); blocked is the wait Block registered (blocking.go).
+	// script), arrived to when it was read; blocked is the wait Block
+	// registered (blocking.go).
 	canBlock bool
+	arrived  time.Time
 	blocked  *waiter
 }
 
@@ -138,10 +141,17 @@ func (c *Call) DB() int { return c.Conn.db }
 // Reply is where the command writes its answer.
 func (c *Call) Reply() Reply { return c.r }
 
-// Error replies with msg.
+// Error replies with msg. An error a client receives counts in INFO
+// errorstats; one a script's redis.call receives does not (the script's
+// own error reply is counted when it reaches the client).
 func (c *Call) Error(msg string) {
 	c.failed = true
 	c.r.Error(msg)
+	if c.Conn.nc != nil {
+		c.Srv.stats.mu.Lock()
+		c.Srv.countErrorLocked(msg)
+		c.Srv.stats.mu.Unlock()
+	}
 }
 
 // Err replies with err's text; storage errors carry Redis's texts.
@@ -156,28 +166,49 @@ func (c *Call) Failed() bool { return c.failed }
 func (c *Call) OK() { c.r.Status(replyOK) }
 
 // lookup finds the command named by args[0], and for commands with
-// subcommands, the subcommand. It returns the reply to send when there is
-// no such command.
+// subcommands, the subcommand. It returns the reply to send when the
+// request cannot run; a request with the wrong number of arguments still
+// returns its command, whose rejected calls INFO commandstats counts.
 func (s *Server) lookup(args [][]byte) (*Command, string) {
-	cmd := s.commands[strings.ToLower(string(args[0]))]
+	cmd := s.command(s.commands, args[0])
 	if cmd == nil {
 		return nil, errUnknownCommand(args)
 	}
 	if cmd.Subcommands == nil {
 		if !cmd.arityOK(len(args)) {
-			return nil, errArity(cmd.Name)
+			return cmd, errArity(cmd.Name)
 		}
 		return cmd, ""
 	}
 	if len(args) < 2 {
-		return nil, errArity(cmd.Name)
+		return cmd, errArity(cmd.Name)
 	}
-	sub := cmd.Subcommands[strings.ToLower(string(args[1]))]
+	sub := s.command(cmd.Subcommands, args[1])
 	if sub == nil {
 		return nil, errUnknownSubcommand(args[1], cmd.Name)
 	}
 	if !sub.arityOK(len(args)) {
-		return nil, errArity(sub.Name)
+		return sub, errArity(sub.Name)
 	}
 	return sub, ""
+}
+
+// command looks name up in table. Clients nearly always send names in one
+// case, so the common lookups convert without allocating.
+func (s *Server) command(table map[string]*Command, name []byte) *Command {
+	if cmd, ok := table[string(name)]; ok {
+		return cmd
+	}
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return table[strings.ToLower(string(name))]
+	}
+	low := buf[:len(name)]
+	for i, b := range name {
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		low[i] = b
+	}
+	return table[string(low)]
 }

@@ -310,8 +310,18 @@ func commandTable() map[string]*Command {
 		),
 
 		// functions (cmd_function.go)
+		withKeys(def("fcall", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdFcall, "Invokes a function."), evalKeys),
+		withKeys(def("fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdFcallRO, "Invokes a read-only function."), evalKeys),
 		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",
+			def("load", -3, "write denyoom noscript", noKeys, "", "7.0.0", cmdFunctionLoad, "Creates a library."),
+			def("delete", 3, "write noscript", noKeys, "", "7.0.0", cmdFunctionDelete, "Deletes a library and its functions."),
 			def("flush", -2, "write noscript", noKeys, "", "7.0.0", cmdFunctionFlush, "Deletes all libraries and functions."),
+			def("list", -2, "noscript", noKeys, "", "7.0.0", cmdFunctionList, "Returns information about all libraries."),
+			def("dump", 2, "noscript", noKeys, "", "7.0.0", cmdFunctionDump, "Dumps all libraries into a serialized binary payload."),
+			def("restore", -3, "write denyoom noscript", noKeys, "", "7.0.0", cmdFunctionRestore, "Restores all libraries from a payload."),
+			def("stats", 2, "noscript allow_busy", noKeys, "", "7.0.0", cmdFunctionStats, "Returns information about a function during execution."),
+			def("kill", 2, "noscript allow_busy", noKeys, "", "7.0.0", cmdFunctionKill, "Terminates a function during execution."),
+			def("help", 2, "loading stale", noKeys, "", "7.0.0", cmdFunctionHelp, "Returns helpful text about the different subcommands."),
 		),
 	}
 	m := make(map[string]*Command, len(list))

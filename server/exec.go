@@ -40,27 +40,32 @@ func (st *cmdStats) reset() {
 func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := s.lookup(args)
-	if cn.multi != nil && cmd != nil && !cmd.Is(flagAllowBusy) && s.scripts.IsBusy() {
+	if reject != "" {
+		if cn.multi != nil {
+			// dispatch replies with the error; the block is void.
+			cn.multi.failed = true
+		}
+		s.countRejected(cmd, reject)
+		cn.reply.Error(reject)
+		return
+	}
+	if cn.multi != nil && !cmd.Is(flagAllowBusy) && s.scripts.IsBusy() {
 		// As in Redis, a command refused with BUSY inside MULTI voids the
 		// block, and EXEC itself reports the reason.
-		s.countRejected(cmd, errBusy)
+		busy := s.busyError()
+		s.countRejected(cmd, busy)
 		if cmd.Name == "exec" {
 			cn.multi = nil
 			cn.unwatch()
-			cn.reply.Error("EXECABORT Transaction discarded because of: " + errBusy)
+			cn.reply.Error("EXECABORT Transaction discarded because of: " + busy)
 			return
 		}
 		cn.multi.failed = true
-		cn.reply.Error(errBusy)
+		cn.reply.Error(busy)
 		return
 	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
 		cn.setLastCmd(cmd.Name)
-		return
-	}
-	if cmd == nil {
-		s.countRejected(nil, reject)
-		cn.reply.Error(reject)
 		return
 	}
 	cn.setLastCmd(cmd.Name)
@@ -70,17 +75,19 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		return
 	}
 	if s.rejectWhileBusy(cmd) {
-		s.countRejected(cmd, errBusy)
-		cn.reply.Error(errBusy)
+		busy := s.busyError()
+		s.countRejected(cmd, busy)
+		cn.reply.Error(busy)
 		return
 	}
 	start := time.Now()
-	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true}
+	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start}
 	if cmd.Is(flagWrite) {
 		// Taken here, not in run, so that BUSY is a rejection.
 		if c.Tx = s.beginWrite(); c.Tx == nil {
-			s.countRejected(cmd, errBusy)
-			cn.reply.Error(errBusy)
+			busy := s.busyError()
+			s.countRejected(cmd, busy)
+			cn.reply.Error(busy)
 			return
 		}
 	}
@@ -167,13 +174,14 @@ func (s *Server) beginWrite() *storage.Tx {
 // flagged allow_busy (SCRIPT KILL, SHUTDOWN, AUTH, ...), with Moonstone's
 // exception: commands that only read data (flagged readonly, EVAL_RO among
 // them) are served from the last committed state, since they never need
-// the lock. EVAL and EVALSHA decide for themselves once they know whether
-// their script is read-only; writers waiting in beginWrite get BUSY there.
+// the lock. EVAL, EVALSHA and FCALL decide for themselves once they know
+// whether their script or function is read-only; writers waiting in
+// beginWrite get BUSY there.
 func (s *Server) rejectWhileBusy(cmd *Command) bool {
 	if !s.scripts.IsBusy() || cmd.Is(flagReadOnly|flagAllowBusy|flagWrite) {
 		return false
 	}
-	return cmd.Name != "eval" && cmd.Name != "evalsha"
+	return cmd.Name != "eval" && cmd.Name != "evalsha" && cmd.Name != "fcall"
 }
 
 // endWrite releases the write gate after the transaction ended.

@@ -46,6 +46,7 @@ type Server struct {
 	// (see beginWrite).
 	scripts   *scripting.Engine
 	writeGate chan struct{}
+	fnPending pendingFunctions // cmd_function.go
 
 	logMu sync.Mutex
 	logW  *os.File
@@ -96,6 +97,7 @@ func New(cfg *Config) (*Server, error) {
 		MemoryLimit:   cfg.LuaMemoryLimit(),
 		Logf:          s.logf,
 	})
+	s.loadFunctions()
 	cfg.onChange = s.applyConfig
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	return s, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"moonstone/codec"
@@ -133,6 +134,13 @@ func Open(opts Options) (*DB, error) {
 		L0CompactionThreshold: 4,
 		BytesPerSync:          1 << 20,
 		WALBytesPerSync:       0,
+	}
+	// Bloom filters on every level's tables: a lookup of a key that is
+	// not there (SET or a script's first touch of a new key, GET of a
+	// missing one) skips each table by its filter instead of searching
+	// its index and a data block. Tables written without one still read.
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	if opts.FS != nil {
 		popts.FS = opts.FS

@@ -15,7 +15,10 @@ import (
 
 // has reports whether a record exists, without copying its value.
 func (tx *Tx) has(key []byte) (bool, error) {
-	_, closer, err := tx.r.Get(key)
+	if e := tx.reads.find(key); e != nil {
+		return e.ok, nil
+	}
+	_, closer, err := tx.reader().Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return false, nil
 	}

@@ -9,24 +9,28 @@ import (
 // Ready keys: the storage half of blocking commands (BLPOP, BZPOPMIN,
 // XREAD BLOCK, ...; the waiters live in server/blocking.go).
 //
-// A key is "ready" when a write transaction stores metadata of a type that
-// blocked clients wait for (list, sorted set, stream) under it: a push, a
-// ZADD, a RENAME or RESTORE onto it, a script's or an EXEC's writes alike.
-// Readiness is detected in one place, tx.set of a metadata record, so no
-// command has to declare it. As with WATCH, tracking costs nothing while
-// nobody waits: a transaction records ready keys only while the server has
-// declared interest (SetBlockInterest with a count above zero).
+// A key is "ready" when a write transaction writes or deletes its metadata
+// record: a push, a ZADD, an XADD, a RENAME or RESTORE onto it, a DEL or a
+// SET over it, by a command, a script or an EXEC alike. Readiness is
+// detected in one place, the metadata writes of tx.set, tx.del and
+// tx.deleteRange (FLUSHDB, FLUSHALL), so no command has to declare it; the
+// server then looks at what the key holds when the write unit ends. As
+// with WATCH, tracking costs nothing while nobody waits: a transaction
+// records ready keys only while the server has declared blocked clients
+// (AddBlockInterest).
 //
-// The server registers and removes waiters under the write lock or its own
-// lock; a transaction reads the interest count at each metadata write, so a
-// waiter registered by an earlier transaction is always seen by a later
-// one (the write lock orders them).
+// The server registers waiters under the write lock; a transaction reads
+// the interest count at each metadata write, so a waiter registered by an
+// earlier transaction is always seen by a later one (the write lock orders
+// them).
 
-// ReadyKey is a key a write transaction stored a blockable type under.
+// ReadyKey is a key whose metadata a write transaction wrote or deleted.
+// Flushed means every key of database DB was deleted (DB -1: of every
+// database), with Key nil.
 type ReadyKey struct {
-	DB   int
-	Key  []byte // a copy, owned by the caller
-	Type codec.Type
+	DB      int
+	Key     []byte // a copy, owned by the caller
+	Flushed bool
 }
 
 // blockInterest is how many clients are blocked; 0 means no tracking.
@@ -36,23 +40,32 @@ type blockInterest struct{ n atomic.Int64 }
 // ready keys for (+1 when a client blocks, -1 when it leaves).
 func (db *DB) AddBlockInterest(delta int64) { db.blocked.n.Add(delta) }
 
-// blockable reports whether clients may block waiting for type t.
-func blockable(t codec.Type) bool {
-	return t == codec.TypeList || t == codec.TypeZSet || t == codec.TypeStream
-}
-
-// noteReady records key as ready when value is the metadata of a blockable
-// type and someone is blocked. Called by set for metadata records.
-func (tx *Tx) noteReady(key, value []byte) {
-	if len(value) == 0 || !blockable(codec.Type(value[0])) || tx.db.blocked.n.Load() == 0 {
+// noteReady records the metadata key mk as ready if someone is blocked.
+func (tx *Tx) noteReady(mk []byte) {
+	if len(mk) < 2 || mk[0] != codec.TagMeta || tx.db.blocked.n.Load() == 0 {
 		return
 	}
-	for _, rk := range tx.ready {
-		if rk.DB == int(key[1]) && string(rk.Key) == string(key[2:]) {
-			return
-		}
+	if tx.readySeen == nil {
+		tx.readySeen = make(map[string]struct{})
 	}
-	tx.ready = append(tx.ready, ReadyKey{DB: int(key[1]), Key: append([]byte(nil), key[2:]...), Type: codec.Type(value[0])})
+	if _, ok := tx.readySeen[string(mk)]; ok {
+		return
+	}
+	tx.readySeen[string(mk)] = struct{}{}
+	tx.ready = append(tx.ready, ReadyKey{DB: int(mk[1]), Key: append([]byte(nil), mk[2:]...)})
+}
+
+// noteFlushed records a range deletion of metadata: a whole database's
+// (start is its prefix) or every database's.
+func (tx *Tx) noteFlushed(start []byte) {
+	if len(start) == 0 || len(start) > 2 || start[0] != codec.TagMeta || tx.db.blocked.n.Load() == 0 {
+		return
+	}
+	db := -1
+	if len(start) == 2 {
+		db = int(start[1])
+	}
+	tx.ready = append(tx.ready, ReadyKey{DB: db, Flushed: true})
 }
 
 // TakeReady returns the keys this transaction made ready since the last
@@ -62,6 +75,7 @@ func (tx *Tx) noteReady(key, value []byte) {
 func (tx *Tx) TakeReady() []ReadyKey {
 	r := tx.ready
 	tx.ready = nil
+	clear(tx.readySeen)
 	return r
 }
 

@@ -28,8 +28,68 @@ type Tx struct {
 	touchedKeys touched
 	// afterCommit runs once the batch is applied (see AfterCommit).
 	afterCommit []func()
-	// ready are keys made ready for blocked clients (ready.go).
-	ready []ReadyKey
+	// ready are keys made ready for blocked clients (ready.go), readySeen
+	// their metadata keys.
+	ready     []ReadyKey
+	readySeen map[string]struct{}
+	// reads remembers the records this transaction read or wrote, so that
+	// reading one again (a script's GET then DECRBY of one key: every
+	// command loads the key's metadata) costs no second lookup in Pebble.
+	reads readCache
+}
+
+// readCache holds, for a few keys, the value a transaction last read or
+// wrote (ok false: absent). Lookups in Pebble cost a memtable skiplist
+// seek each, microseconds on a full memtable; commands and scripts
+// re-read the same metadata records again and again. It holds at most
+// readCacheSize keys, the first ones seen: a big transaction reads past
+// it. Every write goes through set, del or deleteRange, which keep it
+// true, so it never disagrees with the batch.
+type readCache struct {
+	n       int
+	entries [readCacheSize]readCacheEntry
+}
+
+const readCacheSize = 4
+
+type readCacheEntry struct {
+	key   string
+	value []byte
+	ok    bool
+}
+
+func (c *readCache) find(key []byte) *readCacheEntry {
+	for i := 0; i < c.n; i++ {
+		if c.entries[i].key == string(key) {
+			return &c.entries[i]
+		}
+	}
+	return nil
+}
+
+// put records key's value (copied; nil and false for absent).
+func (c *readCache) put(key, value []byte, ok bool) {
+	e := c.find(key)
+	if e == nil {
+		if c.n == readCacheSize {
+			return
+		}
+		e = &c.entries[c.n]
+		c.n++
+		e.key = string(key)
+	}
+	e.value, e.ok = nil, ok
+	if ok {
+		e.value = append(make([]byte, 0, len(value)), value...)
+	}
+}
+
+// forget drops every entry, as a range deletion may cover any of them.
+func (c *readCache) forget() {
+	for i := 0; i < c.n; i++ {
+		c.entries[i] = readCacheEntry{}
+	}
+	c.n = 0
 }
 
 // AfterCommit registers f to run when this write transaction commits, after
@@ -182,10 +242,18 @@ func (tx *Tx) Close() Pending {
 	return tx.db.ReadBarrier()
 }
 
-// get returns a copy of the value at key, or nil and false.
+// get returns a copy of the value at key, or nil and false. The copy is
+// the caller's to keep or change.
 func (tx *Tx) get(key []byte) ([]byte, bool, error) {
-	v, closer, err := tx.r.Get(key)
+	if e := tx.reads.find(key); e != nil {
+		if !e.ok {
+			return nil, false, nil
+		}
+		return append(make([]byte, 0, len(e.value)), e.value...), true, nil
+	}
+	v, closer, err := tx.reader().Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
+		tx.reads.put(key, nil, false)
 		return nil, false, nil
 	}
 	if err != nil {
@@ -194,7 +262,21 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 	out := make([]byte, len(v))
 	copy(out, v)
 	closer.Close()
+	tx.reads.put(key, out, true)
 	return out, true, nil
+}
+
+// reader is what a point read goes to. A write transaction whose batch is
+// still empty reads the DB itself: an indexed batch's Get reads the DB's
+// latest state plus the batch, so with nothing in the batch the two answer
+// alike, and the DB's Get skips the iterator over the batch that
+// Batch.Get allocates. (Nothing else commits meanwhile anyway: the
+// transaction holds the write lock.)
+func (tx *Tx) reader() pebble.Reader {
+	if tx.b != nil && tx.b.Empty() {
+		return tx.db.pdb
+	}
+	return tx.r
 }
 
 func (tx *Tx) set(key, value []byte) error {
@@ -202,10 +284,15 @@ func (tx *Tx) set(key, value []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
-	if len(key) >= 2 && key[0] == codec.TagMeta {
-		tx.noteReady(key, value)
+	tx.noteReady(key)
+	if err := tx.b.Set(key, value, nil); err != nil {
+		tx.reads.forget()
+		return err
 	}
-	return tx.b.Set(key, value, nil)
+	if e := tx.reads.find(key); e != nil {
+		tx.reads.put(key, value, true)
+	}
+	return nil
 }
 
 func (tx *Tx) del(key []byte) error {
@@ -213,7 +300,15 @@ func (tx *Tx) del(key []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
-	return tx.b.Delete(key, nil)
+	tx.noteReady(key)
+	if err := tx.b.Delete(key, nil); err != nil {
+		tx.reads.forget()
+		return err
+	}
+	if e := tx.reads.find(key); e != nil {
+		tx.reads.put(key, nil, false)
+	}
+	return nil
 }
 
 func (tx *Tx) deleteRange(start, end []byte) error {
@@ -221,6 +316,8 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touchRange(start)
+	tx.noteFlushed(start)
+	tx.reads.forget()
 	return tx.b.DeleteRange(start, end, nil)
 }
 
