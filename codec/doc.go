@@ -20,6 +20,10 @@
 //	                                           as 0): sorted-set member
 //	'Z'  version (8) | score (8, ordered) | m   empty: sorted-set score index,
 //	                                           in Redis's (score, member) order
+//	'x'  version (8) | ms (8) | seq (8)         stream entry: its fields and
+//	                                           values (see stream.go)
+//	'X'  version (8) | kind | ...              stream nodes, groups, pending
+//	                                           entries, consumers (stream.go)
 //	'S'  sha1 (40 hex)                         origin ('L' SCRIPT LOAD, 'E' EVAL)
 //	                                           and script body
 //	'F'  library name                          function library code

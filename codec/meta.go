@@ -50,6 +50,8 @@ func (t Type) MemberTag() byte {
 		return TagSet
 	case TypeZSet:
 		return TagZMember
+	case TypeStream:
+		return TagStreamEntry
 	}
 	return 0
 }
@@ -58,7 +60,8 @@ func (t Type) MemberTag() byte {
 //
 // Layout: type (1) | expire-at ms (8, BE; 0 = none) | then
 //   - strings: the value;
-//   - collections: version (8) | count (8) | for lists: head (8) | tail (8).
+//   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
+//     for streams: StreamState (see stream.go).
 //
 // Head and tail are list positions: elements occupy [Head, Tail).
 type Meta struct {
@@ -69,6 +72,7 @@ type Meta struct {
 	Count    int64
 	Head     int64 // lists only
 	Tail     int64
+	Stream   StreamState // streams only
 }
 
 const metaHeader = 9
@@ -95,6 +99,9 @@ func EncodeMeta(m *Meta) []byte {
 	if m.Type == TypeList {
 		b = binary.BigEndian.AppendUint64(b, uint64(m.Head))
 		b = binary.BigEndian.AppendUint64(b, uint64(m.Tail))
+	}
+	if m.Type == TypeStream {
+		b = appendStreamState(b, &m.Stream)
 	}
 	return b
 }
@@ -123,6 +130,12 @@ func DecodeMeta(b []byte) (Meta, error) {
 			}
 			m.Head = int64(binary.BigEndian.Uint64(rest[16:]))
 			m.Tail = int64(binary.BigEndian.Uint64(rest[24:]))
+		}
+		if m.Type == TypeStream {
+			var ok bool
+			if m.Stream, ok = decodeStreamState(rest[16:]); !ok {
+				return Meta{}, ErrCorruptMeta
+			}
 		}
 		return m, nil
 	}

@@ -227,9 +227,13 @@ func (cn *Conn) info() string {
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	now := time.Now()
+	flags := clientFlags(sub + psub + ssub)
+	if cn.srv.isBlocked(cn.id) {
+		flags = "b"
+	}
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
 		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
-		int(now.Sub(cn.lastUsed).Seconds()), clientFlags(sub+psub+ssub), cn.db, sub, psub, ssub, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
+		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
 }
 
 func cmdClientInfo(c *Call) { c.r.Verbatim("txt", c.Conn.info()+"\n") }

@@ -86,7 +86,7 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("maxclients:%d", s.cfg.MaxClients())
 		line("client_recent_max_input_buffer:0")
 		line("client_recent_max_output_buffer:0")
-		line("blocked_clients:0")
+		line("blocked_clients:%d", s.blockedClients())
 		line("tracking_clients:0")
 		line("clients_in_timeout_table:0")
 	case "memory":

@@ -98,35 +98,11 @@ func cmdPop(c *Call) {
 
 // cmdLMPop is LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count].
 func cmdLMPop(c *Call) {
-	numKeys, ok := c.intWithin(1, 1, math.MaxInt64, errNumKeys)
+	keys, end, count, ok := c.lmpopArgs(1)
 	if !ok {
 		return
 	}
-	if numKeys > int64(len(c.Args))-3 {
-		c.Error(errSyntax)
-		return
-	}
-	whereIdx := 2 + int(numKeys)
-	end, ok := c.listEnd(whereIdx)
-	if !ok {
-		return
-	}
-	count := int64(-1)
-	for i := whereIdx + 1; i < len(c.Args); i++ {
-		if count == -1 && c.ArgIs(i, "count") && i+1 < len(c.Args) {
-			i++
-			if count, ok = c.intWithin(i, 1, math.MaxInt64, errCountPositive); !ok {
-				return
-			}
-			continue
-		}
-		c.Error(errSyntax)
-		return
-	}
-	if count == -1 {
-		count = 1
-	}
-	key, vals, err := c.Tx.ListMPop(c.DB(), c.Args[2:whereIdx], end, count)
+	key, vals, err := c.Tx.ListMPop(c.DB(), keys, end, count)
 	c.notifyRemoved(err == nil && key != nil, notifyList, listEvent(end, "pop"), key)
 	switch {
 	case err != nil:
@@ -138,6 +114,39 @@ func cmdLMPop(c *Call) {
 		c.r.Bulk(key)
 		bulkStrings(c.r, vals)
 	}
+}
+
+// lmpopArgs parses LMPOP's arguments from numkeys at index at on (BLMPOP
+// has its timeout before them).
+func (c *Call) lmpopArgs(at int) (keys [][]byte, end storage.ListEnd, count int64, ok bool) {
+	numKeys, ok := c.intWithin(at, 1, math.MaxInt64, errNumKeys)
+	if !ok {
+		return nil, 0, 0, false
+	}
+	if numKeys > int64(len(c.Args)-at-2) {
+		c.Error(errSyntax)
+		return nil, 0, 0, false
+	}
+	whereIdx := at + 1 + int(numKeys)
+	if end, ok = c.listEnd(whereIdx); !ok {
+		return nil, 0, 0, false
+	}
+	count = -1
+	for i := whereIdx + 1; i < len(c.Args); i++ {
+		if count == -1 && c.ArgIs(i, "count") && i+1 < len(c.Args) {
+			i++
+			if count, ok = c.intWithin(i, 1, math.MaxInt64, errCountPositive); !ok {
+				return nil, 0, 0, false
+			}
+			continue
+		}
+		c.Error(errSyntax)
+		return nil, 0, 0, false
+	}
+	if count == -1 {
+		count = 1
+	}
+	return c.Args[at+1 : whereIdx], end, count, true
 }
 
 // lmpopKeys locates LMPOP's keys: numkeys of them after numkeys.

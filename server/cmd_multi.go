@@ -130,7 +130,7 @@ func cmdExec(c *Call) {
 		s.countCall(q.cmd, time.Since(start), sub.failed)
 		s.slowlogCall(cn, q.cmd, q.args, start)
 	}
-	p, err := tx.Commit()
+	p, err := s.commitWrite(tx)
 	if err != nil {
 		s.logf(levelWarning, "commit failed: %v", err)
 	}

@@ -264,7 +264,7 @@ func (h *scriptHost) Finish(ok bool) error {
 		}
 		return nil
 	}
-	p, err := h.tx.Commit()
+	p, err := h.srv.commitWrite(h.tx)
 	if err != nil {
 		h.srv.logf(levelWarning, "script commit failed: %v", err)
 		h.pending = h.srv.db.ReadBarrier()

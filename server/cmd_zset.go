@@ -213,41 +213,11 @@ func cmdZPop(c *Call) {
 }
 
 func cmdZMPop(c *Call) {
-	numkeys, ok := c.intWithin(1, 1, math.MaxInt64, errNumKeys)
+	keys, max, count, ok := c.zmpopArgs(1)
 	if !ok {
 		return
 	}
-	where := 2 + numkeys
-	if numkeys > int64(len(c.Args)) || where >= int64(len(c.Args)) {
-		c.Error(errSyntax)
-		return
-	}
-	var max bool
-	switch c.Arg(int(where)) {
-	case "min":
-	case "max":
-		max = true
-	default:
-		c.Error(errSyntax)
-		return
-	}
-	count := int64(-1)
-	for j := int(where) + 1; j < len(c.Args); j++ {
-		if count != -1 || !c.ArgIs(j, "count") || j+1 >= len(c.Args) {
-			c.Error(errSyntax)
-			return
-		}
-		j++
-		n, ok := c.intWithin(j, 1, math.MaxInt64, errCountPositive)
-		if !ok {
-			return
-		}
-		count = n
-	}
-	if count == -1 {
-		count = 1
-	}
-	key, popped, err := c.Tx.ZMPop(c.DB(), c.Args[2:where], max, count)
+	key, popped, err := c.Tx.ZMPop(c.DB(), keys, max, count)
 	if err != nil {
 		c.Err(err)
 		return
@@ -257,13 +227,57 @@ func cmdZMPop(c *Call) {
 		c.r.NullArray()
 		return
 	}
-	c.r.Array(2)
-	c.r.Bulk(key)
-	c.r.Array(len(popped))
+	replyZMPop(c.r, key, popped)
+}
+
+// zmpopArgs parses ZMPOP's arguments from numkeys at index at on (BZMPOP
+// has its timeout before them).
+func (c *Call) zmpopArgs(at int) (keys [][]byte, max bool, count int64, ok bool) {
+	numkeys, ok := c.intWithin(at, 1, math.MaxInt64, errNumKeys)
+	if !ok {
+		return nil, false, 0, false
+	}
+	where := int64(at) + 1 + numkeys
+	if numkeys > int64(len(c.Args)) || where >= int64(len(c.Args)) {
+		c.Error(errSyntax)
+		return nil, false, 0, false
+	}
+	switch c.Arg(int(where)) {
+	case "min":
+	case "max":
+		max = true
+	default:
+		c.Error(errSyntax)
+		return nil, false, 0, false
+	}
+	count = -1
+	for j := int(where) + 1; j < len(c.Args); j++ {
+		if count != -1 || !c.ArgIs(j, "count") || j+1 >= len(c.Args) {
+			c.Error(errSyntax)
+			return nil, false, 0, false
+		}
+		j++
+		n, ok := c.intWithin(j, 1, math.MaxInt64, errCountPositive)
+		if !ok {
+			return nil, false, 0, false
+		}
+		count = n
+	}
+	if count == -1 {
+		count = 1
+	}
+	return c.Args[at+1 : where], max, count, true
+}
+
+// replyZMPop writes ZMPOP's reply: the key, then member-score pairs.
+func replyZMPop(r Reply, key []byte, popped []storage.ZMember) {
+	r.Array(2)
+	r.Bulk(key)
+	r.Array(len(popped))
 	for _, zm := range popped {
-		c.r.Array(2)
-		c.r.Bulk(zm.Member)
-		c.r.Double(zm.Score)
+		r.Array(2)
+		r.Bulk(zm.Member)
+		r.Double(zm.Score)
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"time"
 
 	"moonstone/storage"
 )
@@ -126,6 +127,12 @@ type Call struct {
 	// failed is set when the command replied with an error; a failed
 	// standalone write is discarded, so no error leaves a partial effect.
 	failed bool
+	// canBlock is set for a client's own request (not inside MULTI or a
+	// script), arrived to when it was read; blocked is the wait Block
+	// registered (blocking.go).
+	canBlock bool
+	arrived  time.Time
+	blocked  *waiter
 }
 
 // DB is the selected database.

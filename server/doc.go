@@ -18,6 +18,11 @@
 // for redis.call, so every command is written once. A failed standalone
 // write is discarded whole.
 //
+// Every write unit (a write command, an EXEC, a script) commits through
+// commitWrite, which first serves the clients blocked on keys the unit
+// made ready, inside the same transaction (blocking.go: BLPOP and the
+// other blocking commands, CLIENT UNBLOCK).
+//
 // # Durability of replies
 //
 // Replies are buffered and flushed when the connection has no more

@@ -84,7 +84,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		return
 	}
 	start := time.Now()
-	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply}
+	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start}
 	if cmd.Is(flagWrite) {
 		// Taken here, not in run, so that BUSY is a rejection.
 		if c.Tx = s.beginWrite(); c.Tx == nil {
@@ -97,6 +97,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	cn.await(s.run(c))
 	s.countCall(cmd, time.Since(start), c.failed)
 	s.slowlogCall(cn, cmd, args, start)
+	if c.blocked != nil {
+		s.park(c.blocked)
+	}
 }
 
 // run executes c in the transaction its command's flags ask for: a write
@@ -130,7 +133,7 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 			tx.Discard()
 			return s.db.ReadBarrier()
 		}
-		p, err := tx.Commit()
+		p, err := s.commitWrite(tx)
 		if err != nil {
 			s.logf(levelWarning, "commit failed: %v", err)
 		}

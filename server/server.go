@@ -40,8 +40,9 @@ type Server struct {
 	stats   serverStats
 	pubsub  pubsubRegistry // pubsub.go
 	cursors cursorTable
-	persist persistState // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
-	slowlog slowlog      // SLOWLOG (slowlog.go)
+	persist persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	slowlog slowlog       // SLOWLOG (slowlog.go)
+	blocks  blockRegistry // blocked clients (blocking.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).

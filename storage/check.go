@@ -266,6 +266,8 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 				c.r.problem("%s: member %q is missing from the score index", name, mem)
 			}
 		}
+	case codec.TypeStream:
+		return c.stream(name, m)
 	default:
 		c.r.problem("%s: unexpected type %d", name, m.Type)
 	}
@@ -300,7 +302,7 @@ func (c *checker) expiries() error {
 
 // orphans finds member records whose version no collection owns.
 func (c *checker) orphans() error {
-	for _, tag := range []byte{codec.TagHash, codec.TagList, codec.TagSet, codec.TagZMember, codec.TagZScore} {
+	for _, tag := range []byte{codec.TagHash, codec.TagList, codec.TagSet, codec.TagZMember, codec.TagZScore, codec.TagStreamEntry, codec.TagStreamAux} {
 		var last []byte
 		if err := c.scan([]byte{tag}, func(k, v []byte) error {
 			if len(k) < 9 {

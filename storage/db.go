@@ -97,6 +97,8 @@ type DB struct {
 	models modelCache
 	// watch tracks WATCHed keys (watch.go).
 	watch watchTable
+	// blocked counts blocked clients, for ready-key tracking (ready.go).
+	blocked blockInterest
 
 	stats Stats
 	// keyHook reports expired and created keys (keyhook.go).

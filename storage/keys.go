@@ -314,6 +314,8 @@ func (tx *Tx) FlushAll() error {
 		{codec.TagSet, codec.TagSet + 1},
 		{codec.TagZMember, codec.TagZMember + 1},
 		{codec.TagZScore, codec.TagZScore + 1},
+		{codec.TagStreamEntry, codec.TagStreamEntry + 1},
+		{codec.TagStreamAux, codec.TagStreamAux + 1},
 	} {
 		if err := tx.deleteRange([]byte{r[0]}, []byte{r[1]}); err != nil {
 			return err

@@ -134,6 +134,8 @@ func memberTags(t codec.Type) []byte {
 	switch t {
 	case codec.TypeZSet:
 		return []byte{codec.TagZMember, codec.TagZScore}
+	case codec.TypeStream:
+		return []byte{codec.TagStreamEntry, codec.TagStreamAux}
 	case codec.TypeString, codec.TypeNone:
 		return nil
 	}

@@ -31,6 +31,10 @@ type Tx struct {
 	// replaced is the key deleteKey last removed, for KeyHook's "new".
 	replaced   []byte
 	replacedDB int
+	// ready are keys made ready for blocked clients (ready.go), readySeen
+	// their metadata keys.
+	ready     []ReadyKey
+	readySeen map[string]struct{}
 	// reads remembers the records this transaction read or wrote, so that
 	// reading one again (a script's GET then DECRBY of one key: every
 	// command loads the key's metadata) costs no second lookup in Pebble.
@@ -278,6 +282,7 @@ func (tx *Tx) set(key, value []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
+	tx.noteReady(key)
 	if err := tx.b.Set(key, value, nil); err != nil {
 		tx.reads.forget()
 		return err
@@ -293,6 +298,7 @@ func (tx *Tx) del(key []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
+	tx.noteReady(key)
 	if err := tx.b.Delete(key, nil); err != nil {
 		tx.reads.forget()
 		return err
@@ -308,6 +314,7 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touchRange(start)
+	tx.noteFlushed(start)
 	tx.reads.forget()
 	return tx.b.DeleteRange(start, end, nil)
 }
