@@ -314,6 +314,7 @@ func (tx *Tx) FlushAll() error {
 		{codec.TagSet, codec.TagSet + 1},
 		{codec.TagZMember, codec.TagZMember + 1},
 		{codec.TagZScore, codec.TagZScore + 1},
+		{codec.TagZRank, codec.TagZRank + 1},
 	} {
 		if err := tx.deleteRange([]byte{r[0]}, []byte{r[1]}); err != nil {
 			return err
