@@ -22,7 +22,8 @@
 //	                                           in Redis's (score, member) order
 //	'r'  version (8)                           rank-index header: levels (8),
 //	                                           fences on the top level (8)
-//	'r'  version (8) | level (1) | suffix      rank-index fence: entries (8),
+//	'r'  version (8) | level (1) | suffix      empty: rank-index fence
+//	'r'  version (8) | 0x80+level | suffix     the fence's counts: entries (8),
 //	                                           children (8); see below
 //	'S'  sha1 (40 hex)                         origin ('L' SCRIPT LOAD, 'E' EVAL)
 //	                                           and script body
@@ -46,6 +47,9 @@
 // covers the level-l fences from its suffix up to the next level-(l+1)
 // fence (every level-(l+1) suffix is also a level-l suffix), and its value
 // holds both the entries and the level-l fences (children) under it. The
+// counts live in a record of their own beside the fence (level | 0x80),
+// read only by point reads: they change with every write to the set, and
+// an iterator would step over every version the memtable still holds. The
 // top level starts with a single fence; a fence that grows past 2B entries
 // (level 0) or children splits in two, and a top level past 2B fences gets
 // a new level above it. The records live under the set's version like its

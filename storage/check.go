@@ -241,6 +241,7 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 func (c *checker) rankIndex(name string, m *codec.Meta) error {
 	var header []byte
 	var levels [][]zfence
+	counts := map[string][2]int64{}
 	bad := false
 	if err := c.scan(codec.MemberPrefix(codec.TagZRank, m.Version), func(k, v []byte) error {
 		c.r.Members++
@@ -249,19 +250,42 @@ func (c *checker) rankIndex(name string, m *codec.Meta) error {
 			return nil
 		}
 		level, suffix := codec.ParseZRankFenceKey(k)
-		e, ch, ok := codec.DecodeZRankFence(v)
-		if !ok || level > len(levels) {
-			c.r.problem("%s: malformed rank-index fence %x", name, k)
+		if level >= countLevel {
+			e, ch, ok := codec.DecodeZRankFence(v)
+			if !ok {
+				c.r.problem("%s: malformed rank-index counts %x", name, k)
+				bad = true
+			}
+			counts[string(k[9:])] = [2]int64{e, ch}
+			return nil
+		}
+		if level > len(levels) {
+			c.r.problem("%s: rank-index fence %x skips a level", name, k)
 			bad = true
 			return nil
 		}
 		if level == len(levels) {
 			levels = append(levels, nil)
 		}
-		levels[level] = append(levels[level], zfence{suffix: append([]byte(nil), suffix...), entries: e, children: ch})
+		levels[level] = append(levels[level], zfence{suffix: append([]byte(nil), suffix...)})
 		return nil
 	}); err != nil || bad {
 		return err
+	}
+	for l, fences := range levels {
+		for i := range fences {
+			ck := append([]byte{byte(l) | countLevel}, fences[i].suffix...)
+			cnt, ok := counts[string(ck)]
+			if !ok {
+				c.r.problem("%s: rank-index fence at level %d %x has no counts", name, l, fences[i].suffix)
+				return nil
+			}
+			fences[i].entries, fences[i].children = cnt[0], cnt[1]
+			delete(counts, string(ck))
+		}
+	}
+	for ck := range counts {
+		c.r.problem("%s: rank-index counts %x without a fence", name, ck)
 	}
 	if header == nil {
 		if levels != nil {

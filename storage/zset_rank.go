@@ -13,7 +13,9 @@ import (
 // over the score index (layout in codec's package comment).
 //
 //	r | version                          -> levels, fences on the top level
-//	r | version | level | suffix         -> entries covered, children
+//	r | version | level | suffix         -> empty: a fence
+//	r | version | 0x80+level | suffix    -> the fence's counts: entries
+//	                                        covered, children
 //
 // A level-0 fence covers the score-index entries from its suffix (the
 // tail, score | member, of a score-index key; empty for the first fence)
@@ -51,7 +53,7 @@ var ZSetRankThreshold int64 = 512
 
 // ZSetRankBlock is B: fences split when they cover more than 2B entries
 // (level 0) or fences (above).
-var ZSetRankBlock int64 = 256
+var ZSetRankBlock int64 = 64
 
 // errCorruptRank reports a rank index that disagrees with itself.
 var errCorruptRank = errors.New("storage: corrupt sorted-set rank index")
@@ -85,40 +87,64 @@ func (x *zrankIndex) fenceKey(level int64, suffix []byte) []byte {
 	return codec.ZRankFenceKey(x.ver, int(level), suffix)
 }
 
-// fenceIter opens an iterator over every fence of the index.
-func (tx *Tx) fenceIter(ver uint64) (*fenceCursor, error) {
-	lo := codec.ZRankFenceKey(ver, 0, nil)
-	it, err := tx.iter(lo, codec.PrefixEnd(codec.MemberPrefix(codec.TagZRank, ver)))
+// countLevel is added to a level to name the record holding the counts
+// of its fences; the fence record itself (level below countLevel) is
+// empty. The counts change with every write to the set, so their records
+// collect many versions in the memtable, which an iterator would have to
+// step over; they are only ever read with point reads, which find the
+// newest version directly. Iterators walk the fence records, which are
+// written only when a fence is made or dropped.
+const countLevel = 0x80
+
+func (x *zrankIndex) countKey(level int64, suffix []byte) []byte {
+	return codec.ZRankFenceKey(x.ver, int(level)|countLevel, suffix)
+}
+
+// fenceIter opens an iterator over every fence record of the index.
+func (tx *Tx) fenceIter(x *zrankIndex) (*fenceCursor, error) {
+	lo := codec.ZRankFenceKey(x.ver, 0, nil)
+	it, err := tx.iter(lo, codec.ZRankFenceKey(x.ver, countLevel, nil))
 	if err != nil {
 		return nil, err
 	}
-	return &fenceCursor{it: it}, nil
+	return &fenceCursor{tx: tx, x: x, it: it}, nil
 }
 
-// fenceCursor reads fences off an iterator.
+// fenceCursor reads fences off an iterator over fence records.
 type fenceCursor struct {
+	tx *Tx
+	x  *zrankIndex
 	it *pebble.Iterator
 }
 
-// fence decodes the fence under the iterator; level is -1 if the key is
-// malformed.
+// fence reads the fence under the iterator and its counts.
 func (c *fenceCursor) fence() (level int64, f zfence, err error) {
 	k := c.it.Key()
 	if len(k) < 10 {
 		return -1, f, errCorruptRank
 	}
 	l, suffix := codec.ParseZRankFenceKey(k)
-	e, ch, ok := codec.DecodeZRankFence(c.it.Value())
-	if !ok {
-		return -1, f, errCorruptRank
+	f, err = c.tx.fenceAt(c.x, int64(l), suffix)
+	return int64(l), f, err
+}
+
+// fenceAt reads the counts of the fence of level at suffix.
+func (tx *Tx) fenceAt(x *zrankIndex, level int64, suffix []byte) (zfence, error) {
+	v, ok, err := tx.get(x.countKey(level, suffix))
+	if err != nil {
+		return zfence{}, err
 	}
-	return int64(l), zfence{suffix: append([]byte(nil), suffix...), entries: e, children: ch}, nil
+	e, ch, valid := codec.DecodeZRankFence(v)
+	if !ok || !valid {
+		return zfence{}, errCorruptRank
+	}
+	return zfence{suffix: append([]byte(nil), suffix...), entries: e, children: ch}, nil
 }
 
 // zrankPath returns, for each level from 0 up, the fence covering the
 // score-index key whose suffix is s (the last fence at or below s).
 func (tx *Tx) zrankPath(x *zrankIndex, s []byte) ([]zfence, error) {
-	fc, err := tx.fenceIter(x.ver)
+	fc, err := tx.fenceIter(x)
 	if err != nil {
 		return nil, err
 	}
@@ -141,8 +167,17 @@ func (tx *Tx) zrankPath(x *zrankIndex, s []byte) ([]zfence, error) {
 	return path, nil
 }
 
+// putFence writes f's counts.
 func (tx *Tx) putFence(x *zrankIndex, level int64, f *zfence) error {
-	return tx.set(x.fenceKey(level, f.suffix), codec.ZRankFence(f.entries, f.children))
+	return tx.set(x.countKey(level, f.suffix), codec.ZRankFence(f.entries, f.children))
+}
+
+// newFence writes a fence that did not exist, with its counts.
+func (tx *Tx) newFence(x *zrankIndex, level int64, f *zfence) error {
+	if err := tx.set(x.fenceKey(level, f.suffix), nil); err != nil {
+		return err
+	}
+	return tx.putFence(x, level, f)
 }
 
 func (tx *Tx) putRankHeader(x *zrankIndex) error {
@@ -190,7 +225,7 @@ func (tx *Tx) zrankInsert(x *zrankIndex, s []byte) error {
 			return err
 		}
 		root := zfence{entries: total, children: x.top}
-		if err := tx.putFence(x, x.levels, &root); err != nil {
+		if err := tx.newFence(x, x.levels, &root); err != nil {
 			return err
 		}
 		x.levels++
@@ -206,7 +241,7 @@ func (tx *Tx) levelEntries(x *zrankIndex, level int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	fc := &fenceCursor{it: it}
+	fc := &fenceCursor{tx: tx, x: x, it: it}
 	defer it.Close()
 	var total int64
 	for ok := it.First(); ok; ok = it.Next() {
@@ -253,7 +288,7 @@ func (tx *Tx) splitFence(x *zrankIndex, level int64, f *zfence) error {
 		if err != nil {
 			return err
 		}
-		fc := &fenceCursor{it: it}
+		fc := &fenceCursor{tx: tx, x: x, it: it}
 		var sum int64
 		ok := it.First()
 		for i := int64(0); ok && i < half; i++ {
@@ -280,7 +315,7 @@ func (tx *Tx) splitFence(x *zrankIndex, level int64, f *zfence) error {
 	if err := tx.putFence(x, level, &left); err != nil {
 		return err
 	}
-	return tx.putFence(x, level, &right)
+	return tx.newFence(x, level, &right)
 }
 
 // zrankMove recounts an entry whose suffix changed from old to s (both
@@ -320,6 +355,9 @@ func (tx *Tx) zrankDelete(x *zrankIndex, s []byte) error {
 		if err := tx.del(x.fenceKey(0, f.suffix)); err != nil {
 			return err
 		}
+		if err := tx.del(x.countKey(0, f.suffix)); err != nil {
+			return err
+		}
 		start = 1
 		if x.levels == 1 {
 			x.top--
@@ -341,7 +379,7 @@ func (tx *Tx) zrankDelete(x *zrankIndex, s []byte) error {
 // zrankBefore counts the score-index entries below the key with suffix s
 // (which need not exist).
 func (tx *Tx) zrankBefore(x *zrankIndex, s []byte) (int64, error) {
-	fc, err := tx.fenceIter(x.ver)
+	fc, err := tx.fenceIter(x)
 	if err != nil {
 		return 0, err
 	}
@@ -386,7 +424,7 @@ func (tx *Tx) zrankBefore(x *zrankIndex, s []byte) (int64, error) {
 // zrankSelect returns (a copy of) the score-index key at rank r, 0 <= r <
 // the set's size.
 func (tx *Tx) zrankSelect(x *zrankIndex, r int64) ([]byte, error) {
-	fc, err := tx.fenceIter(x.ver)
+	fc, err := tx.fenceIter(x)
 	if err != nil {
 		return nil, err
 	}
@@ -470,7 +508,7 @@ func (tx *Tx) zrankBuild(m *Meta) error {
 	x := &zrankIndex{ver: m.Version}
 	for {
 		for i := range level {
-			if err := tx.putFence(x, x.levels, &level[i]); err != nil {
+			if err := tx.newFence(x, x.levels, &level[i]); err != nil {
 				return err
 			}
 		}
