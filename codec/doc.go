@@ -24,6 +24,11 @@
 //	                                           values (see stream.go)
 //	'X'  version (8) | kind | ...              stream nodes, groups, pending
 //	                                           entries, consumers (stream.go)
+//	'r'  version (8)                           rank-index header: levels (8),
+//	                                           fences on the top level (8)
+//	'r'  version (8) | level (1) | suffix      empty: rank-index fence
+//	'r'  version (8) | 0x80+level | suffix     the fence's counts: entries (8),
+//	                                           children (8); see below
 //	'S'  sha1 (40 hex)                         origin ('L' SCRIPT LOAD, 'E' EVAL)
 //	                                           and script body
 //	'F'  library name                          function library code
@@ -36,6 +41,24 @@
 //     see a member of its earlier life, even before the old members are gone;
 //   - deleting a large collection is one range deletion over its version
 //     prefix, which no other collection's scans ever cross.
+//
+// A sorted set of many members also has a rank index ('r'), a counted
+// B-tree of fences laid over its score index, so a rank costs
+// O(levels x B) instead of O(n). A fence's suffix is the tail (score |
+// member) of a score-index key, or empty for the first fence of a level:
+// the level-0 fence covers the score-index entries from its suffix up to
+// the next level-0 fence, and its value counts them; a level l+1 fence
+// covers the level-l fences from its suffix up to the next level-(l+1)
+// fence (every level-(l+1) suffix is also a level-l suffix), and its value
+// holds both the entries and the level-l fences (children) under it. The
+// counts live in a record of their own beside the fence (level | 0x80),
+// read only by point reads: they change with every write to the set, and
+// an iterator would step over every version the memtable still holds. The
+// top level starts with a single fence; a fence that grows past 2B entries
+// (level 0) or children splits in two, and a top level past 2B fences gets
+// a new level above it. The records live under the set's version like its
+// members, so DEL, expiry, RENAME, MOVE and COPY treat them as members.
+// storage/zset_rank.go has the algorithms.
 //
 // Members of one field length cannot collide with another's because the
 // version prefix has a fixed width and the field is the key's tail.

@@ -15,6 +15,7 @@ const (
 	TagSet      byte = 's'
 	TagZMember  byte = 'z'
 	TagZScore   byte = 'Z'
+	TagZRank    byte = 'r'
 	TagScript   byte = 'S'
 	TagFunction byte = 'F'
 )
@@ -123,6 +124,54 @@ func DecodeZScoreValue(v []byte) (float64, bool) {
 // ParseZScoreKey splits a score-index key; member aliases k.
 func ParseZScoreKey(k []byte) (score float64, member []byte) {
 	return DecodeFloat64(k[9:17]), k[17:]
+}
+
+// ZRankHeaderKey is the header of a sorted set's rank index: present
+// exactly when the set has one. It sorts before all of the set's fences.
+func ZRankHeaderKey(version uint64) []byte { return MemberPrefix(TagZRank, version) }
+
+// ZRankFenceKey is the rank-index fence of level starting at suffix, the
+// tail (score | member, after tag and version) of a score-index key; the
+// empty suffix is the fence that starts each level.
+func ZRankFenceKey(version uint64, level int, suffix []byte) []byte {
+	k := make([]byte, 10, 10+len(suffix))
+	k[0] = TagZRank
+	binary.BigEndian.PutUint64(k[1:], version)
+	k[9] = byte(level)
+	return append(k, suffix...)
+}
+
+// ParseZRankFenceKey splits a fence key; suffix aliases k.
+func ParseZRankFenceKey(k []byte) (level int, suffix []byte) { return int(k[9]), k[10:] }
+
+// ZRankHeader is a rank index's header: how many fence levels it has and
+// how many fences its top level holds.
+func ZRankHeader(levels, top int64) []byte {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(levels))
+	return binary.BigEndian.AppendUint64(v, uint64(top))
+}
+
+// DecodeZRankHeader reverses ZRankHeader.
+func DecodeZRankHeader(v []byte) (levels, top int64, ok bool) {
+	if len(v) != 16 {
+		return 0, 0, false
+	}
+	return int64(binary.BigEndian.Uint64(v)), int64(binary.BigEndian.Uint64(v[8:])), true
+}
+
+// ZRankFence encodes a fence's value: the score-index entries it covers
+// and, above level 0, the fences of the level below it covers.
+func ZRankFence(entries, children int64) []byte {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(entries))
+	return binary.BigEndian.AppendUint64(v, uint64(children))
+}
+
+// DecodeZRankFence reverses ZRankFence.
+func DecodeZRankFence(v []byte) (entries, children int64, ok bool) {
+	if len(v) != 16 {
+		return 0, 0, false
+	}
+	return int64(binary.BigEndian.Uint64(v)), int64(binary.BigEndian.Uint64(v[8:])), true
 }
 
 // ScriptKey is the record holding the body of the script with this SHA1

@@ -266,10 +266,140 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 				c.r.problem("%s: member %q is missing from the score index", name, mem)
 			}
 		}
+		return c.rankIndex(name, m)
 	case codec.TypeStream:
 		return c.stream(name, m)
 	default:
 		c.r.problem("%s: unexpected type %d", name, m.Type)
+	}
+	return nil
+}
+
+// rankIndex checks a sorted set's rank index (zset_rank.go), if it has
+// one: the header names the levels present and the top level's size, each
+// level starts with the empty suffix, every level-0 fence counts the
+// score-index entries of its block, every higher fence counts the entries
+// and the fences of the level below in its block and starts where one of
+// them does, and the top level counts the whole set.
+func (c *checker) rankIndex(name string, m *codec.Meta) error {
+	var header []byte
+	var levels [][]zfence
+	counts := map[string][2]int64{}
+	bad := false
+	if err := c.scan(codec.MemberPrefix(codec.TagZRank, m.Version), func(k, v []byte) error {
+		c.r.Members++
+		if len(k) == 9 {
+			header = append([]byte(nil), v...)
+			return nil
+		}
+		level, suffix := codec.ParseZRankFenceKey(k)
+		if level >= countLevel {
+			e, ch, ok := codec.DecodeZRankFence(v)
+			if !ok {
+				c.r.problem("%s: malformed rank-index counts %x", name, k)
+				bad = true
+			}
+			counts[string(k[9:])] = [2]int64{e, ch}
+			return nil
+		}
+		if level > len(levels) {
+			c.r.problem("%s: rank-index fence %x skips a level", name, k)
+			bad = true
+			return nil
+		}
+		if level == len(levels) {
+			levels = append(levels, nil)
+		}
+		levels[level] = append(levels[level], zfence{suffix: append([]byte(nil), suffix...)})
+		return nil
+	}); err != nil || bad {
+		return err
+	}
+	for l, fences := range levels {
+		for i := range fences {
+			ck := append([]byte{byte(l) | countLevel}, fences[i].suffix...)
+			cnt, ok := counts[string(ck)]
+			if !ok {
+				c.r.problem("%s: rank-index fence at level %d %x has no counts", name, l, fences[i].suffix)
+				return nil
+			}
+			fences[i].entries, fences[i].children = cnt[0], cnt[1]
+			delete(counts, string(ck))
+		}
+	}
+	for ck := range counts {
+		c.r.problem("%s: rank-index counts %x without a fence", name, ck)
+	}
+	if header == nil {
+		if levels != nil {
+			c.r.problem("%s: rank-index fences without a header", name)
+		}
+		return nil
+	}
+	nl, top, ok := codec.DecodeZRankHeader(header)
+	switch {
+	case !ok:
+		c.r.problem("%s: malformed rank-index header", name)
+		return nil
+	case nl != int64(len(levels)) || nl == 0:
+		c.r.problem("%s: rank-index header says %d levels, %d found", name, nl, len(levels))
+		return nil
+	case top != int64(len(levels[nl-1])):
+		c.r.problem("%s: rank-index header says %d top fences, %d found", name, top, len(levels[nl-1]))
+	}
+	for l, fences := range levels {
+		if len(fences[0].suffix) != 0 {
+			c.r.problem("%s: rank-index level %d does not start at the first entry", name, l)
+			return nil
+		}
+	}
+	// Level 0 against the score index.
+	f0 := levels[0]
+	got := make([]int64, len(f0))
+	j := 0
+	if err := c.scan(codec.MemberPrefix(codec.TagZScore, m.Version), func(k, v []byte) error {
+		s := k[9:]
+		for j+1 < len(f0) && bytes.Compare(f0[j+1].suffix, s) <= 0 {
+			j++
+		}
+		got[j]++
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i, f := range f0 {
+		if got[i] != f.entries {
+			c.r.problem("%s: rank-index fence at %x counts %d entries, its block holds %d", name, f.suffix, f.entries, got[i])
+		}
+	}
+	// Each higher level against the one below.
+	for l := 1; l < len(levels); l++ {
+		below, j := levels[l-1], 0
+		for i, f := range levels[l] {
+			for j < len(below) && bytes.Compare(below[j].suffix, f.suffix) < 0 {
+				j++
+			}
+			if j == len(below) || !bytes.Equal(below[j].suffix, f.suffix) {
+				c.r.problem("%s: rank-index level %d fence at %x starts no level %d fence", name, l, f.suffix, l-1)
+				return nil
+			}
+			var entries, children int64
+			for k := j; k < len(below) && (i+1 == len(levels[l]) || bytes.Compare(below[k].suffix, levels[l][i+1].suffix) < 0); k++ {
+				entries += below[k].entries
+				children++
+			}
+			if entries != f.entries || children != f.children {
+				c.r.problem("%s: rank-index level %d fence at %x counts %d entries in %d fences, its block holds %d in %d",
+					name, l, f.suffix, f.entries, f.children, entries, children)
+			}
+		}
+	}
+	var total int64
+	for _, f := range levels[len(levels)-1] {
+		total += f.entries
+	}
+	if total != m.Count {
+		c.r.problem("%s: rank index counts %d entries, the set has %d", name, total, m.Count)
 	}
 	return nil
 }
@@ -302,7 +432,7 @@ func (c *checker) expiries() error {
 
 // orphans finds member records whose version no collection owns.
 func (c *checker) orphans() error {
-	for _, tag := range []byte{codec.TagHash, codec.TagList, codec.TagSet, codec.TagZMember, codec.TagZScore, codec.TagStreamEntry, codec.TagStreamAux} {
+	for _, tag := range []byte{codec.TagHash, codec.TagList, codec.TagSet, codec.TagZMember, codec.TagZScore, codec.TagZRank, codec.TagStreamEntry, codec.TagStreamAux} {
 		var last []byte
 		if err := c.scan([]byte{tag}, func(k, v []byte) error {
 			if len(k) < 9 {

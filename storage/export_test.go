@@ -104,3 +104,30 @@ func (tx *Tx) CountRecords(tag byte) (int, error) {
 	}
 	return n, it.Error()
 }
+
+// CorruptZScoreEntry deletes member's score-index entry and nothing else,
+// as a bug or a damaged disk might.
+func (tx *Tx) CorruptZScoreEntry(db int, key, member []byte) error {
+	m, err := tx.typed(db, key, codec.TypeZSet)
+	if err != nil || m == nil {
+		return err
+	}
+	score, _, err := tx.zscore(m, member)
+	if err != nil {
+		return err
+	}
+	return tx.del(codec.ZScoreKey(m.Version, score, member))
+}
+
+// ZRankLevels is the number of levels of key's rank index (0: none).
+func (tx *Tx) ZRankLevels(db int, key []byte) (int64, error) {
+	m, err := tx.typed(db, key, codec.TypeZSet)
+	if err != nil || m == nil {
+		return 0, err
+	}
+	x, err := tx.zrankLoad(m)
+	if err != nil || x == nil {
+		return 0, err
+	}
+	return x.levels, nil
+}

@@ -15,7 +15,11 @@ func (tx *Tx) Footprint(db int, key []byte) (int64, bool, error) {
 		return size, true, nil
 	}
 	var sampled, bytes int64
-	for _, tag := range memberTags(m.Type) {
+	tags := memberTags(m.Type)
+	if m.Type == codec.TypeZSet {
+		tags = tags[:2] // the rank index is a few records per thousand members
+	}
+	for _, tag := range tags {
 		prefix := codec.MemberPrefix(tag, m.Version)
 		it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
 		if err != nil {
@@ -30,7 +34,7 @@ func (tx *Tx) Footprint(db int, key []byte) (int64, bool, error) {
 		it.Close()
 	}
 	if sampled > 0 {
-		size += bytes * m.Count * int64(len(memberTags(m.Type))) / sampled
+		size += bytes * m.Count * int64(len(tags)) / sampled
 	}
 	return size, true, nil
 }

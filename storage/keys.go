@@ -316,6 +316,7 @@ func (tx *Tx) FlushAll() error {
 		{codec.TagZScore, codec.TagZScore + 1},
 		{codec.TagStreamEntry, codec.TagStreamEntry + 1},
 		{codec.TagStreamAux, codec.TagStreamAux + 1},
+		{codec.TagZRank, codec.TagZRank + 1},
 	} {
 		if err := tx.deleteRange([]byte{r[0]}, []byte{r[1]}); err != nil {
 			return err

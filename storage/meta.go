@@ -133,7 +133,7 @@ func (tx *Tx) deleteMembers(m *Meta) error {
 func memberTags(t codec.Type) []byte {
 	switch t {
 	case codec.TypeZSet:
-		return []byte{codec.TagZMember, codec.TagZScore}
+		return []byte{codec.TagZMember, codec.TagZScore, codec.TagZRank}
 	case codec.TypeStream:
 		return []byte{codec.TagStreamEntry, codec.TagStreamAux}
 	case codec.TypeString, codec.TypeNone:

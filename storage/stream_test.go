@@ -23,17 +23,6 @@ func xadd(t *testing.T, tx *storage.Tx, key string, id codec.StreamID, trim stor
 	return err
 }
 
-func checkStore(t *testing.T, db *storage.DB) {
-	t.Helper()
-	r, err := db.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range r.Problems {
-		t.Error(p)
-	}
-}
-
 // TestStreamModel runs random XADD (with exact trimming), XDEL and XTRIM
 // against an in-memory model: ranges, lengths and first ids must agree,
 // and the store's consistency check must stay clean.
@@ -123,7 +112,7 @@ func TestStreamModel(t *testing.T) {
 		}
 		return nil
 	})
-	checkStore(t, db)
+	checkStore(t, db, "after the stream operations")
 }
 
 // TestStreamGroupsSurviveRestart: entries, counters, groups, consumers and
@@ -191,7 +180,7 @@ func TestStreamGroupsSurviveRestart(t *testing.T) {
 		}
 		return nil
 	})
-	checkStore(t, db)
+	checkStore(t, db, "after the stream operations")
 }
 
 // TestStreamDeleteRemovesEveryRecord: DEL of a small and of a large stream
@@ -212,7 +201,7 @@ func TestStreamDeleteRemovesEveryRecord(t *testing.T) {
 			_, err := tx.XReadGroup(0, key, &storage.XReadGroupArgs{Group: g, Consumer: []byte("c")})
 			return err
 		})
-		checkStore(t, db)
+		checkStore(t, db, "after the stream operations")
 		write(t, db, func(tx *storage.Tx) error {
 			_, err := tx.Del(0, key)
 			return err
@@ -309,10 +298,10 @@ func TestStreamGroupRecordsStayConsistent(t *testing.T) {
 			return err
 		})
 		if i%500 == 0 {
-			checkStore(t, db)
+			checkStore(t, db, "after the stream operations")
 		}
 	}
-	checkStore(t, db)
+	checkStore(t, db, "after the stream operations")
 	read(t, db, func(tx *storage.Tx) error {
 		ps, err := tx.XPendingSummary(0, key, g)
 		if err == nil && (ps.Count == 0 || len(ps.Consumers) == 0) {

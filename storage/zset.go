@@ -21,9 +21,12 @@ import (
 // every change, and a sorted set that loses its last member is deleted, as
 // in Redis.
 //
-// There is no rank index. Operations by rank (ZRANK, ZRANGE by index,
-// ZREMRANGEBYRANK, ZCOUNT's fallback) walk the score index from its nearer
-// end: O(min(rank, n-rank)) entries.
+// A set of ZSetRankThreshold members or more also has a rank index
+// (zset_rank.go), a counted B-tree of fences over the score index, so
+// ranks (ZRANK, ZRANGE by index, ZREMRANGEBYRANK, ZCOUNT, LIMIT offsets)
+// cost O(levels x B), about a thousand entries read at ten million
+// members. Smaller sets walk the score index from its nearer end:
+// O(min(rank, n-rank)) entries.
 //
 // Scores are stored with -0 folded into 0, as Redis's compact (listpack)
 // encoding does for the sorted sets of up to 128 members that it uses by
@@ -268,7 +271,18 @@ func (tx *Tx) zput(m *Meta, member []byte, score, old float64, existed bool) err
 	if err := tx.set(codec.MemberKey(codec.TagZMember, m.Version, member), codec.ZScoreValue(score)); err != nil {
 		return err
 	}
-	return tx.set(codec.ZScoreKey(m.Version, score, member), nil)
+	ik := codec.ZScoreKey(m.Version, score, member)
+	if err := tx.set(ik, nil); err != nil {
+		return err
+	}
+	x, err := tx.zrankLoad(m)
+	if err != nil || x == nil {
+		return err
+	}
+	if existed {
+		return tx.zrankMove(x, codec.ZScoreKey(m.Version, old, member)[9:], ik[9:])
+	}
+	return tx.zrankInsert(x, ik[9:])
 }
 
 // zremove deletes member (whose score is score) from both records. The
@@ -281,7 +295,14 @@ func (tx *Tx) zremoveKeys(m *Meta, member, indexKey []byte) error {
 	if err := tx.del(codec.MemberKey(codec.TagZMember, m.Version, member)); err != nil {
 		return err
 	}
-	return tx.del(indexKey)
+	if err := tx.del(indexKey); err != nil {
+		return err
+	}
+	x, err := tx.zrankLoad(m)
+	if err != nil || x == nil {
+		return err
+	}
+	return tx.zrankDelete(x, indexKey[9:])
 }
 
 // zsave writes m, the new state of a sorted set whose earlier metadata was
@@ -298,6 +319,9 @@ func (tx *Tx) zsave(db int, key []byte, prev, m *Meta) error {
 		return tx.deleteKey(db, key, m)
 	case prev != nil && prev.Count == m.Count:
 		return nil
+	}
+	if err := tx.zrankResize(m); err != nil {
+		return err
 	}
 	return tx.putMeta(db, key, prev, m)
 }
@@ -334,5 +358,8 @@ func (tx *Tx) zstore(db int, dst []byte, members []ZMember) (int64, error) {
 		}
 	}
 	m.Count = int64(len(members))
+	if err := tx.zrankResize(m); err != nil {
+		return 0, err
+	}
 	return m.Count, tx.putMeta(db, dst, nil, m)
 }

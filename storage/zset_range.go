@@ -80,8 +80,9 @@ func (tx *Tx) ZRangeStore(db int, dst, src []byte, spec ZRangeSpec) (int64, erro
 	return tx.zstore(db, dst, members)
 }
 
-// ZCount counts the members with a score in r. It walks the shorter of the
-// range and the rest of the set: O(min(k, n-k)).
+// ZCount counts the members with a score in r: two ranks with a rank
+// index; otherwise it walks the shorter of the range and the rest of the
+// set, O(min(k, n-k)).
 func (tx *Tx) ZCount(db int, key []byte, r ScoreRange) (int64, error) {
 	m, err := tx.typed(db, key, codec.TypeZSet)
 	if err != nil || m == nil {
@@ -105,7 +106,7 @@ func (tx *Tx) ZLexCount(db int, key []byte, r LexRange) (int64, error) {
 }
 
 // ZRank returns member's rank, counted from the highest score when rev is
-// set. Cost O(min(rank, n-rank)).
+// set. Cost O(levels x B) with a rank index, else O(min(rank, n-rank)).
 func (tx *Tx) ZRank(db int, key, member []byte, rev bool) (int64, bool, error) {
 	m, err := tx.typed(db, key, codec.TypeZSet)
 	if err != nil || m == nil {
@@ -208,7 +209,46 @@ func (tx *Tx) zrange(m *Meta, spec ZRangeSpec) ([]ZMember, error) {
 	if err != nil {
 		return nil, err
 	}
-	return out, tx.walkSpan(lo, hi, spec.Rev, spec.Offset, spec.Limit, collect)
+	offset := spec.Offset
+	if offset > 2*ZSetRankBlock && spec.Limit != 0 && lo != nil && bytes.Compare(lo, hi) < 0 {
+		if lo, hi, offset, err = tx.zskip(m, lo, hi, spec.Rev, offset); err != nil {
+			return nil, err
+		}
+	}
+	return out, tx.walkSpan(lo, hi, spec.Rev, offset, spec.Limit, collect)
+}
+
+// zskip narrows the span [lo, hi) past its first offset entries (its last,
+// when rev) with the rank index, when the set has one, instead of walking
+// them; it returns the span and the offset left to walk.
+func (tx *Tx) zskip(m *Meta, lo, hi []byte, rev bool, offset int64) ([]byte, []byte, int64, error) {
+	x, err := tx.zrankLoad(m)
+	if err != nil || x == nil {
+		return lo, hi, offset, err
+	}
+	a, err := tx.zrankOfKey(x, m, lo)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	b, err := tx.zrankOfKey(x, m, hi)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if offset >= b-a {
+		return nil, nil, 0, nil
+	}
+	r := a + offset
+	if rev {
+		r = b - 1 - offset
+	}
+	k, err := tx.zrankSelect(x, r)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if rev {
+		return lo, append(k, 0), 0, nil
+	}
+	return k, hi, 0, nil
 }
 
 // zspan resolves a score or lex spec to a span.
@@ -416,11 +456,27 @@ func (tx *Tx) walkSpan(lo, hi []byte, rev bool, offset, limit int64, fn func(k [
 }
 
 // zrankWalk visits the index entries at forward ranks a..b (0 <= a <= b <
-// n) of a live sorted set, entering the index from the nearer end: it
-// steps over min(a, n-1-b) entries, so the cost is O(min(a, n-1-b) + b-a).
+// n) of a live sorted set. With a rank index it finds rank a there when
+// that beats walking to it; otherwise it enters the index from the nearer
+// end, stepping over min(a, n-1-b) entries, so the cost is
+// O(min(a, n-1-b, levels x B) + b-a).
 // It reports whether it walked backward (visiting b down to a).
 func (tx *Tx) zrankWalk(m *Meta, a, b int64, fn func(k []byte) error) (backward bool, err error) {
 	lo, hi := zindexBounds(m)
+	if min(a, m.Count-1-b) > 2*ZSetRankBlock {
+		x, err := tx.zrankLoad(m)
+		if err != nil {
+			return false, err
+		}
+		if x != nil {
+			// Find rank a in the rank index, then walk forward.
+			k, err := tx.zrankSelect(x, a)
+			if err != nil {
+				return false, err
+			}
+			return false, tx.walkSpan(k, hi, false, 0, b-a+1, fn)
+		}
+	}
 	it, err := tx.iter(lo, hi)
 	if err != nil {
 		return false, err
@@ -443,13 +499,23 @@ func (tx *Tx) zrankWalk(m *Meta, a, b int64, fn func(k []byte) error) (backward 
 	return backward, it.Error()
 }
 
-// countSpan counts the index entries in [lo, hi) without a rank index: it
-// walks the span and, in step, the two stretches of the index outside it,
+// countSpan counts the index entries in [lo, hi): with a rank index, as
+// the difference of two ranks. Without one it walks the span and, in step, the two stretches of the index outside it,
 // and stops as soon as either side is fully counted. With k entries inside
 // and n-k outside, the cost is O(min(k, n-k)).
 func (tx *Tx) countSpan(m *Meta, lo, hi []byte) (int64, error) {
 	if lo == nil || bytes.Compare(lo, hi) >= 0 {
 		return 0, nil
+	}
+	if x, err := tx.zrankLoad(m); err != nil {
+		return 0, err
+	} else if x != nil {
+		a, err := tx.zrankOfKey(x, m, lo)
+		if err != nil {
+			return 0, err
+		}
+		b, err := tx.zrankOfKey(x, m, hi)
+		return b - a, err
 	}
 	blo, bhi := zindexBounds(m)
 	lo, hi = clampKey(lo, blo, bhi), clampKey(hi, blo, bhi)
