@@ -254,7 +254,9 @@ func TestFunctionDumpRestoreCrossCompatible(t *testing.T) {
 		}
 		merr := errText(mc.Do(bg, args...).Err())
 		rerr := errText(rc.Do(bg, args...).Err())
-		if merr != rerr || !strings.HasPrefix(merr, c.want) || c.want == "" && merr != "" {
+		// Which existing library the error names follows Redis's dict
+		// order, which is seeded per process: compare up to the name.
+		if !strings.HasPrefix(merr, c.want) || !strings.HasPrefix(rerr, c.want) || c.want == "" && (merr != "" || rerr != "") {
 			t.Fatalf("RESTORE %s: moonstone %q, redis %q, want %q", c.policy, merr, rerr, c.want)
 		}
 	}

@@ -74,7 +74,14 @@ func prefixOpts(opts []string) []string {
 
 // NewClient opens another go-redis client to the server (RESP2).
 func (s *Server) NewClient() *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2, MaxRetries: -1, PoolSize: 64})
+	return redis.NewClient(clientOptions(s.Addr))
+}
+
+// clientOptions are the test clients' settings. The read timeout is long
+// because a race-detector build on a loaded 2-core machine can take
+// seconds over a script that hits its memory limit; no test relies on it.
+func clientOptions(addr string) *redis.Options {
+	return &redis.Options{Addr: addr, Protocol: 2, MaxRetries: -1, PoolSize: 64, ReadTimeout: 30 * time.Second}
 }
 
 // Raw opens a raw RESP connection.
@@ -281,7 +288,7 @@ func (p *Process) Terminate() error {
 
 // Client opens a go-redis client to the process.
 func (p *Process) Client() *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: p.Addr, Protocol: 2, MaxRetries: -1, PoolSize: 64})
+	return redis.NewClient(clientOptions(p.Addr))
 }
 
 type lockedWriter struct {
