@@ -224,6 +224,7 @@ func cmdXAdd(c *Call) {
 		c.r.Null()
 		return
 	}
+	c.Notify(notifyStream, "xadd", c.Args[1])
 	writeStreamID(c.r, id)
 }
 
@@ -337,6 +338,9 @@ func cmdXDel(c *Call) {
 		c.Err(err)
 		return
 	}
+	if n > 0 {
+		c.Notify(notifyStream, "xdel", c.Args[1])
+	}
 	c.r.Int(n)
 }
 
@@ -349,6 +353,9 @@ func cmdXTrim(c *Call) {
 	if err != nil {
 		c.Err(err)
 		return
+	}
+	if n > 0 {
+		c.Notify(notifyStream, "xtrim", c.Args[1])
 	}
 	c.r.Int(n)
 }
@@ -390,6 +397,7 @@ func cmdXSetID(c *Call) {
 		c.Err(err)
 		return
 	}
+	c.Notify(notifyStream, "xsetid", c.Args[1])
 	c.OK()
 }
 

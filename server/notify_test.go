@@ -276,6 +276,21 @@ ZMPOP 1 z MAX COUNT 10
 `)
 }
 
+func TestKeyspaceEventsStreams(t *testing.T) {
+	keyEvents(t, "KEA", `
+XADD x 1-1 f v
+XADD x 2-1 f v
+XADD x NOMKSTREAM 3-1 f v
+XADD nokey NOMKSTREAM 1-1 f v
+XDEL x 1-1
+XDEL x 9-9
+XTRIM x MAXLEN 0
+XTRIM x MAXLEN 0
+XSETID x 5-5
+DEL x
+`)
+}
+
 func TestKeyspaceEventsMasksAndNew(t *testing.T) {
 	keyEvents(t, "El", `
 SET foo bar
