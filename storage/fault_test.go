@@ -3,6 +3,7 @@ package storage_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,7 +65,20 @@ var faults = []fault{
 
 func TestDiskFaults(t *testing.T) {
 	for _, f := range faults {
-		t.Run(strings.ReplaceAll(f.name, " ", "_"), func(t *testing.T) { runFault(t, f) })
+		t.Run(strings.ReplaceAll(f.name, " ", "_"), func(t *testing.T) {
+			if f.fatal && os.Getenv("MOONSTONE_FAULT_TESTS") != "all" {
+				// In about one run in ten, a writer still committing after
+				// the WAL failed reaches Pebble's WAL rotation, whose panic
+				// ends in a runtime fatal error ("unlock of unlocked
+				// mutex") that kills the whole test binary — the Pebble
+				// limitation docs/operations.md lists. The default run
+				// covers the fatal path end to end in a child process
+				// (server/fault_test.go); set MOONSTONE_FAULT_TESTS=all
+				// to run these in-process cases too.
+				t.Skip("fatal WAL/MANIFEST faults in-process: MOONSTONE_FAULT_TESTS=all")
+			}
+			runFault(t, f)
+		})
 	}
 }
 
