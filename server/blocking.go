@@ -438,22 +438,7 @@ func (s *Server) park(w *waiter) {
 // sendBeforeBlock sends the replies a client had buffered when it blocked,
 // once what they depend on is durable, as flush does.
 func (cn *Conn) sendBeforeBlock(buf []byte) {
-	db := cn.srv.db
-	var failed error
-	for _, p := range cn.pending {
-		if err := db.Wait(p); err != nil {
-			failed = err
-		}
-	}
-	cn.pending = cn.pending[:0]
-	if !cn.barrier.Zero() {
-		if err := db.Wait(cn.barrier); err != nil {
-			failed = err
-		}
-		cn.barrier = storage.Pending{}
-	}
-	if failed != nil {
-		cn.srv.logf(levelWarning, "sync failed, dropping replies to %s: %v", cn.addr, failed)
+	if cn.waitDurable() != nil {
 		return
 	}
 	if _, err := cn.nc.Write(buf); err != nil && !isClosedErr(err) && !errors.Is(err, net.ErrClosed) {

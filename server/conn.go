@@ -147,9 +147,10 @@ func (cn *Conn) await(p storage.Pending) {
 	}
 }
 
-// flush makes every write and read behind the buffered replies durable,
-// then sends the replies.
-func (cn *Conn) flush() error {
+// waitDurable waits until every write and read behind the buffered
+// replies is durable. On failure it logs and returns the error: the
+// replies must then be dropped, never acknowledging what may not be on disk.
+func (cn *Conn) waitDurable() error {
 	db := cn.srv.db
 	var failed error
 	for _, p := range cn.pending {
@@ -165,8 +166,15 @@ func (cn *Conn) flush() error {
 		cn.barrier = storage.Pending{}
 	}
 	if failed != nil {
-		// Never acknowledge what may not be on disk.
 		cn.srv.logf(levelWarning, "sync failed, dropping replies to %s: %v", cn.addr, failed)
+	}
+	return failed
+}
+
+// flush makes every write and read behind the buffered replies durable,
+// then sends the replies.
+func (cn *Conn) flush() error {
+	if failed := cn.waitDurable(); failed != nil {
 		cn.w.SetBuffer(nil)
 		return failed
 	}
