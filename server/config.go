@@ -21,6 +21,10 @@ var moonstoneParams = []ParamDef{
 	// cache-size is Pebble's block cache: the memory that keeps hot data
 	// off the disk.
 	{Name: "cache-size", Default: "268435456", Kind: paramMemory, Min: 1 << 20, Max: 1 << 42, Immutable: true},
+	// memtable-size is the size of Pebble's in-memory write buffer. Every
+	// read and write searches it first, so a smaller one is cheaper per
+	// command; a larger one flushes less often. See docs/configuration.md.
+	{Name: "memtable-size", Default: "67108864", Kind: paramMemory, Min: 1 << 20, Max: 1 << 32, Immutable: true},
 	// backup-dir is where SAVE and BGSAVE put checkpoints.
 	{Name: "backup-dir", Default: "backups", Kind: paramString},
 	// lua-memory-limit is how much a running script may grow the server's
@@ -231,6 +235,7 @@ func (c *Config) cacheLocked(name, value string) {
 func (c *Config) ProtoMaxBulkLen() int64  { return int64(c.int("proto-max-bulk-len")) }
 func (c *Config) QueryBufferLimit() int64 { return int64(c.int("client-query-buffer-limit")) }
 func (c *Config) CacheSize() int64        { return int64(c.int("cache-size")) }
+func (c *Config) MemTableSize() uint64    { return uint64(c.int("memtable-size")) }
 func (c *Config) BusyThreshold() time.Duration {
 	return time.Duration(c.int("busy-reply-threshold")) * time.Millisecond
 }

@@ -86,6 +86,7 @@ func New(cfg *Config) (*Server, error) {
 	db, err := storage.Open(storage.Options{
 		Dir:           cfg.Dir(),
 		CacheSize:     cfg.CacheSize(),
+		MemTableSize:  cfg.MemTableSize(),
 		Sync:          cfg.SyncPolicy(),
 		MaxStringSize: cfg.ProtoMaxBulkLen(),
 		Logger:        pebbleLogger{s},
