@@ -25,6 +25,10 @@ var moonstoneParams = []ParamDef{
 	// read and write searches it first, so a smaller one is cheaper per
 	// command; a larger one flushes less often. See docs/configuration.md.
 	{Name: "memtable-size", Default: "67108864", Kind: paramMemory, Min: 1 << 20, Max: 1 << 32, Immutable: true},
+	// row-cache-size keeps the latest values of records that writes read
+	// (a script's keys, a counter's value) in memory, so a write finds them
+	// without a Pebble lookup; 0 disables it. See docs/configuration.md.
+	{Name: "row-cache-size", Default: "33554432", Kind: paramMemory, Min: 0, Max: 1 << 42, Immutable: true},
 	// backup-dir is where SAVE and BGSAVE put checkpoints.
 	{Name: "backup-dir", Default: "backups", Kind: paramString},
 	// lua-memory-limit is how much a running script may grow the server's
@@ -236,6 +240,14 @@ func (c *Config) ProtoMaxBulkLen() int64  { return int64(c.int("proto-max-bulk-l
 func (c *Config) QueryBufferLimit() int64 { return int64(c.int("client-query-buffer-limit")) }
 func (c *Config) CacheSize() int64        { return int64(c.int("cache-size")) }
 func (c *Config) MemTableSize() uint64    { return uint64(c.int("memtable-size")) }
+
+// RowCacheSize is storage.Options.RowCacheSize: negative when disabled.
+func (c *Config) RowCacheSize() int64 {
+	if n := int64(c.int("row-cache-size")); n > 0 {
+		return n
+	}
+	return -1
+}
 func (c *Config) BusyThreshold() time.Duration {
 	return time.Duration(c.int("busy-reply-threshold")) * time.Millisecond
 }

@@ -87,6 +87,7 @@ func New(cfg *Config) (*Server, error) {
 		Dir:           cfg.Dir(),
 		CacheSize:     cfg.CacheSize(),
 		MemTableSize:  cfg.MemTableSize(),
+		RowCacheSize:  cfg.RowCacheSize(),
 		Sync:          cfg.SyncPolicy(),
 		MaxStringSize: cfg.ProtoMaxBulkLen(),
 		Logger:        pebbleLogger{s},

@@ -57,6 +57,9 @@ type Options struct {
 	Dir          string
 	CacheSize    int64 // bytes of Pebble block cache
 	MemTableSize uint64
+	// RowCacheSize is the memory for the latest values of records write
+	// transactions read (rowcache.go); 0 means 32 MB, negative disables it.
+	RowCacheSize int64
 	Sync         SyncPolicy
 	// MaxStringSize bounds values built by APPEND, SETRANGE and SETBIT, as
 	// Redis's proto-max-bulk-len does.
@@ -93,6 +96,9 @@ type DB struct {
 	versionLimit uint64
 
 	counts countTable
+	// rows caches committed records for write transactions (rowcache.go);
+	// guarded by writeMu.
+	rows *rowCache
 	// models caches the key models random sampling learns (sample.go).
 	models modelCache
 	// watch tracks WATCHed keys (watch.go).
@@ -134,6 +140,12 @@ func Open(opts Options) (*DB, error) {
 	}
 	if opts.MemTableSize == 0 {
 		opts.MemTableSize = 64 << 20
+	}
+	if opts.RowCacheSize == 0 {
+		opts.RowCacheSize = 32 << 20
+	}
+	if opts.RowCacheSize < 0 {
+		opts.RowCacheSize = 0
 	}
 	if opts.MaxStringSize <= 0 {
 		opts.MaxStringSize = 512 << 20
@@ -179,7 +191,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal, rows: newRowCache(opts.RowCacheSize)}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	if err := db.checkFormat(); err != nil {

@@ -172,6 +172,11 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 		return Pending{}, err
 	}
 	err := db.pdb.Apply(tx.b, pebble.NoSync)
+	if err == nil {
+		db.rows.commitBatch(tx.b)
+	} else {
+		db.rows.clear()
+	}
 	tx.b.Close()
 	if err == nil {
 		tx.runAfterCommit() // "expired" keyspace events

@@ -39,6 +39,8 @@ type Tx struct {
 	// reading one again (a script's GET then DECRBY of one key: every
 	// command loads the key's metadata) costs no second lookup in Pebble.
 	reads readCache
+	// written tracks what the batch wrote, for the row cache (rowcache.go).
+	written writeSet
 }
 
 // readCache holds, for a few keys, the value a transaction last read or
@@ -186,8 +188,10 @@ func (tx *Tx) Commit() (Pending, error) {
 	// leaves the fsync for later (walfs.go).
 	if err := db.apply(tx.b); err != nil {
 		tx.b.Close()
+		db.rows.clear()
 		return Pending{}, err
 	}
+	db.rows.commitBatch(tx.b)
 	tx.runAfterCommit()
 	return Pending{batch: tx.b, seq: seq, fsynced: db.SyncPolicy() == SyncAlways}, nil
 }
@@ -249,9 +253,25 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 		}
 		return append(make([]byte, 0, len(e.value)), e.value...), true, nil
 	}
+	// A write transaction sees the committed state plus its batch; for a
+	// key its batch has not written, that is the committed state, which
+	// the row cache holds exactly (it is only used under the write lock).
+	rows := tx.b != nil && cacheable(key) && !tx.written.has(key)
+	if rows {
+		if v, ok, found := tx.db.rows.get(key); found {
+			tx.reads.put(key, v, ok)
+			if !ok {
+				return nil, false, nil
+			}
+			return append(make([]byte, 0, len(v)), v...), true, nil
+		}
+	}
 	v, closer, err := tx.reader().Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		tx.reads.put(key, nil, false)
+		if rows {
+			tx.db.rows.fill(key, nil, false)
+		}
 		return nil, false, nil
 	}
 	if err != nil {
@@ -261,6 +281,9 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 	copy(out, v)
 	closer.Close()
 	tx.reads.put(key, out, true)
+	if rows {
+		tx.db.rows.fill(key, out, true)
+	}
 	return out, true, nil
 }
 
@@ -283,6 +306,7 @@ func (tx *Tx) set(key, value []byte) error {
 	}
 	tx.touch(key)
 	tx.noteReady(key)
+	tx.written.add(key)
 	if err := tx.b.Set(key, value, nil); err != nil {
 		tx.reads.forget()
 		return err
@@ -299,6 +323,7 @@ func (tx *Tx) del(key []byte) error {
 	}
 	tx.touch(key)
 	tx.noteReady(key)
+	tx.written.add(key)
 	if err := tx.b.Delete(key, nil); err != nil {
 		tx.reads.forget()
 		return err
@@ -316,6 +341,7 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 	tx.touchRange(start)
 	tx.noteFlushed(start)
 	tx.reads.forget()
+	tx.written.all = true
 	return tx.b.DeleteRange(start, end, nil)
 }
 

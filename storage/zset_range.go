@@ -157,15 +157,24 @@ func (tx *Tx) ZRemRange(db int, key []byte, spec ZRangeSpec) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		all, err := tx.spanCoversAll(m, lo, hi)
-		if err != nil {
-			return 0, err
-		}
-		if all {
-			return m.Count, tx.deleteKey(db, key, m)
+		// A small set is walked once and deleted whole if the walk took
+		// every member (a rate limiter's window emptying); a big one is
+		// checked with two seeks first, so that emptying it is one range
+		// deletion rather than a list of every member.
+		if m.Count > smallRemove {
+			all, err := tx.spanCoversAll(m, lo, hi)
+			if err != nil {
+				return 0, err
+			}
+			if all {
+				return m.Count, tx.deleteKey(db, key, m)
+			}
 		}
 		if err := tx.walkSpan(lo, hi, false, 0, -1, collect); err != nil {
 			return 0, err
+		}
+		if int64(len(keys)) == m.Count {
+			return m.Count, tx.deleteKey(db, key, m)
 		}
 	}
 	next := *m
@@ -569,6 +578,10 @@ func clampKey(k, lo, hi []byte) []byte {
 	}
 	return k
 }
+
+// smallRemove is the size up to which ZREMRANGEBYSCORE and ZREMRANGEBYLEX
+// walk a set without first checking whether the range covers all of it.
+const smallRemove = 1024
 
 // spanCoversAll reports whether [lo, hi) holds every index entry: two
 // seeks.

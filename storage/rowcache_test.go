@@ -1,0 +1,133 @@
+package storage_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"moonstone/storage"
+)
+
+// Write transactions read metadata through the row cache. This drives a
+// store with a cache small enough to turn its generations over every few
+// transactions through random writes, renames, deletions, long values,
+// expiries, flushes and discarded transactions, and checks every read
+// against a model of what committed, in the transaction (its own writes on
+// top) and afterwards on a snapshot.
+func TestRowCacheAgreesWithCommittedState(t *testing.T) {
+	for _, budget := range []int64{4 << 10, 1 << 20} {
+		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			db, err := storage.Open(storage.Options{Dir: t.TempDir(), Sync: storage.SyncNo, RowCacheSize: budget})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			rowCacheModel(t, db, rand.New(rand.NewPCG(uint64(budget), 7)))
+		})
+	}
+}
+
+func rowCacheModel(t *testing.T, db *storage.DB, rng *rand.Rand) {
+	committed := map[string]string{}
+	key := func() string { return fmt.Sprint("k", rng.IntN(40)) }
+	var tx *storage.Tx
+	// A failure leaves the write lock to Discard, not to Close.
+	defer func() { tx.Discard() }()
+	for round := 0; round < 3000; round++ {
+		tx = db.BeginWrite()
+		view := map[string]string{}
+		for k, v := range committed {
+			view[k] = v
+		}
+		check := func(k string) {
+			v, ok, err := tx.Get(0, []byte(k))
+			if err != nil {
+				t.Fatalf("round %d: GET %s: %v", round, k, err)
+			}
+			want, wantOK := view[k]
+			if ok != wantOK || string(v) != want {
+				t.Fatalf("round %d: GET %s = %q %v in the transaction, want %q %v", round, k, v, ok, want, wantOK)
+			}
+		}
+		for op := rng.IntN(6); op >= 0; op-- {
+			k := key()
+			switch rng.IntN(9) {
+			case 0, 1:
+				check(k)
+			case 2:
+				v := fmt.Sprint(rng.IntN(1000))
+				if _, err := tx.Set(0, []byte(k), []byte(v), storage.SetOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				view[k] = v
+			case 3:
+				if _, err := tx.IncrBy(0, []byte(k), 3); err != nil {
+					// Not an integer (a long value): leave it.
+					continue
+				}
+				var n int
+				fmt.Sscan(view[k], &n)
+				view[k] = fmt.Sprint(n + 3)
+			case 4:
+				if _, err := tx.Del(0, []byte(k)); err != nil {
+					t.Fatal(err)
+				}
+				delete(view, k)
+			case 5:
+				// Past the cache's value bound.
+				v := bytes.Repeat([]byte{'x'}, 5000+rng.IntN(100))
+				if _, err := tx.Set(0, []byte(k), v, storage.SetOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				view[k] = string(v)
+			case 6:
+				dst := key()
+				if _, ok := view[k]; !ok || dst == k {
+					continue
+				}
+				if _, err := tx.Rename(0, []byte(k), []byte(dst), false); err != nil {
+					t.Fatal(err)
+				}
+				view[dst] = view[k]
+				delete(view, k)
+			case 7:
+				// An expiry in the past deletes the key.
+				if ok, err := tx.Expire(0, []byte(k), 1, storage.ExpireAlways); err != nil {
+					t.Fatal(err)
+				} else if _, had := view[k]; ok != had {
+					t.Fatalf("round %d: EXPIRE %s = %v, key present %v", round, k, ok, had)
+				}
+				delete(view, k)
+			case 8:
+				if rng.IntN(20) == 0 {
+					if err := tx.FlushDB(0); err != nil {
+						t.Fatal(err)
+					}
+					view = map[string]string{}
+				}
+			}
+			check(k)
+		}
+		if rng.IntN(4) == 0 {
+			tx.Discard()
+		} else {
+			if _, err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			committed = view
+		}
+		// A snapshot (which never uses the cache) agrees too.
+		if round%50 == 0 {
+			rtx := db.BeginRead()
+			for i := 0; i < 40; i++ {
+				k := fmt.Sprint("k", i)
+				v, ok, err := rtx.Get(0, []byte(k))
+				if want, wantOK := committed[k]; err != nil || ok != wantOK || string(v) != want {
+					t.Fatalf("round %d: snapshot GET %s = %q %v %v, want %q %v", round, k, v, ok, err, want, wantOK)
+				}
+			}
+			rtx.Close()
+		}
+	}
+}
