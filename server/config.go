@@ -24,7 +24,7 @@ var moonstoneParams = []ParamDef{
 	// memtable-size is the size of Pebble's in-memory write buffer. Every
 	// read and write searches it first, so a smaller one is cheaper per
 	// command; a larger one flushes less often. See docs/configuration.md.
-	{Name: "memtable-size", Default: "67108864", Kind: paramMemory, Min: 1 << 20, Max: 1 << 32, Immutable: true},
+	{Name: "memtable-size", Default: "8388608", Kind: paramMemory, Min: 1 << 20, Max: 1 << 32, Immutable: true},
 	// row-cache-size keeps the latest values of records that writes read
 	// (a script's keys, a counter's value) in memory, so a write finds them
 	// without a Pebble lookup; 0 disables it. See docs/configuration.md.

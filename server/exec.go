@@ -139,7 +139,14 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 		}
 		return p
 	case c.Cmd.Is(flagReadOnly):
-		tx := s.db.BeginRead()
+		var tx *storage.Tx
+		if c.Cmd.Is(flagFast) && len(c.Args) <= maxPointArgs {
+			// A few point reads: commits wait for it instead of it
+			// paying for a snapshot (storage.BeginPointRead).
+			tx = s.db.BeginPointRead()
+		} else {
+			tx = s.db.BeginRead()
+		}
 		c.Tx = tx
 		c.Cmd.Run(c)
 		return tx.Close()
@@ -148,6 +155,11 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 		return storage.Pending{}
 	}
 }
+
+// maxPointArgs bounds the fast read commands (MGET, EXISTS, HMGET, ...)
+// that run as point reads, holding commits off while they read: a longer
+// one takes a snapshot instead.
+const maxPointArgs = 64
 
 // The write gate: every write transaction the server begins for a client
 // (a write command, a script that may write) first takes the gate, a

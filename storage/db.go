@@ -96,9 +96,12 @@ type DB struct {
 	versionLimit uint64
 
 	counts countTable
-	// rows caches committed records for write transactions (rowcache.go);
-	// guarded by writeMu.
-	rows *rowCache
+	// rows caches committed metadata records (rowcache.go). commitMu is
+	// held exclusively while a commit applies its batch and updates rows,
+	// and shared by point reads (BeginPointRead), which read Pebble and
+	// rows without a snapshot.
+	rows     *rowCache
+	commitMu sync.RWMutex
 	// models caches the key models random sampling learns (sample.go).
 	models modelCache
 	// watch tracks WATCHed keys (watch.go).
@@ -139,7 +142,7 @@ func Open(opts Options) (*DB, error) {
 		opts.CacheSize = 256 << 20
 	}
 	if opts.MemTableSize == 0 {
-		opts.MemTableSize = 64 << 20
+		opts.MemTableSize = 8 << 20
 	}
 	if opts.RowCacheSize == 0 {
 		opts.RowCacheSize = 32 << 20

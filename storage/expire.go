@@ -171,12 +171,13 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 		tx.b.Close()
 		return Pending{}, err
 	}
+	db.commitMu.Lock()
+	db.rows.commitBatch(tx.b) // before Apply, as in applyAndCache
 	err := db.pdb.Apply(tx.b, pebble.NoSync)
-	if err == nil {
-		db.rows.commitBatch(tx.b)
-	} else {
+	if err != nil {
 		db.rows.clear()
 	}
+	db.commitMu.Unlock()
 	tx.b.Close()
 	if err == nil {
 		tx.runAfterCommit() // "expired" keyspace events

@@ -4,25 +4,31 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/maphash"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 
 	"moonstone/codec"
 )
 
-// rowCache holds the latest committed value of the metadata records that
-// write transactions read, so that a script's GET, INCRBY or ZADD finds its
-// key without a Pebble lookup. Pebble has no row cache of its own: a point
-// read seeks the memtable's skiplist (cache misses all the way down on a
-// full memtable) and then each level's filter, microseconds that were a
-// fifth of a ledger transfer's CPU.
+// rowCache holds the latest committed value of metadata records (every
+// key has one: a string's value, a collection's type, count and expiry),
+// so that a script's GET, INCRBY or ZADD, or a client's GET, finds its key
+// without a Pebble lookup. Pebble has no row cache of its own: a point read
+// seeks the memtable's skiplist (cache misses all the way down) and then
+// each level's filter and index, microseconds that were a fifth of a
+// ledger transfer's CPU and half of a GET's.
 //
-// Only write transactions and commits touch it, and both hold the write
-// lock, so it needs no lock and it is never behind the store: a commit
-// brings every cached record it wrote up to date (commitBatch) before the
-// lock is released. Read transactions work on snapshots and do not use it.
+// The cache is never behind the store, because nothing reads it while the
+// store moves: a commit holds DB.commitMu exclusively while it brings every
+// cached record its batch writes up to date (commitBatch) and applies the
+// batch, and the only readers are write transactions (which hold the write
+// lock, so no commit happens under them) and point reads (which hold
+// commitMu shared). What any of them finds in Pebble and puts into the
+// cache (fill) is therefore the committed state too. The shards' mutexes
+// only keep the maps whole under concurrent use.
 //
-// Entries live in two generations, each an append-only byte arena indexed
+// Each shard keeps two generations, each an append-only byte arena indexed
 // by a map from the key's hash to the entry's offset. Neither holds a
 // pointer, so the garbage collector never scans them however many entries
 // there are. When the current arena fills, it becomes the old one and the
@@ -30,8 +36,16 @@ import (
 // keeps what is in use, at a map lookup per read, with a hard bound on
 // memory.
 type rowCache struct {
+	shards [rowShards]rowShard
+}
+
+const rowShards = 16
+
+type rowShard struct {
+	mu       sync.Mutex
 	half     int // arena bytes per generation; 0 disables the cache
 	cur, old rowGen
+	_        [64]byte // keep shards' mutexes off each other's cache lines
 }
 
 // rowGen is one generation. An entry at off is: key length (uvarint), key,
@@ -49,12 +63,18 @@ const maxRowValue = 4 << 10
 var rowSeed = maphash.MakeSeed()
 
 func newRowCache(budget int64) *rowCache {
-	half := budget / 2
+	half := budget / 2 / rowShards
 	if half > 1<<31 {
 		half = 1 << 31 // offsets are 32-bit
 	}
-	return &rowCache{half: int(half)}
+	c := new(rowCache)
+	for i := range c.shards {
+		c.shards[i].half = int(half)
+	}
+	return c
 }
+
+func (c *rowCache) shard(h uint64) *rowShard { return &c.shards[h%rowShards] }
 
 // cacheable reports whether key is a record the cache keeps: metadata, which
 // every command reads, not the members of collections, which are many and
@@ -82,43 +102,49 @@ func (g *rowGen) lookup(h uint64, key []byte) (value []byte, ok, found bool) {
 	return b[n : n+int(vl-1)], true, true
 }
 
-// get returns the cached value of key (aliasing the cache: copy it before
-// the next call), whether the record exists, and whether it was cached.
-func (c *rowCache) get(key []byte) (value []byte, ok, found bool) {
-	if c.half == 0 {
-		return nil, false, false
-	}
+// get appends the cached value of key to dst and reports whether the
+// record exists and whether it was cached at all.
+func (c *rowCache) get(dst, key []byte) (value []byte, ok, found bool) {
 	h := maphash.Bytes(rowSeed, key)
-	if v, ok, found := c.cur.lookup(h, key); found {
-		return v, ok, true
+	sh := c.shard(h)
+	if sh.half == 0 {
+		return dst, false, false
 	}
-	v, ok, found := c.old.lookup(h, key)
-	if found {
-		v = c.put(h, key, v, ok)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	v, ok, found := sh.cur.lookup(h, key)
+	if !found {
+		if v, ok, found = sh.old.lookup(h, key); found {
+			v = sh.put(h, key, v, ok)
+		}
 	}
-	return v, ok, found
+	return append(dst, v...), ok, found
 }
 
 // fill records what a read of the committed state found.
 func (c *rowCache) fill(key, value []byte, ok bool) {
-	if c.half == 0 || len(value) > maxRowValue {
+	h := maphash.Bytes(rowSeed, key)
+	sh := c.shard(h)
+	if sh.half == 0 || len(value) > maxRowValue {
 		return
 	}
-	c.put(maphash.Bytes(rowSeed, key), key, value, ok)
+	sh.mu.Lock()
+	sh.put(h, key, value, ok)
+	sh.mu.Unlock()
 }
 
 // put appends an entry to the current generation, turning generations over
 // first if it is full, and returns the value's copy in the arena.
-func (c *rowCache) put(h uint64, key, value []byte, ok bool) []byte {
+func (sh *rowShard) put(h uint64, key, value []byte, ok bool) []byte {
 	need := 2*binary.MaxVarintLen32 + len(key) + len(value)
-	if c.cur.arena == nil || len(c.cur.arena)+need > cap(c.cur.arena) {
-		c.old = c.cur
-		c.cur = rowGen{arena: make([]byte, 0, c.half), index: make(map[uint64]uint32, len(c.old.index))}
-		if need > c.half {
+	if sh.cur.arena == nil || len(sh.cur.arena)+need > cap(sh.cur.arena) {
+		sh.old = sh.cur
+		sh.cur = rowGen{arena: make([]byte, 0, sh.half), index: make(map[uint64]uint32, len(sh.old.index))}
+		if need > sh.half {
 			return value
 		}
 	}
-	a := c.cur.arena
+	a := sh.cur.arena
 	off := len(a)
 	a = binary.AppendUvarint(a, uint64(len(key)))
 	a = append(a, key...)
@@ -129,24 +155,25 @@ func (c *rowCache) put(h uint64, key, value []byte, ok bool) []byte {
 	a = binary.AppendUvarint(a, vl)
 	start := len(a)
 	a = append(a, value...)
-	c.cur.arena = a
-	c.cur.index[h] = uint32(off)
+	sh.cur.arena = a
+	sh.cur.index[h] = uint32(off)
 	return a[start:len(a):len(a)]
 }
 
 // clear drops everything (a range deletion may cover any record).
 func (c *rowCache) clear() {
-	if len(c.cur.index) > 0 || len(c.old.index) > 0 {
-		c.cur, c.old = rowGen{}, rowGen{}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		sh.cur, sh.old = rowGen{}, rowGen{}
+		sh.mu.Unlock()
 	}
 }
 
-// commitBatch brings the cached records a committed batch wrote up to date.
-// Records the cache does not hold stay out of it: a write is not a read.
+// commitBatch brings the cached records a batch about to be committed
+// writes up to date. Records the cache does not hold stay out of it: a
+// write is not a read. The caller holds commitMu exclusively.
 func (c *rowCache) commitBatch(b *pebble.Batch) {
-	if c.half == 0 || (len(c.cur.index) == 0 && len(c.old.index) == 0) {
-		return
-	}
 	r := b.Reader()
 	for {
 		kind, key, value, more, err := r.Next()
@@ -158,23 +185,9 @@ func (c *rowCache) commitBatch(b *pebble.Batch) {
 		}
 		switch kind {
 		case pebble.InternalKeyKindSet, pebble.InternalKeyKindDelete, pebble.InternalKeyKindSingleDelete:
-			if !cacheable(key) {
-				continue
+			if cacheable(key) {
+				c.update(key, value, kind == pebble.InternalKeyKindSet)
 			}
-			h := maphash.Bytes(rowSeed, key)
-			_, _, inCur := c.cur.lookup(h, key)
-			_, _, inOld := c.old.lookup(h, key)
-			if !inCur && !inOld {
-				continue
-			}
-			if inOld {
-				delete(c.old.index, h)
-			}
-			if kind == pebble.InternalKeyKindSet && len(value) > maxRowValue {
-				delete(c.cur.index, h)
-				continue
-			}
-			c.put(h, key, value, kind == pebble.InternalKeyKindSet)
 		case pebble.InternalKeyKindLogData:
 		default:
 			// Range deletions (FLUSHDB, FLUSHALL) and anything else.
@@ -182,6 +195,30 @@ func (c *rowCache) commitBatch(b *pebble.Batch) {
 			return
 		}
 	}
+}
+
+// update replaces key's entry, if the cache has one, with a new value.
+func (c *rowCache) update(key, value []byte, ok bool) {
+	h := maphash.Bytes(rowSeed, key)
+	sh := c.shard(h)
+	if sh.half == 0 {
+		return
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	_, _, inCur := sh.cur.lookup(h, key)
+	_, _, inOld := sh.old.lookup(h, key)
+	if !inCur && !inOld {
+		return
+	}
+	if inOld {
+		delete(sh.old.index, h)
+	}
+	if len(value) > maxRowValue {
+		delete(sh.cur.index, h)
+		return
+	}
+	sh.put(h, key, value, ok)
 }
 
 // writeSet remembers which keys a write transaction's batch wrote, so that

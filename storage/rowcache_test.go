@@ -100,7 +100,15 @@ func rowCacheModel(t *testing.T, db *storage.DB, rng *rand.Rand) {
 				}
 				delete(view, k)
 			case 8:
-				if rng.IntN(20) == 0 {
+				if rng.IntN(300) == 0 {
+					// A batch big enough that Pebble applies it as a
+					// flushable batch and takes its contents over.
+					v := bytes.Repeat([]byte{'y'}, 5<<20)
+					if _, err := tx.Set(0, []byte(k), v, storage.SetOptions{}); err != nil {
+						t.Fatal(err)
+					}
+					view[k] = string(v)
+				} else if rng.IntN(20) == 0 {
 					if err := tx.FlushDB(0); err != nil {
 						t.Fatal(err)
 					}
@@ -129,5 +137,92 @@ func rowCacheModel(t *testing.T, db *storage.DB, rng *rand.Rand) {
 			}
 			rtx.Close()
 		}
+	}
+}
+
+// Point reads run without a snapshot, holding commits off, and read through
+// the row cache that commits update. Readers that sum ten balances while
+// writers move money between them must always see the same total, whether
+// the cache holds the records, has just turned a generation over, or not.
+func TestPointReadsSeeWholeCommits(t *testing.T) {
+	for _, budget := range []int64{-1, 4 << 10, 1 << 20} {
+		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			db, err := storage.Open(storage.Options{Dir: t.TempDir(), Sync: storage.SyncNo, RowCacheSize: budget})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			const accounts, each = 10, 1000
+			key := func(i int) []byte { return []byte(fmt.Sprint("acct", i)) }
+			tx := db.BeginWrite()
+			for i := 0; i < accounts; i++ {
+				if _, err := tx.Set(0, key(i), []byte(fmt.Sprint(each)), storage.SetOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			writerErr := make(chan error, 1)
+			go func() {
+				rng := rand.New(rand.NewPCG(1, 2))
+				defer close(writerErr)
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					tx := db.BeginWrite()
+					a, b := rng.IntN(accounts), rng.IntN(accounts)
+					// Padding keys churn the cache's generations.
+					tx.Set(0, []byte(fmt.Sprint("pad", rng.IntN(500))), []byte("x"), storage.SetOptions{})
+					if _, err := tx.IncrBy(0, key(a), -7); err != nil {
+						writerErr <- err
+						tx.Discard()
+						return
+					}
+					if _, err := tx.IncrBy(0, key(b), 7); err != nil {
+						writerErr <- err
+						tx.Discard()
+						return
+					}
+					if rng.IntN(5) == 0 {
+						tx.Discard()
+					} else if _, err := tx.Commit(); err != nil {
+						writerErr <- err
+						return
+					}
+				}
+			}()
+			rng := rand.New(rand.NewPCG(3, 4))
+			for n := 0; n < 20000; n++ {
+				tx := db.BeginPointRead()
+				sum := 0
+				for i := 0; i < accounts; i++ {
+					// Unrelated reads in between fill the cache too.
+					tx.Get(0, []byte(fmt.Sprint("pad", rng.IntN(500))))
+					v, ok, err := tx.Get(0, key(i))
+					if err != nil || !ok {
+						tx.Close()
+						close(done)
+						t.Fatalf("read %d: acct%d = %q %v %v", n, i, v, ok, err)
+					}
+					var x int
+					fmt.Sscan(string(v), &x)
+					sum += x
+				}
+				tx.Close()
+				if sum != accounts*each {
+					close(done)
+					t.Fatalf("read %d: balances sum to %d, want %d", n, sum, accounts*each)
+				}
+			}
+			close(done)
+			if err := <-writerErr; err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -39,6 +39,9 @@ type Tx struct {
 	// reading one again (a script's GET then DECRBY of one key: every
 	// command loads the key's metadata) costs no second lookup in Pebble.
 	reads readCache
+	// point marks a point read: no snapshot, commits held off instead
+	// (BeginPointRead).
+	point bool
 	// written tracks what the batch wrote, for the row cache (rowcache.go).
 	written writeSet
 }
@@ -137,6 +140,31 @@ func (db *DB) BeginRead() *Tx {
 	return &Tx{db: db, r: s, snap: s, now: time.Now().UnixMilli()}
 }
 
+// BeginPointRead starts a read transaction for a command that makes a few
+// point reads (GET, HGET, ZSCORE: Redis's "fast" commands): instead of a
+// snapshot, which costs a lock and a list entry in Pebble per command, it
+// holds commits off until Close, so the store it reads cannot move, and it
+// reads through the row cache. It must be short and must be closed.
+func (db *DB) BeginPointRead() *Tx {
+	db.commitMu.RLock()
+	return &Tx{db: db, r: db.pdb, point: true, now: time.Now().UnixMilli()}
+}
+
+// applyAndCache applies a committed batch to Pebble and brings the row
+// cache up to date with it, with point reads held off meanwhile.
+func (db *DB) applyAndCache(b *pebble.Batch) error {
+	db.commitMu.Lock()
+	defer db.commitMu.Unlock()
+	// The cache first: Pebble may take a large batch's contents over when
+	// it applies it. Nobody reads the cache until commitMu is released.
+	db.rows.commitBatch(b)
+	if err := db.apply(b); err != nil {
+		db.rows.clear()
+		return err
+	}
+	return nil
+}
+
 // Writable reports whether tx may write.
 func (tx *Tx) Writable() bool { return tx.b != nil }
 
@@ -186,12 +214,10 @@ func (tx *Tx) Commit() (Pending, error) {
 	// Every policy commits with a sync request and waits for it: under
 	// everysec and no the WAL layer only writes the record to the file and
 	// leaves the fsync for later (walfs.go).
-	if err := db.apply(tx.b); err != nil {
+	if err := db.applyAndCache(tx.b); err != nil {
 		tx.b.Close()
-		db.rows.clear()
 		return Pending{}, err
 	}
-	db.rows.commitBatch(tx.b)
 	tx.runAfterCommit()
 	return Pending{batch: tx.b, seq: seq, fsynced: db.SyncPolicy() == SyncAlways}, nil
 }
@@ -224,7 +250,7 @@ func (tx *Tx) Discard() {
 	}
 	tx.done = true
 	if tx.b == nil {
-		tx.snap.Close()
+		tx.endRead()
 		return
 	}
 	tx.b.Close()
@@ -239,9 +265,17 @@ func (tx *Tx) Close() Pending {
 	}
 	if !tx.done {
 		tx.done = true
-		tx.snap.Close()
+		tx.endRead()
 	}
 	return tx.db.ReadBarrier()
+}
+
+func (tx *Tx) endRead() {
+	if tx.point {
+		tx.db.commitMu.RUnlock()
+	} else {
+		tx.snap.Close()
+	}
 }
 
 // get returns a copy of the value at key, or nil and false. The copy is
@@ -255,15 +289,18 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 	}
 	// A write transaction sees the committed state plus its batch; for a
 	// key its batch has not written, that is the committed state, which
-	// the row cache holds exactly (it is only used under the write lock).
-	rows := tx.b != nil && cacheable(key) && !tx.written.has(key)
+	// the row cache holds exactly, as it does for a point read.
+	rows := cacheable(key) && (tx.point || tx.b != nil && !tx.written.has(key))
 	if rows {
-		if v, ok, found := tx.db.rows.get(key); found {
+		if v, ok, found := tx.db.rows.get(nil, key); found {
 			tx.reads.put(key, v, ok)
 			if !ok {
 				return nil, false, nil
 			}
-			return append(make([]byte, 0, len(v)), v...), true, nil
+			if v == nil {
+				v = []byte{}
+			}
+			return v, true, nil
 		}
 	}
 	v, closer, err := tx.reader().Get(key)
