@@ -94,7 +94,7 @@ func decodeListpack(lp []byte) ([]lpElem, error) {
 			if !need(1 + w) {
 				return nil, ErrRDB
 			}
-			e, size = lpElem{n: leSigned(p[1:1+w]), isInt: true}, 1+w
+			e, size = lpElem{n: leSigned(p[1 : 1+w]), isInt: true}, 1+w
 		default:
 			return nil, ErrRDB
 		}
