@@ -340,3 +340,153 @@ func TestDumpRestoreRandom(t *testing.T) {
 	}
 	dumpBothWays(t, p, keys)
 }
+
+// ziplist builds a ziplist (Redis before 7.0) of strings and int64s, each
+// in the encoding ziplist.c would pick.
+func ziplist(elems ...any) []byte {
+	var body []byte
+	prev := 0
+	for _, e := range elems {
+		var ent []byte
+		switch v := e.(type) {
+		case string:
+			switch l := len(v); {
+			case l < 64:
+				ent = []byte{byte(l)}
+			case l < 1<<14:
+				ent = []byte{0x40 | byte(l>>8), byte(l)}
+			default:
+				ent = []byte{0x80, byte(l >> 24), byte(l >> 16), byte(l >> 8), byte(l)}
+			}
+			ent = append(ent, v...)
+		case int64:
+			le := func(n int) []byte {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte(v >> (8 * i))
+				}
+				return b
+			}
+			switch {
+			case v >= 0 && v <= 12:
+				ent = []byte{0xf1 + byte(v)}
+			case v >= -128 && v <= 127:
+				ent = append([]byte{0xfe}, le(1)...)
+			case v >= -32768 && v <= 32767:
+				ent = append([]byte{0xc0}, le(2)...)
+			case v >= -1<<23 && v < 1<<23:
+				ent = append([]byte{0xf0}, le(3)...)
+			case v >= -1<<31 && v < 1<<31:
+				ent = append([]byte{0xd0}, le(4)...)
+			default:
+				ent = append([]byte{0xe0}, le(8)...)
+			}
+		}
+		var pl []byte
+		if prev < 254 {
+			pl = []byte{byte(prev)}
+		} else {
+			pl = []byte{0xfe, byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24)}
+		}
+		ent = append(pl, ent...)
+		body = append(body, ent...)
+		prev = len(ent)
+	}
+	n := 10 + len(body) + 1
+	zl := []byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24), 0, 0, 0, 0, byte(len(elems)), byte(len(elems) >> 8)}
+	tail := n - 1 - prev
+	if len(elems) == 0 {
+		tail = 10
+	}
+	zl[4], zl[5], zl[6], zl[7] = byte(tail), byte(tail>>8), byte(tail>>16), byte(tail>>24)
+	zl = append(zl, body...)
+	return append(zl, 0xff)
+}
+
+// rdbString is an uncompressed RDB string.
+func rdbString(b []byte) []byte { return codec.AppendRDBString(nil, b) }
+
+func obj(t byte, parts ...[]byte) string {
+	o := []byte{t}
+	for _, p := range parts {
+		o = append(o, p...)
+	}
+	return payload(o...)
+}
+
+func TestRestoreOldEncodingsMatchRedis(t *testing.T) {
+	mixed := ziplist("a", int64(5), int64(300), int64(-1), int64(-70000), int64(1<<30), int64(1<<40),
+		strings.Repeat("z", 100), "", int64(12), int64(0))
+	pairs := ziplist("f1", "v1", "f2", int64(7), "f3", strings.Repeat("q", 300))
+	zpairs := ziplist("c", "-inf", "d", int64(-100000), "b", "1.5", "a", int64(3)) // in score order, as Redis keeps them
+	// Redis's own test: a stream DUMPed by Redis 5 (RDB type 15, version 9).
+	legacyStream := `"\x0F\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\xC3\x40\x4A\x40\x57\x16\x57\x00\x00\x00\x23\x00\x02\x01\x04\x01\x01\x01\x84\x64\x61\x74\x61\x05\x00\x01\x03\x01\x00\x20\x01\x03\x81\x61\x02\x04\x20\x0A\x00\x01\x40\x0A\x00\x62\x60\x0A\x00\x02\x40\x0A\x00\x63\x60\x0A\x40\x22\x01\x81\x64\x20\x0A\x40\x39\x20\x0A\x00\x65\x60\x0A\x00\x05\x40\x0A\x00\x66\x20\x0A\x00\xFF\x02\x06\x00\x02\x02\x67\x31\x05\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x01\x03\x63\x31\x31\x3E\xF7\x83\x43\x7A\x01\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x02\x67\x32\x00\x00\x00\x00\x09\x00\x3D\x52\xEF\x68\x67\x52\x1D\xFA"`
+	testkit.Diff(t, fmt.Sprintf(`
+RESTORE zl 0 %s
+LRANGE zl 0 -1
+RESTORE ql 0 %s
+LRANGE ql 0 -1
+RESTORE plain 0 %s
+LRANGE plain 0 -1
+RESTORE hz 0 %s
+HGETALL hz
+RESTORE zz 0 %s
+ZRANGE zz 0 -1 WITHSCORES
+RESTORE x 0 %s
+XRANGE x - +
+XINFO STREAM x FULL
+XINFO GROUPS x
+XINFO CONSUMERS x g1
+XADD x 7-0 data g
+XINFO STREAM x
+# Inside MULTI and scripts, like any write.
+MULTI
+RESTORE m 0 %[7]s
+GET m
+RESTORE m 0 %[7]s
+EXEC
+EVAL "return redis.call('restore', KEYS[1], 0, ARGV[1])" 1 ev %[7]s
+GET ev
+EVAL "return redis.pcall('restore', KEYS[1], 0, ARGV[1])" 1 ev %[7]s
+EVAL "return redis.call('dump', KEYS[1]) == ARGV[1]" 1 ev %[7]s
+`,
+		obj(10, rdbString(mixed)),
+		obj(14, []byte{2}, rdbString(ziplist("x", int64(1))), rdbString(mixed)),
+		obj(18, []byte{2, 1}, rdbString([]byte("a plain node")), []byte{2}, rdbString(listpackOf("b", "c"))),
+		obj(13, rdbString(pairs)),
+		obj(12, rdbString(zpairs)),
+		legacyStream,
+		payload(0, 3, 'b', 'a', 'r'),
+	))
+}
+
+// listpackOf is a listpack of short strings.
+func listpackOf(elems ...string) []byte {
+	lp := []byte{0, 0, 0, 0, byte(len(elems)), 0}
+	for _, e := range elems {
+		lp = append(lp, 0x80|byte(len(e)))
+		lp = append(lp, e...)
+		lp = append(lp, byte(1+len(e)))
+	}
+	lp = append(lp, 0xff)
+	lp[0], lp[1] = byte(len(lp)), byte(len(lp)>>8)
+	return lp
+}
+
+func TestRestoreKeyspaceEvents(t *testing.T) {
+	bar := payload(0, 3, 'b', 'a', 'r')
+	list := obj(1, []byte{1}, rdbString([]byte("x")))
+	keyEvents(t, "KEA", fmt.Sprintf(`
+RESTORE a 0 %[1]s
+RESTORE a 0 %[1]s
+RESTORE a 0 %[2]s REPLACE
+RESTORE a 1000 %[1]s ABSTTL REPLACE
+RESTORE b 1000 %[1]s ABSTTL
+RESTORE c 100000 %[2]s
+RESTORE c 0 "bad" REPLACE
+MULTI
+RESTORE d 0 %[1]s
+EXEC
+EVAL "return redis.call('restore', KEYS[1], 0, ARGV[1])" 1 e %[2]s
+`, bar, list))
+}
