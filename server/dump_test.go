@@ -476,10 +476,13 @@ func listpackOf(elems ...string) []byte {
 func TestRestoreKeyspaceEvents(t *testing.T) {
 	bar := payload(0, 3, 'b', 'a', 'r')
 	list := obj(1, []byte{1}, rdbString([]byte("x")))
-	keyEvents(t, "KEA", fmt.Sprintf(`
+	keyEvents(t, "KEgn", fmt.Sprintf(`
 RESTORE a 0 %[1]s
 RESTORE a 0 %[1]s
 RESTORE a 0 %[2]s REPLACE
+RESTORE a 0 %[1]s REPLACE
+SADD s x
+RESTORE s 0 %[3]s REPLACE
 RESTORE a 1000 %[1]s ABSTTL REPLACE
 RESTORE b 1000 %[1]s ABSTTL
 RESTORE c 100000 %[2]s
@@ -488,5 +491,5 @@ MULTI
 RESTORE d 0 %[1]s
 EXEC
 EVAL "return redis.call('restore', KEYS[1], 0, ARGV[1])" 1 e %[2]s
-`, bar, list))
+`, bar, list, obj(2, []byte{1}, rdbString([]byte("m")))))
 }

@@ -98,6 +98,9 @@ func (tx *Tx) Restore(db int, key []byte, o *codec.DumpObject, expireAt int64) (
 		if err := tx.deleteKey(db, key, old); err != nil {
 			return false, false, err
 		}
+		// Redis deletes, then adds: the new key is "new", not an
+		// overwrite (see keyCreated).
+		tx.replaced = nil
 	}
 	if expireAt != 0 && expireAt <= tx.now {
 		return old != nil, false, nil
