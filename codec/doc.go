@@ -62,4 +62,13 @@
 //
 // Members of one field length cannot collide with another's because the
 // version prefix has a fixed width and the field is the key's tail.
+//
+// # Redis's formats
+//
+// Besides its own layouts, codec reads and writes Redis's serializations
+// that travel through commands: DUMP / RESTORE and FUNCTION DUMP / RESTORE
+// payloads (rdb.go: RDB lengths and strings, LZF, CRC64; rdb_object.go: one
+// key's value; listpack.go: listpacks, ziplists and intsets inside them).
+// Their readers are pure and bounded: every length is checked against the
+// bytes present before anything is allocated for it.
 package codec

@@ -193,7 +193,7 @@ func (r *RDBReader) String() ([]byte, error) {
 			return nil, ErrRDB
 		}
 		p, err := r.take(int(n))
-		return append([]byte(nil), p...), err
+		return append([]byte{}, p...), err // never nil: an empty element is not "absent"
 	}
 	switch n {
 	case rdbEncInt8:
@@ -230,9 +230,10 @@ func (r *RDBReader) String() ([]byte, error) {
 }
 
 // lzfDecompress is liblzf's lzf_decompress: the output must be exactly n
-// bytes.
+// bytes. n comes from the payload: the buffer grows with what the input
+// really expands to (at most 88 times its size), not with n.
 func lzfDecompress(in []byte, n int) ([]byte, error) {
-	out := make([]byte, 0, n)
+	out := make([]byte, 0, min(n, 64+4*len(in)))
 	for i := 0; i < len(in); {
 		ctrl := int(in[i])
 		i++

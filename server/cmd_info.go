@@ -163,6 +163,7 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("pubsub_channels:%d", psChannels)
 		line("pubsub_patterns:%d", psPatterns)
 		line("pubsubshard_channels:%d", psShard)
+		line("migrate_cached_sockets:0") // no MIGRATE (docs/compatibility.md)
 		line("total_error_replies:%d", s.stats.errorReplies.Load())
 	case "replication":
 		line("role:master")

@@ -155,6 +155,8 @@ func commandTable() map[string]*Command {
 		def("expiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix timestamp."),
 		def("pexpiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix milliseconds timestamp."),
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
+		def("dump", 2, "readonly", key1, "generic", "2.6.0", cmdDump, "Returns a serialized representation of the value stored at a key."),
+		def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."),
 
 		// bitmap (cmd_bits.go)
 		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),
