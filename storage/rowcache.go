@@ -77,9 +77,19 @@ func newRowCache(budget int64) *rowCache {
 func (c *rowCache) shard(h uint64) *rowShard { return &c.shards[h%rowShards] }
 
 // cacheable reports whether key is a record the cache keeps: metadata, which
-// every command reads, not the members of collections, which are many and
-// mostly read once.
-func cacheable(key []byte) bool { return len(key) > 0 && key[0] == codec.TagMeta }
+// every command reads, and the rank-index header of a sorted set, which
+// every write to the set looks up and which small sets do not have (an
+// absence is cached like a value); not the members of collections, which
+// are many and mostly read once.
+func cacheable(key []byte) bool {
+	if len(key) == 0 {
+		return false
+	}
+	return key[0] == codec.TagMeta || key[0] == codec.TagZRank && len(key) == zrankHeaderLen
+}
+
+// zrankHeaderLen is the length of a rank-index header key: tag, version.
+var zrankHeaderLen = len(codec.ZRankHeaderKey(0))
 
 // lookup finds key in g: the value (aliasing the arena), whether the record
 // exists, and whether g has an entry for it at all.
