@@ -120,3 +120,39 @@ func TestMoonstoneMetrics(t *testing.T) {
 		t.Fatalf("unknown subcommand: %v", err)
 	}
 }
+
+// The row cache's counters tell an operator whether row-cache-size fits the
+// working set: the first read of a key misses, the reads after it hit, and
+// what it holds stays within the budget.
+func TestInfoRowCache(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.NewClient()
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Set(ctx, "balance", "100", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before := infoFields(t, c, "moonstone")
+	for i := 0; i < 5; i++ {
+		if err := c.IncrBy(ctx, "balance", 1).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := c.Get(ctx, "balance").Result(); err != nil || v != fmt.Sprint(101+i) {
+			t.Fatalf("GET = %q, %v; want %d", v, err, 101+i)
+		}
+	}
+	after := infoFields(t, c, "moonstone")
+	hits := infoInt(t, after, "row_cache_hits") - infoInt(t, before, "row_cache_hits")
+	misses := infoInt(t, after, "row_cache_misses") - infoInt(t, before, "row_cache_misses")
+	// Ten reads of one key: at most the first misses (SET may have
+	// cached it already; commits keep it current after that).
+	if misses > 1 || hits+misses != 10 {
+		t.Fatalf("10 reads of one key: %d hits, %d misses", hits, misses)
+	}
+	if n, max := infoInt(t, after, "row_cache_size"), infoInt(t, after, "row_cache_max"); n <= 0 || n > max {
+		t.Fatalf("row_cache_size %d, row_cache_max %d", n, max)
+	}
+	if infoInt(t, after, "row_cache_entries") < 1 {
+		t.Fatalf("row cache holds nothing after reads")
+	}
+}
