@@ -48,6 +48,8 @@ type Conn struct {
 	// barrier is the newest batch any of its reads may have seen.
 	pending []storage.Pending
 	barrier storage.Pending
+	// group is the open transaction of pipelined writes (group.go).
+	group *writeGroup
 
 	closeAfterReply bool
 	killed          atomic.Bool
@@ -123,11 +125,19 @@ func (cn *Conn) serve() {
 		mark := cn.replyMark()
 		s.dispatch(cn, args)
 		cn.dropReplies(mark)
+		// Replies go out once no whole request is waiting: a request
+		// still arriving (a pipeline split across packets) may take a
+		// while, and the replies before it must not wait for it.
+		more := cn.rd.CommandBuffered()
+		if cn.group != nil && (cn.closeAfterReply || cn.killed.Load() || len(cn.w.Buffer()) > 1<<20 || !more) {
+			// Never wait for the network, or flush, holding the write lock.
+			s.endGroup(cn)
+		}
 		if cn.closeAfterReply || cn.killed.Load() {
 			cn.flush()
 			return
 		}
-		if cn.rd.Buffered() == 0 || len(cn.w.Buffer()) > 1<<20 {
+		if !more || len(cn.w.Buffer()) > 1<<20 {
 			err := cn.flush()
 			cn.out.Unlock()
 			held = false
@@ -184,6 +194,7 @@ func (cn *Conn) flush() error {
 func (cn *Conn) close() {
 	// Waits must still happen: batches may not be closed before SyncWait.
 	cn.out.Lock()
+	cn.srv.endGroup(cn) // serve ends groups before it can fail; just in case
 	cn.flush()
 	cn.out.Unlock()
 	cn.resetMulti()

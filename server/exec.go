@@ -40,6 +40,10 @@ func (st *cmdStats) reset() {
 func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.stats.commandsProcessed.Add(1)
 	cmd, reject := s.lookup(args)
+	if cn.group != nil && (reject != "" || !s.canGroup(cn, cmd)) {
+		// What follows a group sees it committed.
+		s.endGroup(cn)
+	}
 	if reject != "" {
 		if cn.multi != nil {
 			// dispatch replies with the error; the block is void.
@@ -85,6 +89,17 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	start := time.Now()
 	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start}
+	if cmd.Is(flagWrite) && s.canGroup(cn, cmd) {
+		if !s.runGrouped(cn, c) {
+			busy := s.busyError()
+			s.countRejected(cmd, busy)
+			cn.reply.Error(busy)
+			return
+		}
+		s.countCall(cmd, time.Since(start), c.failed)
+		s.slowlogCall(cn, cmd, args, start)
+		return
+	}
 	if cmd.Is(flagWrite) {
 		// Taken here, not in run, so that BUSY is a rejection.
 		if c.Tx = s.beginWrite(); c.Tx == nil {

@@ -56,6 +56,55 @@ func NewReader(r io.Reader, limits Limits) *Reader {
 // Buffered is how many bytes of further requests are already read.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
+// CommandBuffered reports whether a whole request is already buffered, so
+// that ReadCommand will not wait for the network (a malformed one counts:
+// ReadCommand fails on it at once).
+func (r *Reader) CommandBuffered() bool {
+	buf, _ := r.br.Peek(r.br.Buffered())
+	if len(buf) == 0 {
+		return false
+	}
+	line := func() ([]byte, bool) {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			return nil, false
+		}
+		l := bytes.TrimSuffix(buf[:i], []byte("\r"))
+		buf = buf[i+1:]
+		return l, true
+	}
+	if buf[0] != '*' {
+		_, ok := line()
+		return ok
+	}
+	head, ok := line()
+	if !ok {
+		return false
+	}
+	n, ok := parseProtoInt(head[1:])
+	if !ok {
+		return true
+	}
+	for i := int64(0); i < n; i++ {
+		l, ok := line()
+		if !ok {
+			return false
+		}
+		if len(l) == 0 || l[0] != '$' {
+			return true
+		}
+		size, ok := parseProtoInt(l[1:])
+		if !ok || size < 0 {
+			return true
+		}
+		if int64(len(buf)) < size+2 {
+			return false
+		}
+		buf = buf[size+2:]
+	}
+	return true
+}
+
 // ReadCommand returns the next request's arguments. An empty request (a
 // blank inline line, or a multibulk of length <= 0) returns no arguments.
 func (r *Reader) ReadCommand() ([][]byte, error) {

@@ -68,6 +68,10 @@ func (tx *Tx) noteFlushed(start []byte) {
 	tx.ready = append(tx.ready, ReadyKey{DB: db, Flushed: true})
 }
 
+// HasReady reports whether this transaction made a key ready for a blocked
+// client that TakeReady has not returned yet.
+func (tx *Tx) HasReady() bool { return len(tx.ready) > 0 }
+
 // TakeReady returns the keys this transaction made ready since the last
 // call, in the order they first became ready, and forgets them. The server
 // calls it before Commit, serving waiters in the same transaction; what the

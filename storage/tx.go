@@ -241,6 +241,12 @@ func (tx *Tx) signalWatches() {
 	})
 }
 
+// BatchSize reports how many records a write transaction's batch holds and
+// its size in bytes.
+func (tx *Tx) BatchSize() (records uint32, bytes int) {
+	return tx.b.Count(), tx.b.Len()
+}
+
 // Discard throws away a write transaction's batch (nothing it wrote ever
 // becomes visible) and releases the write lock; for a read transaction it is
 // Close. Discarding an ended transaction does nothing.
