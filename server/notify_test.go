@@ -320,6 +320,34 @@ SET lazy v2
 `)
 }
 
+// With every class (A) plus n, CONFIG GET prints "AKE" (Redis's printed
+// form has no n once A is complete), yet new-key events keep coming: the
+// flags are what was set, not what is printed.
+func TestKeyspaceEventsAllPlusNew(t *testing.T) {
+	for _, flags := range []string{"KEAn", "AnE", "gAnKm"} {
+		keyEvents(t, flags, `
+CONFIG GET notify-keyspace-events
+SET foo bar
+LPUSH l a
+DEL foo
+`)
+	}
+	testkit.Diff(t, `
+CONFIG SET notify-keyspace-events KEAn
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events AKEnmd
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events gAn
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events KElx
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events Q
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events ""
+CONFIG GET notify-keyspace-events
+`)
+}
+
 func TestKeyspaceEventsExpired(t *testing.T) {
 	srv := testkit.Start(t)
 	ctx := context.Background()
