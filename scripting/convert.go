@@ -119,8 +119,24 @@ func (r *luaReply) Status(s string) {
 }
 
 // Error becomes {err="CODE message"}: an error without a code gets ERR, as
-// Redis's luaPushErrorBuff does.
-func (r *luaReply) Error(msg string) { r.put(errorTable(msg)) }
+// Redis's luaPushErrorBuff does. The error was counted in INFO errorstats
+// when the command gave it, so the table says so, in the field Redis uses
+// (scripts see it): a script that fails with it does not count it again.
+func (r *luaReply) Error(msg string) {
+	t := errorTable(msg)
+	t.RawSetString(fieldErrorCounted, lua.LTrue)
+	r.put(t)
+}
+
+// fieldErrorCounted marks an error table whose error INFO errorstats
+// already counted (Redis's ignore_error_stats_update).
+const fieldErrorCounted = "ignore_error_stats_update"
+
+// errorCounted reports whether t is marked with fieldErrorCounted; as in
+// Redis, only a boolean true counts.
+func errorCounted(t *lua.LTable) bool {
+	return t.RawGetString(fieldErrorCounted) == lua.LTrue
+}
 
 func (r *luaReply) Int(n int64)         { r.put(lua.LNumber(n)) }
 func (r *luaReply) Bulk(b []byte)       { r.put(lua.LString(b)) }
@@ -275,7 +291,7 @@ func writeLuaValue(out Reply, v lua.LValue, resp int, depth int) {
 
 func writeLuaTable(out Reply, t *lua.LTable, resp int, depth int) {
 	if s, ok := t.RawGetString("err").(lua.LString); ok {
-		out.Error(sanitizeLine(strings.Trim(string(s), "\r\n")))
+		writeError(out, string(s), errorCounted(t))
 		return
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {
@@ -333,6 +349,27 @@ func luaToInt64(f float64) int64 {
 		return -1 << 63
 	}
 	return int64(f)
+}
+
+// writeError writes a script's error reply: msg as an error line (see
+// errorLine). counted says INFO errorstats already counted it (an error a
+// command the script called gave); a Reply that keeps statistics then
+// receives it through CountedError.
+func writeError(out Reply, msg string, counted bool) {
+	msg = errorLine(msg)
+	if w, ok := out.(CountedErrorWriter); ok && counted {
+		w.CountedError(msg)
+		return
+	}
+	out.Error(msg)
+}
+
+// errorLine is the one sanitizing of a script's error reply, as Redis's
+// addReplyErrorFormatEx does it on "-" and the message: trailing CR and LF
+// go, those inside become spaces (a leading one too: the "-" protects it
+// from the trim).
+func errorLine(msg string) string {
+	return sanitizeLine(strings.TrimRight(msg, "\r\n"))
 }
 
 // sanitizeLine replaces CR and LF, which cannot appear in a status or error

@@ -402,7 +402,8 @@ func (e *Engine) execute(r *runState, out Reply, prepare func(v *vm, L *lua.LSta
 		if stopped != stopNone {
 			out.Error(v.stopReply(r, stopped, err))
 		} else {
-			out.Error(v.errorReply(r, err))
+			msg, counted := v.errorReply(r, err)
+			writeError(out, msg, counted)
 		}
 	} else if ferr := host.Finish(true); ferr != nil {
 		out.Error(ferr.Error())
@@ -701,20 +702,21 @@ func (v *vm) allowAlloc(n int64) bool {
 
 // errorReply formats a script's uncaught error as Redis 7 does: the err of
 // an error table, or "ERR " and the message, followed by where the error
-// was raised.
-func (v *vm) errorReply(r *runState, err error) string {
+// was raised. counted says the error is one INFO errorstats already
+// counted (a command's error, raised by redis.call or passed to error()).
+func (v *vm) errorReply(r *runState, err error) (msg string, counted bool) {
 	obj := errorObject(err)
 	source, line, known := "", 0, false
 	if r.raised != nil && sameValue(r.raised, obj) {
 		source, line, known = r.raisedSource, r.raisedLine, true
 	}
-	var msg string
 	if t, ok := obj.(*lua.LTable); ok {
 		if e := t.RawGetString("err"); isStringy(e) {
 			msg = luaString(e)
 		} else {
 			msg = "ERR unknown error"
 		}
+		counted = errorCounted(t)
 	} else {
 		s := luaMessage(luaString(obj))
 		msg = "ERR " + s
@@ -725,7 +727,7 @@ func (v *vm) errorReply(r *runState, err error) string {
 	if known {
 		msg += " script: " + r.name + ", on " + source + ":" + strconv.Itoa(line) + "."
 	}
-	return sanitizeLine(strings.Trim(msg, "\r\n"))
+	return msg, counted
 }
 
 // stopReply is the error reply of a run that was killed or stopped.

@@ -30,6 +30,16 @@ type Reply interface {
 	Push(n int)
 }
 
+// CountedErrorWriter is implemented by a Reply that keeps error statistics
+// (the server's, for INFO errorstats). A script's error reply that a
+// command it called already gave, and that was counted then (redis.call's
+// raised error, redis.pcall's returned table), arrives through
+// CountedError instead of Error, so it is not counted twice; it is still
+// the command's failure.
+type CountedErrorWriter interface {
+	CountedError(msg string)
+}
+
 // Host is what one script run needs from the server. The server makes one
 // per run: it holds the run's storage transaction and the script's own
 // connection state (its selected database), so the engine never touches

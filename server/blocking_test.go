@@ -385,6 +385,40 @@ LRANGE src 0 -1
 `)
 }
 
+// Redis's suite cases "BRPOPLPUSH with multiple blocked clients",
+// "Circular BRPOPLPUSH" and "Self-referential BRPOPLPUSH": the first
+// waiter's wrong-type destination unblocks it with WRONGTYPE and the
+// element goes on to the next waiter, in the same round; a move that
+// feeds the other waiter's source is served in the same round too.
+func TestBlockingMoveRounds(t *testing.T) {
+	blockDiff(t, `
+SET target1 nolist
+1> BRPOPLPUSH blist target1 0
+blocked 1
+2> BRPOPLPUSH blist target2 0
+blocked 2
+LPUSH blist foo
+1<
+2<
+LRANGE target2 0 -1
+EXISTS blist
+1> BRPOPLPUSH list1 list2 0
+blocked 1
+2> BRPOPLPUSH list2 list1 0
+blocked 2
+RPUSH list1 foo
+1<
+2<
+LRANGE list1 0 -1
+EXISTS list2
+1> BRPOPLPUSH self self 0
+blocked 1
+RPUSH self foo
+1<
+LRANGE self 0 -1
+`)
+}
+
 func TestBlockingTimeoutsAndUnblock(t *testing.T) {
 	blockDiff(t, `
 BLPOP k 0.05

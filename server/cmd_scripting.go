@@ -112,53 +112,40 @@ func runScript(c *Call, readOnly bool, run func(h *scriptHost, out scripting.Rep
 		// Should the engine panic, the lock must not stay taken.
 		defer h.abort()
 	}
-	out := &errorWatch{Reply: c.r}
+	out := &errorWatch{Reply: c.r, srv: c.Srv}
 	run(h, out)
 	if out.failed {
-		// The script's error reply counts in INFO errorstats, as in Redis
-		// (errors of the commands it called are not counted on their own).
 		c.failed = true
-		c.Srv.stats.mu.Lock()
-		c.Srv.countErrorLocked(out.msg)
-		c.Srv.stats.mu.Unlock()
 	}
 	if h.writer {
 		c.Conn.await(h.pending)
 	}
 }
 
-// errorWatch notes whether the script's reply is an error, for the
-// command's failed_calls statistic.
+// errorWatch keeps the statistics of a script's reply, as Redis 7.0 does:
+// every error in it (nested ones too) makes the call a failed one and
+// counts in INFO errorstats, except an error a command the script called
+// gave (scripting.CountedErrorWriter): that one was counted when the
+// command replied (Call.Error).
 type errorWatch struct {
 	Reply
-	failed, started bool
-	msg             string
+	srv    *Server
+	failed bool
 }
 
 func (w *errorWatch) Error(msg string) {
-	if !w.started {
-		w.failed = true
-		w.msg = msg
-	}
-	w.started = true
+	w.failed = true
+	w.srv.stats.mu.Lock()
+	w.srv.countErrorLocked(msg)
+	w.srv.stats.mu.Unlock()
 	w.Reply.Error(msg)
 }
 
-func (w *errorWatch) Status(s string)     { w.started = true; w.Reply.Status(s) }
-func (w *errorWatch) Int(n int64)         { w.started = true; w.Reply.Int(n) }
-func (w *errorWatch) Bulk(b []byte)       { w.started = true; w.Reply.Bulk(b) }
-func (w *errorWatch) BulkString(s string) { w.started = true; w.Reply.BulkString(s) }
-func (w *errorWatch) Null()               { w.started = true; w.Reply.Null() }
-func (w *errorWatch) NullArray()          { w.started = true; w.Reply.NullArray() }
-func (w *errorWatch) Array(n int)         { w.started = true; w.Reply.Array(n) }
-func (w *errorWatch) Map(n int)           { w.started = true; w.Reply.Map(n) }
-func (w *errorWatch) Set(n int)           { w.started = true; w.Reply.Set(n) }
-func (w *errorWatch) Double(f float64)    { w.started = true; w.Reply.Double(f) }
-func (w *errorWatch) Bool(b bool)         { w.started = true; w.Reply.Bool(b) }
-func (w *errorWatch) BigNumber(s string)  { w.started = true; w.Reply.BigNumber(s) }
-func (w *errorWatch) Push(n int)          { w.started = true; w.Reply.Push(n) }
-
-func (w *errorWatch) Verbatim(format, s string) { w.started = true; w.Reply.Verbatim(format, s) }
+// CountedError is scripting.CountedErrorWriter.
+func (w *errorWatch) CountedError(msg string) {
+	w.failed = true
+	w.Reply.Error(msg)
+}
 
 // scriptHost is the server side of one script run (scripting.Host): it
 // holds the run's transaction and the script's own connection state, so a

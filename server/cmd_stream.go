@@ -225,6 +225,9 @@ func cmdXAdd(c *Call) {
 		return
 	}
 	c.Notify(notifyStream, "xadd", c.Args[1])
+	if a.Trimmed > 0 {
+		c.Notify(notifyStream, "xtrim", c.Args[1])
+	}
 	writeStreamID(c.r, id)
 }
 

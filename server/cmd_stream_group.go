@@ -93,6 +93,7 @@ func cmdXGroup(c *Call) {
 			c.Err(err)
 			return
 		}
+		c.Notify(notifyStream, "xgroup-create", key)
 		c.OK()
 	case sub == "setid" && (len(c.Args) == 5 || len(c.Args) == 7):
 		var id codec.StreamID
@@ -107,12 +108,16 @@ func cmdXGroup(c *Call) {
 			c.Err(err)
 			return
 		}
+		c.Notify(notifyStream, "xgroup-setid", key)
 		c.OK()
 	case sub == "destroy" && len(c.Args) == 4:
 		ok, err := c.Tx.XGroupDestroy(c.DB(), key, group)
 		if err != nil {
 			c.Err(err)
 			return
+		}
+		if ok {
+			c.Notify(notifyStream, "xgroup-destroy", key)
 		}
 		c.r.Int(boolInt(ok))
 	case sub == "createconsumer" && len(c.Args) == 5:
@@ -121,12 +126,18 @@ func cmdXGroup(c *Call) {
 			c.Err(err)
 			return
 		}
+		if ok {
+			c.Notify(notifyStream, "xgroup-createconsumer", key)
+		}
 		c.r.Int(boolInt(ok))
 	case sub == "delconsumer" && len(c.Args) == 5:
-		n, err := c.Tx.XGroupDelConsumer(c.DB(), key, group, c.Args[4])
+		n, found, err := c.Tx.XGroupDelConsumer(c.DB(), key, group, c.Args[4])
 		if err != nil {
 			c.Err(err)
 			return
+		}
+		if found {
+			c.Notify(notifyStream, "xgroup-delconsumer", key)
 		}
 		c.r.Int(n)
 	default:
@@ -342,11 +353,33 @@ func cmdXClaim(c *Call) {
 		// IDLE may compute -1 itself; keep "not given" distinct.
 		a.DeliveryTime = now
 	}
+	created := c.consumerCreation(key, group, a.Consumer)
 	es, err := c.Tx.XClaim(c.DB(), key, group, &a)
 	if c.pendingErr(err, key, group) {
 		return
 	}
+	created()
 	writeClaimed(c.r, es, a.JustID)
+}
+
+// consumerCreation notes whether consumer exists in key's group before a
+// command that may create it (XREADGROUP, XCLAIM, XAUTOCLAIM); the func it
+// returns, called once the command succeeded, reports
+// "xgroup-createconsumer" if the command created it, as Redis's
+// streamCreateConsumer does. It reads only while stream events are on.
+func (c *Call) consumerCreation(key, group, consumer []byte) (report func()) {
+	if !c.notifying(notifyStream) {
+		return func() {}
+	}
+	existed, err := c.Tx.XGroupConsumerExists(c.DB(), key, group, consumer)
+	if err != nil || existed {
+		return func() {}
+	}
+	return func() {
+		if now, err := c.Tx.XGroupConsumerExists(c.DB(), key, group, consumer); err == nil && now {
+			c.Notify(notifyStream, "xgroup-createconsumer", key)
+		}
+	}
 }
 
 func writeClaimed(r Reply, es []storage.StreamEntry, justID bool) {
@@ -391,10 +424,12 @@ func cmdXAutoClaim(c *Call) {
 			return
 		}
 	}
+	created := c.consumerCreation(key, group, c.Args[3])
 	claimed, next, deleted, err := c.Tx.XAutoClaim(c.DB(), key, group, c.Args[3], max(minIdle, 0), start, count, justID)
 	if c.pendingErr(err, key, group) {
 		return
 	}
+	created()
 	c.r.Array(3)
 	writeStreamID(c.r, next)
 	writeClaimed(c.r, claimed, justID)

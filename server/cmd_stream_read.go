@@ -125,9 +125,13 @@ func (c *Call) serveBlockedStream(sr *streamRead, key []byte) bool {
 	}
 	var es []storage.StreamEntry
 	if sr.group != nil {
+		created := c.consumerCreation(key, sr.group, sr.consumer)
 		es, err = c.Tx.XReadGroup(c.DB(), key, &storage.XReadGroupArgs{
 			Group: sr.group, Consumer: sr.consumer, After: gt, Count: count, NoAck: sr.noAck,
 		})
+		if err == nil {
+			created()
+		}
 	} else {
 		es, err = c.Tx.XRead(c.DB(), key, gt, count)
 	}
@@ -280,10 +284,14 @@ func (c *Call) readStreams(sr *streamRead) ([]streamReadResult, error) {
 		}
 		var es []storage.StreamEntry
 		if sr.group != nil {
+			created := c.consumerCreation(key, sr.group, sr.consumer)
 			es, err = c.Tx.XReadGroup(c.DB(), key, &storage.XReadGroupArgs{
 				Group: sr.group, Consumer: sr.consumer, After: gt, History: history,
 				Count: sr.count, NoAck: sr.noAck,
 			})
+			if err == nil {
+				created()
+			}
 		} else {
 			es, err = c.Tx.XRead(c.DB(), key, gt, sr.count)
 		}

@@ -141,17 +141,16 @@ func (c *Call) DB() int { return c.Conn.db }
 // Reply is where the command writes its answer.
 func (c *Call) Reply() Reply { return c.r }
 
-// Error replies with msg. An error a client receives counts in INFO
-// errorstats; one a script's redis.call receives does not (the script's
-// own error reply is counted when it reaches the client).
+// Error replies with msg. The error counts in INFO errorstats, also when
+// a script's redis.call or redis.pcall receives it, as in Redis 7.0 (the
+// script failing with that same error does not count it again: see
+// errorWatch).
 func (c *Call) Error(msg string) {
 	c.failed = true
 	c.r.Error(msg)
-	if c.Conn.nc != nil {
-		c.Srv.stats.mu.Lock()
-		c.Srv.countErrorLocked(msg)
-		c.Srv.stats.mu.Unlock()
-	}
+	c.Srv.stats.mu.Lock()
+	c.Srv.countErrorLocked(msg)
+	c.Srv.stats.mu.Unlock()
 }
 
 // Err replies with err's text; storage errors carry Redis's texts.

@@ -62,6 +62,11 @@ type Config struct {
 	configFile string
 	// timeout is the "timeout" parameter as a time.Duration.
 	timeout atomic.Int64
+	// notifyFlags is notify-keyspace-events as Redis's flag bits, parsed
+	// from the value as set: its printed form (values) drops 'n' once
+	// every class of 'A' is on, as Redis prints it, so it cannot be
+	// parsed back.
+	notifyFlags atomic.Int64
 	// fs, when set (by tests, export_test.go), is the filesystem the store
 	// uses instead of the disk.
 	fs vfs.FS
@@ -116,7 +121,7 @@ func (c *Config) Load(name, value string) error {
 	}
 	c.mu.Lock()
 	c.values[d.Name] = v
-	c.cacheLocked(d.Name, v)
+	c.cacheLocked(d.Name, v, value)
 	c.mu.Unlock()
 	return nil
 }
@@ -132,8 +137,8 @@ func (c *Config) Get(name string) string {
 // value, and nothing changes unless every pair is valid, as in Redis.
 func (c *Config) set(pairs [][]byte) error {
 	type change struct {
-		def   *ParamDef
-		value string
+		def          *ParamDef
+		value, given string
 	}
 	var changes []change
 	seen := map[string]bool{}
@@ -159,12 +164,12 @@ func (c *Config) set(pairs [][]byte) error {
 		if err != nil {
 			return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - %v", ParamArgName(d, name), err)
 		}
-		changes[i].value = v
+		changes[i].value, changes[i].given = v, string(pairs[2*i+1])
 	}
 	c.mu.Lock()
 	for _, ch := range changes {
 		c.values[ch.def.Name] = ch.value
-		c.cacheLocked(ch.def.Name, ch.value)
+		c.cacheLocked(ch.def.Name, ch.value, ch.given)
 	}
 	c.mu.Unlock()
 	if c.onChange != nil {
@@ -229,13 +234,21 @@ func (c *Config) MaxClients() int     { return c.int("maxclients") }
 func (c *Config) Timeout() time.Duration { return time.Duration(c.timeout.Load()) }
 
 // cacheLocked keeps the parsed copies of hot parameters in step with their
-// text. Called with mu held.
-func (c *Config) cacheLocked(name, value string) {
-	if name == "timeout" {
+// text: value is the normalized text, given the valid text it came from.
+// Called with mu held.
+func (c *Config) cacheLocked(name, value, given string) {
+	switch name {
+	case "timeout":
 		n, _ := strconv.ParseInt(value, 10, 64)
 		c.timeout.Store(n * int64(time.Second))
+	case "notify-keyspace-events":
+		f, _ := paramNotifyFlags(given)
+		c.notifyFlags.Store(int64(f))
 	}
 }
+
+// NotifyFlags is notify-keyspace-events as Redis's flag bits.
+func (c *Config) NotifyFlags() int64      { return c.notifyFlags.Load() }
 func (c *Config) ProtoMaxBulkLen() int64  { return int64(c.int("proto-max-bulk-len")) }
 func (c *Config) QueryBufferLimit() int64 { return int64(c.int("client-query-buffer-limit")) }
 func (c *Config) CacheSize() int64        { return int64(c.int("cache-size")) }
@@ -293,7 +306,7 @@ func (s *Server) applyConfig(name, value string) {
 	case "client-output-buffer-limit":
 		s.setPubSubLimits(value)
 	case "notify-keyspace-events":
-		s.setNotifyFlags(value)
+		s.setNotifyFlags(s.cfg.NotifyFlags())
 	case "slowlog-log-slower-than", "slowlog-max-len":
 		s.slowlog.configure(s.cfg)
 	}

@@ -1007,14 +1007,9 @@ var paramNotifyChars = map[byte]int{
 // keyspaceEventsFlagsToString(). Note the Redis quirk that once all of 'A'
 // is set the printed form is "A" and an 'n' flag is no longer shown.
 func paramNotifyCheck(value string) (string, error) {
-	v := paramCStr(value)
-	flags := 0
-	for i := 0; i < len(v); i++ {
-		f, ok := paramNotifyChars[v[i]]
-		if !ok {
-			return "", errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-		}
-		flags |= f
+	flags, err := paramNotifyFlags(value)
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	if flags&paramNotifyAll == paramNotifyAll {
@@ -1044,6 +1039,22 @@ func paramNotifyCheck(value string) (string, error) {
 		b.WriteByte('m')
 	}
 	return b.String(), nil
+}
+
+// paramNotifyFlags is keyspaceEventsStringToFlags(): the flag bits of a
+// notify-keyspace-events value as given. The server takes its flags from
+// here, not from the printed form, which may have lost 'n'.
+func paramNotifyFlags(value string) (int, error) {
+	v := paramCStr(value)
+	flags := 0
+	for i := 0; i < len(v); i++ {
+		f, ok := paramNotifyChars[v[i]]
+		if !ok {
+			return 0, errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+		}
+		flags |= f
+	}
+	return flags, nil
 }
 
 // paramReplicaofCheck follows setConfigReplicaOfOption(): "no one" clears

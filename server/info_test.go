@@ -62,3 +62,54 @@ EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
 		t.Errorf("stats differ\nmoonstone:\n%s\nredis:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Errors inside scripts count as Redis 7.0 counts them: an error reply a
+// command gives redis.call or redis.pcall counts in errorstats and in that
+// command's failed_calls, whether or not the script looks at it; when the
+// script then fails with that same error, EVAL's failed_calls moves but
+// the error is not counted twice. An error the script makes itself
+// (error_reply, {err=...}, error()) counts once.
+func TestScriptErrorStatsMatchRedis(t *testing.T) {
+	scripts := []string{
+		`return redis.call('incr','str')`,
+		`return redis.pcall('incr','str')`,
+		`redis.pcall('incr','str'); return 1`,
+		`local e = redis.pcall('incr','str'); error(e)`,
+		`local e = redis.pcall('incr','str'); return {err=e.err}`,
+		`return cjson.encode(redis.pcall('incr','str'))`,
+		`return cjson.encode(redis.pcall('nosuch'))`,
+		`return redis.call('nosuch')`,
+		`return redis.pcall('nosuch')`,
+		`return redis.pcall()`,
+		`return redis.call()`,
+		`return redis.error_reply('MY err')`,
+		`return redis.error_reply('-X y')`,
+		`return cjson.encode(redis.error_reply('x'))`,
+		`return {err='-FOO\nbar'}`,
+		`return {err='FOO\r\nbar\n'}`,
+		`return {err='x', ignore_error_stats_update=true}`,
+		`error('x')`,
+		`error({err='MINE here'})`,
+		`error({err='\nX y'})`,
+		`return redis.error_reply('\nX y')`,
+		`return {1, redis.error_reply('X y')}`,
+		`return {1, redis.pcall('incr','str')}`,
+		`return {redis.error_reply('X y'), redis.error_reply('Z y')}`,
+	}
+	p := testkit.StartPair(t)
+	for _, s := range scripts {
+		p.Run(t, "SET str abc\nCONFIG RESETSTAT\nEVAL \""+strings.ReplaceAll(s, `\`, `\\`)+"\" 0")
+		m, r, err := p.Do("INFO", "commandstats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		em, er, err := p.Do("INFO", "errorstats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := statsLines(m+em), statsLines(r+er)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: stats differ\nmoonstone:\n%s\nredis:\n%s", s, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}

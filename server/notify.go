@@ -31,18 +31,9 @@ const (
 	notifyNew     = paramNotifyNew
 )
 
-// notifyFlagsOf parses the canonical notify-keyspace-events value.
-func notifyFlagsOf(value string) int64 {
-	var f int
-	for i := 0; i < len(value); i++ {
-		f |= paramNotifyChars[value[i]]
-	}
-	return int64(f)
-}
-
-// setNotifyFlags applies notify-keyspace-events.
-func (s *Server) setNotifyFlags(value string) {
-	f := notifyFlagsOf(value)
+// setNotifyFlags applies notify-keyspace-events, as flag bits
+// (Config.NotifyFlags).
+func (s *Server) setNotifyFlags(f int64) {
 	if f&(paramNotifyKeyspace|paramNotifyKeyevent) == 0 {
 		f = 0 // neither channel kind: nothing is ever published
 	}

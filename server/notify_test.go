@@ -14,12 +14,14 @@ import (
 // keyEvents runs script (one command a line) on Moonstone and redis-server
 // with notify-keyspace-events set to flags, and compares the replies and
 // the keyspace/keyevent messages a pattern subscriber receives, in order.
+// A line "& CMD" sends a blocking command on another connection and waits
+// until it blocks; "&<" reads and compares its reply.
 func keyEvents(t *testing.T, flags, script string) {
 	t.Helper()
 	p := testkit.StartPair(t)
 	type side struct {
-		name     string
-		pub, sub *testkit.RawConn
+		name         string
+		pub, sub, bg *testkit.RawConn
 	}
 	var sides []side
 	for _, s := range []struct{ name, addr string }{{"moonstone", p.Moonstone.Addr}, {"redis", p.Redis.Addr}} {
@@ -31,7 +33,11 @@ func keyEvents(t *testing.T, flags, script string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { pub.Close(); sub.Close() })
+		bg, err := testkit.DialRaw(s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pub.Close(); sub.Close(); bg.Close() })
 		if r, err := pub.Do("CONFIG", "SET", "notify-keyspace-events", flags); err != nil || r != "+OK\r\n" {
 			t.Fatalf("%s: CONFIG SET: %q %v", s.name, r, err)
 		}
@@ -39,20 +45,49 @@ func keyEvents(t *testing.T, flags, script string) {
 		sub.Read()
 		sub.Send("SUBSCRIBE", "end-of-test")
 		sub.Read()
-		sides = append(sides, side{s.name, pub, sub})
+		sides = append(sides, side{s.name, pub, sub, bg})
 	}
 	for n, line := range strings.Split(script, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		args, err := testkit.ParseLine(line)
+		bg := strings.HasPrefix(line, "&")
+		args, err := testkit.ParseLine(strings.TrimPrefix(line, "&"))
 		if err != nil {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
+		if bg && line != "&<" {
+			for _, s := range sides {
+				if err := s.bg.Send(args...); err != nil {
+					t.Fatal(err)
+				}
+				for deadline := time.Now().Add(10 * time.Second); ; {
+					r, err := s.pub.Do("INFO", "clients")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if strings.Contains(r, "blocked_clients:1\r\n") {
+						break
+					}
+					if time.Now().After(deadline) {
+						r, err := s.bg.Read()
+						t.Fatalf("%s line %d: never blocked: %q %v", s.name, n+1, r, err)
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+			continue
+		}
 		var replies []string
 		for _, s := range sides {
-			r, err := s.pub.Do(args...)
+			var r string
+			var err error
+			if bg {
+				r, err = s.bg.Read()
+			} else {
+				r, err = s.pub.Do(args...)
+			}
 			if err != nil {
 				t.Fatalf("%s line %d %q: %v", s.name, n+1, line, err)
 			}
@@ -291,6 +326,60 @@ DEL x
 `)
 }
 
+// Consumer-group changes and the trimming XADD does are reported as
+// Redis 7.0 reports them.
+func TestKeyspaceEventsStreamGroups(t *testing.T) {
+	keyEvents(t, "KEA", `
+XGROUP CREATE s g $ MKSTREAM
+XGROUP CREATE s g $
+XGROUP CREATE s g2 0
+XGROUP CREATECONSUMER s g alice
+XGROUP CREATECONSUMER s g alice
+XGROUP SETID s g 0
+XGROUP SETID s nosuch 0
+XADD s 1-1 f v
+XREADGROUP GROUP g bob COUNT 1 STREAMS s >
+XGROUP DELCONSUMER s g alice
+XGROUP DELCONSUMER s g nobody
+XGROUP DELCONSUMER s g bob
+XGROUP DESTROY s g2
+XGROUP DESTROY s g2
+XADD s MAXLEN 1 2-1 f v
+XADD s MAXLEN 1 3-1 f v
+XADD s MAXLEN 5 4-1 f v
+XADD s MINID 4 5-1 f v
+XADD s MINID 0 6-1 f v
+XADD s MAXLEN ~ 1 7-1 f v
+XADD s NOMKSTREAM MAXLEN 0 8-1 f v
+XLEN s
+# consumers that XREADGROUP, XCLAIM and XAUTOCLAIM create
+DEL s s2
+XADD s 1-1 f v
+XADD s 2-1 f v
+XADD s2 1-1 f v
+XGROUP CREATE s g 0
+XGROUP CREATE s2 g $
+XREADGROUP GROUP g c1 STREAMS s s2 > >
+XREADGROUP GROUP g c1 STREAMS s s2 > >
+XREADGROUP GROUP g c2 STREAMS s2 >
+XREADGROUP GROUP g c3 STREAMS s 0
+XCLAIM s g c4 0 1-1
+XCLAIM s g c5 0 9-9
+XCLAIM s g c4 0 2-1
+XAUTOCLAIM s g c6 0 0
+XAUTOCLAIM s g c7 0 9-9
+XREADGROUP GROUP nosuch c8 STREAMS s >
+# a blocked XREADGROUP served by a push creates its consumer then
+& XREADGROUP GROUP g c9 BLOCK 0 STREAMS s2 >
+XADD s2 2-1 f v
+&<
+`)
+	keyEvents(t, "KEtn", `
+XGROUP CREATE s g $ MKSTREAM
+XADD s MAXLEN 0 1-1 f v
+`)
+}
+
 func TestKeyspaceEventsMasksAndNew(t *testing.T) {
 	keyEvents(t, "El", `
 SET foo bar
@@ -317,6 +406,34 @@ DEL d
 HSET h a 1
 SET lazy v PXAT 1
 SET lazy v2
+`)
+}
+
+// With every class (A) plus n, CONFIG GET prints "AKE" (Redis's printed
+// form has no n once A is complete), yet new-key events keep coming: the
+// flags are what was set, not what is printed.
+func TestKeyspaceEventsAllPlusNew(t *testing.T) {
+	for _, flags := range []string{"KEAn", "AnE", "gAnKm"} {
+		keyEvents(t, flags, `
+CONFIG GET notify-keyspace-events
+SET foo bar
+LPUSH l a
+DEL foo
+`)
+	}
+	testkit.Diff(t, `
+CONFIG SET notify-keyspace-events KEAn
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events AKEnmd
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events gAn
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events KElx
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events Q
+CONFIG GET notify-keyspace-events
+CONFIG SET notify-keyspace-events ""
+CONFIG GET notify-keyspace-events
 `)
 }
 

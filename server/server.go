@@ -107,7 +107,7 @@ func New(cfg *Config) (*Server, error) {
 	s.slowlog.configure(cfg)
 	cfg.onChange = s.applyConfig
 	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
-	s.setNotifyFlags(cfg.Get("notify-keyspace-events"))
+	s.setNotifyFlags(cfg.NotifyFlags())
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	return s, nil
 }

@@ -72,6 +72,9 @@ type XAddArgs struct {
 	Trim              StreamTrim
 	Fields            [][]byte
 	Nodes             StreamNodeLimits
+
+	// Trimmed is set by XAdd: how many entries Trim removed.
+	Trimmed int64
 }
 
 // stream loads key's metadata as a stream (nil when absent).
@@ -145,7 +148,7 @@ func (tx *Tx) XAdd(db int, key []byte, a *XAddArgs) (id StreamID, ok bool, err e
 	if m.Count == 1 {
 		s.FirstID = id
 	}
-	if _, err := tx.streamTrim(m, &a.Trim); err != nil {
+	if a.Trimmed, err = tx.streamTrim(m, &a.Trim); err != nil {
 		return id, false, err
 	}
 	return id, true, tx.putMeta(db, key, prev, m)

@@ -365,46 +365,60 @@ func (tx *Tx) XGroupCreateConsumer(db int, key, group, consumer []byte) (bool, e
 	return true, gc.flush()
 }
 
+// XGroupConsumerExists reports whether group of the stream at key has
+// consumer (false when the key or the group is missing).
+func (tx *Tx) XGroupConsumerExists(db int, key, group, consumer []byte) (bool, error) {
+	gc, err := tx.openGroup(db, key, group)
+	if err == ErrNoGroup {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	cr, err := gc.consumer(consumer, false, false)
+	return cr != nil, err
+}
+
 // XGroupDelConsumer deletes a consumer and its pending entries, and
-// returns how many it had.
-func (tx *Tx) XGroupDelConsumer(db int, key, group, consumer []byte) (int64, error) {
+// returns how many it had; found is false when there was no such consumer.
+func (tx *Tx) XGroupDelConsumer(db int, key, group, consumer []byte) (pending int64, found bool, err error) {
 	gc, err := tx.openGroup(db, key, group)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	cr, err := gc.consumer(consumer, false, false)
 	if err != nil || cr == nil {
-		return 0, err
+		return 0, false, err
 	}
 	v := gc.m.Version
 	prefix := codec.StreamConsumerPELPrefix(v, group, consumer)
 	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	var keys [][]byte
 	for ok := it.First(); ok; ok = it.Next() {
 		keys = append(keys, append([]byte(nil), it.Key()...))
 	}
 	if err := it.Close(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	for _, k := range keys {
 		if err := tx.del(k); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if err := tx.del(codec.StreamPELKey(v, group, codec.IDFromTail(k))); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		gc.pelRemoved(codec.IDFromTail(k))
 	}
 	if err := tx.del(codec.StreamConsumerKey(v, group, consumer)); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	delete(gc.consumers, string(consumer))
 	gc.order = nil
 	gc.g.Consumers--
-	return cr.c.Pending, gc.flush()
+	return cr.c.Pending, true, gc.flush()
 }
 
 // XReadGroupArgs is one key of an XREADGROUP.

@@ -290,7 +290,7 @@ func TestStreamGroupRecordsStayConsistent(t *testing.T) {
 				_, err = tx.XDel(0, key, []codec.StreamID{anyID()})
 			case 9:
 				if rng.IntN(5) == 0 {
-					_, err = tx.XGroupDelConsumer(0, key, g, c)
+					_, _, err = tx.XGroupDelConsumer(0, key, g, c)
 				} else {
 					err = tx.XGroupSetID(0, key, g, anyID(), false, -1)
 				}
