@@ -332,6 +332,28 @@ func (tx *Tx) zrankMove(x *zrankIndex, old, s []byte) error {
 	if bytes.Equal(a[0].suffix, b[0].suffix) {
 		return nil
 	}
+	if a[0].entries > 1 && b[0].entries < 2*ZSetRankBlock {
+		// The entry leaves a block it does not empty for one it does not
+		// overfill: no fence is dropped or split, and only the fences
+		// where the two paths differ (a prefix of levels: once they meet
+		// they share every fence above) change, by one entry each. Half
+		// the work of a delete and an insert, which would each walk the
+		// index again.
+		for l := range a {
+			if bytes.Equal(a[l].suffix, b[l].suffix) {
+				break
+			}
+			a[l].entries--
+			b[l].entries++
+			if err := tx.putFence(x, int64(l), &a[l]); err != nil {
+				return err
+			}
+			if err := tx.putFence(x, int64(l), &b[l]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if err := tx.zrankDelete(x, old); err != nil {
 		return err
 	}
