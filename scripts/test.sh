@@ -21,3 +21,7 @@ if [ -n "$gofmt_out" ]; then
 fi
 go vet ./...
 go test -race -timeout 60m "$@" ./...
+# The benchmark harness's smoke test: both servers, every workload, tiny
+# loads. It checks that the harness works, not speed, and writes no files.
+go run ./bench -short >/dev/null
+echo "bench -short: ok"
