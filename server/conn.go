@@ -101,6 +101,7 @@ func (cn *Conn) serve() {
 		}
 		args, err := cn.rd.ReadCommand()
 		if err != nil {
+			s.endGroup(cn) // before any reply goes out
 			var pe *ProtocolError
 			if errors.As(err, &pe) {
 				if !held {
@@ -115,16 +116,15 @@ func (cn *Conn) serve() {
 			}
 			return
 		}
-		if len(args) == 0 {
-			continue
+		if len(args) > 0 {
+			if !held {
+				cn.out.Lock()
+				held = true
+			}
+			mark := cn.replyMark()
+			s.dispatch(cn, args)
+			cn.dropReplies(mark)
 		}
-		if !held {
-			cn.out.Lock()
-			held = true
-		}
-		mark := cn.replyMark()
-		s.dispatch(cn, args)
-		cn.dropReplies(mark)
 		// Replies go out once no whole request is waiting: a request
 		// still arriving (a pipeline split across packets) may take a
 		// while, and the replies before it must not wait for it.
@@ -134,10 +134,12 @@ func (cn *Conn) serve() {
 			s.endGroup(cn)
 		}
 		if cn.closeAfterReply || cn.killed.Load() {
-			cn.flush()
+			if held {
+				cn.flush()
+			}
 			return
 		}
-		if !more || len(cn.w.Buffer()) > 1<<20 {
+		if held && (!more || len(cn.w.Buffer()) > 1<<20) {
 			err := cn.flush()
 			cn.out.Unlock()
 			held = false

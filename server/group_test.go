@@ -211,3 +211,36 @@ func TestPartialPipelineDoesNotHoldWriters(t *testing.T) {
 		t.Fatalf("GET c = %q, %v", v, err)
 	}
 }
+
+// Replies are sent once no whole request is waiting, whatever else is
+// buffered: an empty request or the start of one behind a command does not
+// hold its reply back, as Redis answers at the end of each read.
+func TestRepliesNotHeldBehindPartialOrEmptyRequests(t *testing.T) {
+	p := testkit.StartPair(t)
+	for _, addr := range []string{p.Moonstone.Addr, p.Redis.Addr} {
+		c, err := testkit.DialRaw(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for _, tail := range []string{"\r\n", "*0\r\n", "*2\r\n$3\r\nGET\r\n"} {
+			if err := c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\n" + tail)); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"+OK\r\n", ":2\r\n"} {
+				if r, err := c.Read(); err != nil || r != want {
+					t.Fatalf("%s, %q behind: got %q, %v; want %q", addr, tail, r, err, want)
+				}
+			}
+			if strings.HasPrefix(tail, "*2") {
+				// Finish the GET.
+				if err := c.Write([]byte("$1\r\na\r\n")); err != nil {
+					t.Fatal(err)
+				}
+				if r, err := c.Read(); err != nil || r != "$1\r\n2\r\n" {
+					t.Fatalf("%s: GET a = %q, %v", addr, r, err)
+				}
+			}
+		}
+	}
+}

@@ -56,9 +56,10 @@ func NewReader(r io.Reader, limits Limits) *Reader {
 // Buffered is how many bytes of further requests are already read.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
-// CommandBuffered reports whether a whole request is already buffered, so
-// that ReadCommand will not wait for the network (a malformed one counts:
-// ReadCommand fails on it at once).
+// CommandBuffered reports whether a whole, well-formed request is already
+// buffered, so that ReadCommand will return it without waiting for the
+// network. Malformed bytes report false: whatever precedes them (replies,
+// a group of pipelined writes) is settled before ReadCommand fails on them.
 func (r *Reader) CommandBuffered() bool {
 	buf, _ := r.br.Peek(r.br.Buffered())
 	if len(buf) == 0 {
@@ -83,19 +84,16 @@ func (r *Reader) CommandBuffered() bool {
 	}
 	n, ok := parseProtoInt(head[1:])
 	if !ok {
-		return true
+		return false
 	}
 	for i := int64(0); i < n; i++ {
 		l, ok := line()
-		if !ok {
+		if !ok || len(l) == 0 || l[0] != '$' {
 			return false
-		}
-		if len(l) == 0 || l[0] != '$' {
-			return true
 		}
 		size, ok := parseProtoInt(l[1:])
 		if !ok || size < 0 {
-			return true
+			return false
 		}
 		if int64(len(buf)) < size+2 {
 			return false
