@@ -140,6 +140,18 @@ func main() {
 	if len(rows) > 0 {
 		report = markdown(rows, *repeat, *n)
 	}
+	// Scale sections take minutes to hours each: print and save every one as
+	// it finishes, so an interrupted run still leaves what it measured.
+	addScale := func(section string) {
+		report += section
+		fmt.Print(section)
+		if *only {
+			if err := os.MkdirAll(*out, 0o755); err != nil {
+				fatal(err)
+			}
+			os.WriteFile(filepath.Join(*out, "scale.md"), []byte(report), 0o644)
+		}
+	}
 	if *restart != "" {
 		var counts []int
 		for _, f := range strings.Split(*restart, ",") {
@@ -149,22 +161,18 @@ func main() {
 			}
 			counts = append(counts, c)
 		}
-		report += restartScale(bin, counts)
+		addScale(restartScale(bin, counts))
 	}
 	if *bigMB > 0 {
-		report += bigDataScale(bin, *bigMB, *cacheMB, *n)
+		addScale(bigDataScale(bin, *bigMB, *cacheMB, *n))
 	}
 	if *zsetN > 0 {
-		report += zsetScale(bin, *zsetN)
+		addScale(zsetScale(bin, *zsetN))
 	}
-	fmt.Print(report)
-	if *only {
-		// Scale figures go to their own file, not over the throughput table.
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			fatal(err)
-		}
-		os.WriteFile(filepath.Join(*out, "scale.md"), []byte(report), 0o644)
-	} else if !*short {
+	if len(rows) > 0 {
+		fmt.Print(markdown(rows, *repeat, *n))
+	}
+	if !*only && !*short {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			fatal(err)
 		}
