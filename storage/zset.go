@@ -80,10 +80,18 @@ func (tx *Tx) ZAdd(db int, key []byte, o ZAddOptions, members []ZMember) (ZAddRe
 		cp := *prev
 		m = &cp
 	}
+	// A set this command creates has a version never used before, so none
+	// of its members is in the store: whether one exists is known from the
+	// members added so far, without a lookup each (ZADD of a rate
+	// limiter's new window, of a new leaderboard).
+	var added map[string]float64
 	for _, zm := range members {
 		score := zm.Score
-		cur, exists, err := tx.zscore(m, zm.Member)
-		if err != nil {
+		var cur float64
+		var exists bool
+		if prev == nil {
+			cur, exists = added[string(zm.Member)]
+		} else if cur, exists, err = tx.zscore(m, zm.Member); err != nil {
 			return res, err
 		}
 		switch {
@@ -114,6 +122,14 @@ func (tx *Tx) ZAdd(db int, key []byte, o ZAddOptions, members []ZMember) (ZAddRe
 			m.Count++
 			res.Added++
 			res.Score, res.Processed = score, true
+		default:
+			continue
+		}
+		if prev == nil && len(members) > 1 {
+			if added == nil {
+				added = make(map[string]float64, len(members))
+			}
+			added[string(zm.Member)] = score
 		}
 	}
 	return res, tx.zsave(db, key, prev, m)
@@ -320,7 +336,11 @@ func (tx *Tx) zsave(db int, key []byte, prev, m *Meta) error {
 	case prev != nil && prev.Count == m.Count:
 		return nil
 	}
-	if err := tx.zrankResize(m); err != nil {
+	before := int64(0)
+	if prev != nil {
+		before = prev.Count
+	}
+	if err := tx.zrankResize(m, before); err != nil {
 		return err
 	}
 	return tx.putMeta(db, key, prev, m)
@@ -358,7 +378,7 @@ func (tx *Tx) zstore(db int, dst []byte, members []ZMember) (int64, error) {
 		}
 	}
 	m.Count = int64(len(members))
-	if err := tx.zrankResize(m); err != nil {
+	if err := tx.zrankResize(m, 0); err != nil {
 		return 0, err
 	}
 	return m.Count, tx.putMeta(db, dst, nil, m)

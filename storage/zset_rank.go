@@ -48,7 +48,8 @@ import (
 // as durable and atomic as the entries it counts.
 
 // ZSetRankThreshold is the size at which a sorted set gets a rank index.
-// It is a variable so that tests can exercise the index on small sets.
+// It is a variable so that tests can exercise the index on small sets; a
+// set indexed under one value must not be written under another.
 var ZSetRankThreshold int64 = 512
 
 // ZSetRankBlock is B: fences split when they cover more than 2B entries
@@ -71,7 +72,21 @@ type zfence struct {
 }
 
 // zrankLoad reads m's rank-index header: nil when the set has no index.
+// A set under half the threshold has none (zrankResize drops it at the end
+// of the command that shrinks the set below that, and a set only gains one
+// at the end of a command that grows it past the threshold), so for small
+// sets, a rate limiter's window or a set being filled by ZUNIONSTORE, no
+// lookup is made. Within a command that shrinks a set, updates to an index
+// about to be dropped may stop early; the drop does not depend on them.
 func (tx *Tx) zrankLoad(m *Meta) (*zrankIndex, error) {
+	if m.Count < ZSetRankThreshold/2 {
+		return nil, nil
+	}
+	return tx.zrankRead(m)
+}
+
+// zrankRead reads m's rank-index header whatever the set's size.
+func (tx *Tx) zrankRead(m *Meta) (*zrankIndex, error) {
 	v, ok, err := tx.get(codec.ZRankHeaderKey(m.Version))
 	if err != nil || !ok {
 		return nil, err
@@ -578,12 +593,17 @@ func (tx *Tx) zrankDrop(x *zrankIndex) error {
 }
 
 // zrankResize builds or drops m's rank index as its size (m.Count, after
-// the write) asks.
-func (tx *Tx) zrankResize(m *Meta) error {
+// the write) asks; before is the set's size before the command (0 for a
+// new set). A set that was under half the threshold had no index, so
+// one that still is needs no lookup.
+func (tx *Tx) zrankResize(m *Meta, before int64) error {
 	if m.Count == 0 || (m.Count >= ZSetRankThreshold/2 && m.Count < ZSetRankThreshold) {
 		return nil
 	}
-	x, err := tx.zrankLoad(m)
+	if m.Count < ZSetRankThreshold/2 && before < ZSetRankThreshold/2 {
+		return nil
+	}
+	x, err := tx.zrankRead(m)
 	if err != nil {
 		return err
 	}
