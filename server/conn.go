@@ -20,6 +20,10 @@ type Conn struct {
 	nc  net.Conn
 	w   *redcon.Writer
 	rd  *Reader
+	// note is the arrival of the request being read or run, fd the
+	// socket's descriptor while in the server's epoll set (arrival.go).
+	note arrivalNote
+	fd   int
 
 	id      int64
 	created time.Time
@@ -79,7 +83,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		resp:     2,
 	}
 	cn.reply = &respWriter{w: cn.w, resp: &cn.resp}
-	cn.rd = NewReader(nc, s.limits())
+	cn.rd = NewReader(newConnReader(nc, &s.sockets, cn), s.limits())
 	cn.rd.authed = cn.authed.Load
 	cn.authed.Store(s.cfg.RequirePass() == "")
 	return cn
@@ -200,6 +204,7 @@ func (cn *Conn) close() {
 	cn.flush()
 	cn.out.Unlock()
 	cn.resetMulti()
+	cn.srv.sockets.unwatch(cn)
 	cn.nc.Close()
 	cn.closePubSub()
 	cn.srv.removeConn(cn)

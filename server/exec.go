@@ -39,6 +39,8 @@ func (st *cmdStats) reset() {
 // dispatch runs one client request: lookup, checks, execution, stats.
 func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.stats.commandsProcessed.Add(1)
+	// However the command ends, its arrival note goes (arrival.go).
+	defer cn.note.clear()
 	cmd, reject := s.lookup(args)
 	if cn.group != nil && (reject != "" || !s.canGroup(cn, cmd)) {
 		// What follows a group sees it committed.
@@ -89,8 +91,11 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	start := time.Now()
 	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start}
+	s.awaitTurn(c)
 	if cmd.Is(flagWrite) && s.canGroup(cn, cmd) {
-		if !s.runGrouped(cn, c) {
+		ok := s.runGrouped(cn, c)
+		cn.note.clear()
+		if !ok {
 			busy := s.busyError()
 			s.countRejected(cmd, busy)
 			cn.reply.Error(busy)
@@ -102,7 +107,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	if cmd.Is(flagWrite) {
 		// Taken here, not in run, so that BUSY is a rejection.
-		if c.Tx = s.beginWrite(); c.Tx == nil {
+		c.Tx = s.beginWrite()
+		cn.note.clear()
+		if c.Tx == nil {
 			busy := s.busyError()
 			s.countRejected(cmd, busy)
 			cn.reply.Error(busy)
@@ -114,6 +121,22 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.slowlogCall(cn, cmd, args, start)
 	if c.blocked != nil {
 		s.park(c.blocked)
+	}
+}
+
+// awaitTurn puts c in arrival order (arrival.go): a blocking pop takes
+// the kernel's receive time as its arrival and waits for the requests
+// that arrived before it, keeping its note until the caller, holding the
+// write gate, clears it. Any other command just clears its note.
+func (s *Server) awaitTurn(c *Call) {
+	cn := c.Conn
+	if cn.group != nil || !blockingCommands[c.Cmd.Name] {
+		cn.note.clear()
+		return
+	}
+	if t := cn.note.at.Load(); t != 0 {
+		c.arrived = time.Unix(0, t)
+		s.awaitArrivalTurn(cn, t)
 	}
 }
 

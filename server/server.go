@@ -48,6 +48,9 @@ type Server struct {
 	// (see beginWrite).
 	scripts   *scripting.Engine
 	writeGate chan struct{}
+	// sockets watches the connections' sockets for unread requests, to
+	// put blocking pops in arrival order (arrival.go).
+	sockets   sockets
 	fnPending pendingFunctions // cmd_function.go
 
 	logMu sync.Mutex

@@ -58,7 +58,16 @@ func (r *RawConn) Write(p []byte) error {
 
 // Read reads one complete reply, raw.
 func (r *RawConn) Read() (string, error) {
-	r.c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	return r.read(30 * time.Second)
+}
+
+// ReadWithin reads one complete reply, raw, failing after ms milliseconds.
+func (r *RawConn) ReadWithin(ms int) (string, error) {
+	return r.read(time.Duration(ms) * time.Millisecond)
+}
+
+func (r *RawConn) read(d time.Duration) (string, error) {
+	r.c.SetReadDeadline(time.Now().Add(d))
 	var b bytes.Buffer
 	err := readReply(r.br, &b)
 	return b.String(), err

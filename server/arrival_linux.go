@@ -1,0 +1,185 @@
+package server
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// stampedReader reads a TCP connection with recvmsg, noting when each
+// read's data arrived by the kernel's receive timestamp (SO_TIMESTAMPNS),
+// not when its goroutine got to run (arrival.go).
+type stampedReader struct {
+	rc  syscall.RawConn
+	oob []byte
+	cn  *Conn
+}
+
+// newConnReader returns what to read cn's socket through: a stampedReader
+// when the kernel timestamps its data, the connection itself otherwise.
+func newConnReader(nc net.Conn, o *sockets, cn *Conn) io.Reader {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return nc
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return nc
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); serr == nil {
+			o.watch(cn, int(fd))
+		}
+	}); err != nil || serr != nil {
+		return nc
+	}
+	return &stampedReader{rc: rc, oob: make([]byte, unix.CmsgSpace(16)), cn: cn}
+}
+
+func (r *stampedReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var n, oobn int
+	var rerr error
+	// RawConn.Read waits on the netpoller between attempts and honours
+	// the connection's read deadline and Close, as net.Conn.Read does.
+	if err := r.rc.Read(func(fd uintptr) bool {
+		for {
+			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, r.oob, 0)
+			if rerr != unix.EINTR {
+				return rerr != unix.EAGAIN
+			}
+		}
+	}); err != nil {
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
+	}
+	if rerr != nil {
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("recvmsg", rerr)}
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	if t, ok := receiveTime(r.oob[:oobn]); ok {
+		r.cn.note.arrived(t)
+	}
+	return n, nil
+}
+
+// receiveTime finds the SO_TIMESTAMPNS time (unix ns) in control
+// messages, without allocating on 64-bit systems (their layout: a 16-byte
+// header of length, level and type, then the timespec's two int64s).
+func receiveTime(oob []byte) (int64, bool) {
+	if unix.SizeofCmsghdr != 16 {
+		return receiveTimeParsed(oob)
+	}
+	for len(oob) >= 16 {
+		l := int(binary.NativeEndian.Uint64(oob[0:8]))
+		level := int32(binary.NativeEndian.Uint32(oob[8:12]))
+		typ := int32(binary.NativeEndian.Uint32(oob[12:16]))
+		if l < 16 || l > len(oob) {
+			return 0, false
+		}
+		if level == unix.SOL_SOCKET && typ == unix.SCM_TIMESTAMPNS && l >= 32 {
+			sec := int64(binary.NativeEndian.Uint64(oob[16:24]))
+			nsec := int64(binary.NativeEndian.Uint64(oob[24:32]))
+			return sec*1e9 + nsec, true
+		}
+		oob = oob[min(len(oob), (l+7)&^7):]
+	}
+	return 0, false
+}
+
+func receiveTimeParsed(oob []byte) (int64, bool) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return 0, false
+	}
+	for _, m := range msgs {
+		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
+			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
+			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
+			return sec*1e9 + nsec, true
+		}
+	}
+	return 0, false
+}
+
+// sockets is an epoll set of the connections' sockets, level-triggered
+// and apart from Go's own: it answers which sockets hold unread data now,
+// whether or not their goroutines have been woken.
+type sockets struct {
+	smu  sync.Mutex
+	epfd int // 0 until the first watch; -1 if epoll is unavailable
+	byFD map[int32]*Conn
+	evs  [64]unix.EpollEvent
+	buf  [1]byte
+	oob  []byte
+}
+
+func (s *sockets) watch(cn *Conn, fd int) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.epfd == 0 {
+		s.epfd = -1
+		if epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC); err == nil {
+			s.epfd = epfd
+			s.byFD = make(map[int32]*Conn)
+			s.oob = make([]byte, unix.CmsgSpace(16))
+		}
+	}
+	if s.epfd < 0 {
+		return
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+	if unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev) == nil {
+		s.byFD[int32(fd)] = cn
+		cn.fd = fd
+	}
+}
+
+func (s *sockets) unwatch(cn *Conn) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.epfd <= 0 || cn.fd <= 0 || s.byFD[int32(cn.fd)] != cn {
+		return
+	}
+	// A socket already closed (CLIENT KILL) left the set by itself; then
+	// this fails, harmlessly.
+	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, cn.fd, nil)
+	delete(s.byFD, int32(cn.fd))
+}
+
+// unreadBefore reports whether another connection's socket holds unread
+// data that arrived between horizon and t.
+func (s *sockets) unreadBefore(cn *Conn, t, horizon int64) bool {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.epfd <= 0 {
+		return false
+	}
+	n, err := unix.EpollWait(s.epfd, s.evs[:], 0)
+	if err != nil {
+		return false
+	}
+	for _, ev := range s.evs[:n] {
+		if c := s.byFD[ev.Fd]; c == nil || c == cn {
+			continue
+		}
+		// A peek leaves the data for the connection's own read.
+		got, oobn, _, _, err := unix.Recvmsg(int(ev.Fd), s.buf[:], s.oob, unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		if err != nil || got == 0 {
+			continue
+		}
+		if at, ok := receiveTime(s.oob[:oobn]); ok && at < t && at > horizon {
+			return true
+		}
+	}
+	return false
+}

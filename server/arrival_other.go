@@ -1,0 +1,18 @@
+//go:build !linux
+
+package server
+
+import (
+	"io"
+	"net"
+)
+
+// newConnReader reads nc directly: kernel receive timestamps are read on
+// Linux only, so elsewhere commands are not put back in arrival order
+// (arrival.go).
+func newConnReader(nc net.Conn, o *sockets, cn *Conn) io.Reader { return nc }
+
+type sockets struct{}
+
+func (sockets) unwatch(*Conn)                         {}
+func (sockets) unreadBefore(*Conn, int64, int64) bool { return false }
