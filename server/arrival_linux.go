@@ -18,6 +18,12 @@ type stampedReader struct {
 	rc  syscall.RawConn
 	oob []byte
 	cn  *Conn
+	// The recvmsg call RawConn.Read retries, made once (a closure per read
+	// would be an allocation per request), and its arguments and results.
+	recv    func(fd uintptr) bool
+	p       []byte
+	n, oobn int
+	recvErr error
 }
 
 // newConnReader returns what to read cn's socket through: a stampedReader
@@ -39,25 +45,31 @@ func newConnReader(nc net.Conn, o *sockets, cn *Conn) io.Reader {
 	}); err != nil || serr != nil {
 		return nc
 	}
-	return &stampedReader{rc: rc, oob: make([]byte, unix.CmsgSpace(16)), cn: cn}
+	r := &stampedReader{rc: rc, oob: make([]byte, unix.CmsgSpace(16)), cn: cn}
+	r.recv = r.recvmsg
+	return r
+}
+
+func (r *stampedReader) recvmsg(fd uintptr) bool {
+	for {
+		r.n, r.oobn, _, _, r.recvErr = unix.Recvmsg(int(fd), r.p, r.oob, 0)
+		if r.recvErr != unix.EINTR {
+			return r.recvErr != unix.EAGAIN
+		}
+	}
 }
 
 func (r *stampedReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n, oobn int
-	var rerr error
+	r.p = p
 	// RawConn.Read waits on the netpoller between attempts and honours
 	// the connection's read deadline and Close, as net.Conn.Read does.
-	if err := r.rc.Read(func(fd uintptr) bool {
-		for {
-			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, r.oob, 0)
-			if rerr != unix.EINTR {
-				return rerr != unix.EAGAIN
-			}
-		}
-	}); err != nil {
+	err := r.rc.Read(r.recv)
+	r.p = nil
+	n, oobn, rerr := r.n, r.oobn, r.recvErr
+	if err != nil {
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
 	}
 	if rerr != nil {
