@@ -41,8 +41,8 @@ import (
 // Measured with the three-connection BRPOPLPUSH sequence of Redis's list
 // unit, 100 rounds: 59-77 rounds failed before, 0-1 after on an idle
 // machine, 0-3 with both cores saturated by other processes. The price,
-// under redis-benchmark with 50 clients: GET at pipeline 1 about 5% slower
-// (server CPU +9%), a ledger transfer 1-2%, LPUSH within noise.
+// under redis-benchmark with 50 clients: GET at pipeline 1 2-5% slower
+// (server CPU +3-9%), a ledger transfer 1-2%, LPUSH within noise.
 
 // orderWaitMax bounds the wait of one pop, and how long an arrival counts.
 const orderWaitMax = 2 * time.Millisecond
