@@ -156,6 +156,16 @@ func (s *sockets) watch(cn *Conn, fd int) {
 	}
 }
 
+// close releases the epoll set when the server shuts down.
+func (s *sockets) close() {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.epfd > 0 {
+		unix.Close(s.epfd)
+	}
+	s.epfd, s.byFD = -1, nil
+}
+
 func (s *sockets) unwatch(cn *Conn) {
 	s.smu.Lock()
 	defer s.smu.Unlock()

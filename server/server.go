@@ -228,6 +228,7 @@ func (s *Server) Shutdown() error {
 			cn.kill()
 		}
 		s.connWG.Wait()
+		s.sockets.close()
 		s.persist.bg.Wait()
 		err = s.db.Close()
 		s.logf(levelNotice, "Moonstone is now ready to exit, bye bye...")
