@@ -279,7 +279,7 @@ func (c *rowCache) update(key, value []byte, ok bool) {
 type writeSet struct {
 	n    int
 	all  bool       // too many to track, or a range deletion: assume any key
-	hash [16]uint64 // a ZADD into a big set writes its metadata and a count per level
+	hash [64]uint64 // a group of pipelined writes (up to 64 commands) writes as many metadata records
 }
 
 func (w *writeSet) add(key []byte) {
