@@ -377,6 +377,11 @@ func (s *Server) serveOne(tx *storage.Tx, w *waiter, key []byte, serve ServeFunc
 			c.Error("ERR internal error in '" + w.cmd.Name + "' (logged)")
 			ok = true
 		}
+		// The command was counted when it blocked; an error it ends with
+		// (-NOGROUP, WRONGTYPE) makes it a failed call, as in Redis.
+		if c.failed {
+			w.cmd.stats.failed.Add(1)
+		}
 	}()
 	return serve(c, key)
 }
@@ -432,6 +437,11 @@ func (s *Server) park(w *waiter) {
 		cn.reply.NullArray()
 	case blockUnblockedError:
 		cn.reply.Error(errUnblocked)
+		// Counted as Redis counts an error ending a blocked command.
+		w.cmd.stats.failed.Add(1)
+		s.stats.mu.Lock()
+		s.countErrorLocked(errUnblocked)
+		s.stats.mu.Unlock()
 	}
 }
 

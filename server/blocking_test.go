@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -629,5 +630,87 @@ func TestBlockingClientListFlag(t *testing.T) {
 	}
 	if info, err := c.Do("CLIENT", "INFO"); err != nil || !strings.Contains(info, " flags=N ") {
 		t.Fatalf("CLIENT INFO after unblock: %q %v", info, err)
+	}
+}
+
+// A blocked command that ends with an error (CLIENT UNBLOCK ... ERROR,
+// XGROUP DESTROY under a blocked XREADGROUP, a served BRPOPLPUSH whose
+// target has the wrong type) counts as a failed call and an error reply,
+// as in Redis: the same sequence leaves the same counters on both servers.
+func TestBlockedErrorsCountAsFailedCalls(t *testing.T) {
+	p := testkit.StartPair(t)
+	ctx := context.Background()
+	clients := map[string]*redis.Client{}
+	for _, addr := range []string{p.Moonstone.Addr, p.Redis.Addr} {
+		// Without CLIENT SETINFO, which Moonstone accepts and Redis 7.0
+		// refuses with an error that its counters would show.
+		c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true})
+		defer c.Close()
+		clients[addr] = c
+		c.ConfigResetStat(ctx)
+		blocked := func(args ...any) (*redis.Client, chan error) {
+			bc := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, ReadTimeout: -1, DisableIdentity: true})
+			done := make(chan error, 1)
+			go func() { done <- bc.Do(ctx, args...).Err() }()
+			waitBlocked(t, c, 1)
+			return bc, done
+		}
+		id := func(cmd string) string {
+			list, _ := c.ClientList(ctx).Result()
+			for _, l := range strings.Split(list, "\n") {
+				if strings.Contains(l, "cmd="+cmd) {
+					return strings.TrimPrefix(strings.Fields(l)[0], "id=")
+				}
+			}
+			t.Fatalf("no client blocked in %s", cmd)
+			return ""
+		}
+		bc, done := blocked("BLPOP", "nokey", "0")
+		c.Do(ctx, "CLIENT", "UNBLOCK", id("blpop"), "ERROR")
+		if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "UNBLOCKED") {
+			t.Fatalf("%s: BLPOP after CLIENT UNBLOCK ERROR: %v", addr, err)
+		}
+		bc.Close()
+
+		c.XGroupCreateMkStream(ctx, "s", "g", "$")
+		bc, done = blocked("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
+		c.XGroupDestroy(ctx, "s", "g")
+		if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "NOGROUP") {
+			t.Fatalf("%s: XREADGROUP after XGROUP DESTROY: %v", addr, err)
+		}
+		bc.Close()
+
+		c.Set(ctx, "target", "string", 0)
+		bc, done = blocked("BRPOPLPUSH", "list", "target", "0")
+		c.RPush(ctx, "list", "x")
+		if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "WRONGTYPE") {
+			t.Fatalf("%s: BRPOPLPUSH into a string: %v", addr, err)
+		}
+		bc.Close()
+	}
+	counters := func(c *redis.Client) string {
+		var out []string
+		for _, section := range []string{"commandstats", "errorstats", "stats"} {
+			f := infoFields(t, c, section)
+			for _, name := range []string{"cmdstat_blpop", "cmdstat_xreadgroup", "cmdstat_brpoplpush"} {
+				if v, ok := f[name]; ok {
+					_, calls, _ := strings.Cut(v, "calls=")
+					calls, _, _ = strings.Cut(calls, ",")
+					_, failed, _ := strings.Cut(v, "failed_calls=")
+					out = append(out, name+" calls="+calls+" failed="+failed)
+				}
+			}
+			for k, v := range f {
+				if strings.HasPrefix(k, "errorstat_") || k == "total_error_replies" {
+					out = append(out, k+"="+v)
+				}
+			}
+		}
+		sort.Strings(out)
+		return strings.Join(out, "\n")
+	}
+	ms, rd := counters(clients[p.Moonstone.Addr]), counters(clients[p.Redis.Addr])
+	if ms != rd {
+		t.Fatalf("counters differ\nmoonstone:\n%s\nredis:\n%s", ms, rd)
 	}
 }
