@@ -451,7 +451,7 @@ func (cn *Conn) sendBeforeBlock(buf []byte) {
 	if cn.waitDurable() != nil {
 		return
 	}
-	if _, err := cn.nc.Write(buf); err != nil && !isClosedErr(err) && !errors.Is(err, net.ErrClosed) {
+	if _, err := cn.write(buf); err != nil && !isClosedErr(err) && !errors.Is(err, net.ErrClosed) {
 		cn.srv.logf(levelVerbose, "write to %s: %v", cn.addr, err)
 	}
 }

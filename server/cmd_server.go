@@ -55,6 +55,7 @@ func cmdConfigResetStat(c *Call) {
 	s.stats.keyspaceMisses.Store(0)
 	s.stats.errorReplies.Store(0)
 	s.db.Stats().ExpiredKeys.Store(0)
+	s.resetNet()
 	c.OK()
 }
 

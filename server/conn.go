@@ -24,6 +24,8 @@ type Conn struct {
 	// socket's descriptor while in the server's epoll set (arrival.go).
 	note arrivalNote
 	fd   int
+	// net counts the connection's traffic for INFO stats (netstats.go).
+	net netCounts
 
 	id      int64
 	created time.Time
@@ -74,7 +76,6 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	cn := &Conn{
 		srv:      s,
 		nc:       nc,
-		w:        redcon.NewWriter(nc),
 		id:       s.nextClientID.Add(1),
 		created:  time.Now(),
 		lastUsed: time.Now(),
@@ -82,8 +83,9 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		laddr:    nc.LocalAddr().String(),
 		resp:     2,
 	}
+	cn.w = redcon.NewWriter(countedWriter{nc, &cn.net})
 	cn.reply = &respWriter{w: cn.w, resp: &cn.resp}
-	cn.rd = NewReader(newConnReader(nc, &s.sockets, cn), s.limits())
+	cn.rd = NewReader(countedReader{newConnReader(nc, &s.sockets, cn), &cn.net}, s.limits())
 	cn.rd.authed = cn.authed.Load
 	cn.authed.Store(s.cfg.RequirePass() == "")
 	return cn
@@ -207,6 +209,7 @@ func (cn *Conn) close() {
 	cn.srv.sockets.unwatch(cn)
 	cn.nc.Close()
 	cn.closePubSub()
+	cn.srv.retireNet(cn)
 	cn.srv.removeConn(cn)
 }
 
@@ -222,6 +225,12 @@ func (cn *Conn) setLastCmd(name string) {
 	cn.lastCmd = name
 	cn.lastUsed = time.Now()
 	cn.mu.Unlock()
+}
+
+// write sends buf outside the reply buffer (pub/sub messages, replies
+// before a block), counted like replies.
+func (cn *Conn) write(buf []byte) (int, error) {
+	return countedWriter{cn.nc, &cn.net}.Write(buf)
 }
 
 // isClosedErr reports errors that just mean the peer went away.

@@ -3,8 +3,10 @@ package server_test
 import (
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"moonstone/internal/testkit"
 )
@@ -111,5 +113,69 @@ func TestScriptErrorStatsMatchRedis(t *testing.T) {
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s: stats differ\nmoonstone:\n%s\nredis:\n%s", s, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
+	}
+}
+
+// INFO stats has Redis's fields in Redis's order, which dashboards and
+// exporters parse, and the traffic figures move with traffic: bytes in
+// and out, reads and writes, and the instantaneous rates Redis samples
+// every 100 ms.
+func TestInfoStatsFieldsAndTraffic(t *testing.T) {
+	p := testkit.StartPair(t)
+	names := func(info string) []string {
+		var out []string
+		for _, l := range strings.Split(info, "\r\n") {
+			if k, _, ok := strings.Cut(l, ":"); ok {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	ms, rd, err := p.Do("INFO", "stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(names(ms), " "), strings.Join(names(rd), " "); got != want {
+		t.Fatalf("INFO stats fields differ\nmoonstone: %s\nredis:     %s", got, want)
+	}
+
+	c := p.Moonstone.Raw(t)
+	stats := func() map[string]float64 {
+		t.Helper()
+		info, err := c.Do("INFO", "stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, l := range strings.Split(info, "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok {
+				out[k], _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		return out
+	}
+	before := stats()
+	// 300 ms of PINGs: three samples or more.
+	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+		if _, err := c.Do("PING"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := stats()
+	for _, f := range []string{"total_net_input_bytes", "total_net_output_bytes", "total_reads_processed", "total_writes_processed"} {
+		if after[f] <= before[f] {
+			t.Errorf("%s did not grow: %v -> %v", f, before[f], after[f])
+		}
+	}
+	for _, f := range []string{"instantaneous_ops_per_sec", "instantaneous_input_kbps", "instantaneous_output_kbps"} {
+		if after[f] <= 0 {
+			t.Errorf("%s is %v after 300 ms of PINGs", f, after[f])
+		}
+	}
+	if _, err := c.Do("CONFIG", "RESETSTAT"); err != nil {
+		t.Fatal(err)
+	}
+	if reset := stats(); reset["total_net_input_bytes"] > after["total_net_input_bytes"]/2 || reset["instantaneous_ops_per_sec"] != 0 {
+		t.Errorf("CONFIG RESETSTAT left total_net_input_bytes %v, instantaneous_ops_per_sec %v", reset["total_net_input_bytes"], reset["instantaneous_ops_per_sec"])
 	}
 }

@@ -427,7 +427,7 @@ func (cn *Conn) pushLoop(ps *connPubSub) {
 			buf = msgs[i].appendFrame(buf, cn.resp)
 			size += msgs[i].size()
 		}
-		_, err := cn.nc.Write(buf)
+		_, err := cn.write(buf)
 		cn.out.Unlock()
 		ps.mu.Lock()
 		ps.bytes -= size

@@ -48,6 +48,10 @@ type Server struct {
 	// (see beginWrite).
 	scripts   *scripting.Engine
 	writeGate chan struct{}
+	// closedNet keeps closed connections' traffic, rates the samples
+	// behind INFO's instantaneous figures (netstats.go).
+	closedNet netCounts
+	rates     rates
 	// sockets watches the connections' sockets for unread requests, to
 	// put blocking pops in arrival order (arrival.go).
 	sockets   sockets
@@ -112,6 +116,7 @@ func New(cfg *Config) (*Server, error) {
 	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
+	go s.sampleRates(s.stopSweeper)
 	return s, nil
 }
 
