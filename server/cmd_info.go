@@ -47,8 +47,11 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		b.WriteString("\r\n")
 	}
 	title := strings.ToUpper(sec[:1]) + sec[1:]
-	if sec == "commandstats" || sec == "errorstats" {
+	switch sec {
+	case "commandstats", "errorstats":
 		title = map[string]string{"commandstats": "Commandstats", "errorstats": "Errorstats"}[sec]
+	case "cpu":
+		title = "CPU"
 	}
 	line("# %s", title)
 	uptime := time.Since(s.started)
@@ -212,8 +215,13 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("connected_slaves:0")
 		line("master_failover_state:no-failover")
 		line("master_replid:%s", s.runID())
+		line("master_replid2:0000000000000000000000000000000000000000")
 		line("master_repl_offset:0")
+		line("second_repl_offset:-1")
 		line("repl_backlog_active:0")
+		line("repl_backlog_size:1048576") // Redis's default; no replication
+		line("repl_backlog_first_byte_offset:0")
+		line("repl_backlog_histlen:0")
 	case "cpu":
 		var ru syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
