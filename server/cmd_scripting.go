@@ -198,7 +198,9 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 		if r := recover(); r != nil {
 			h.poisoned = true
 			s.logf(levelWarning, "panic in %s called from a script: %v\n%s", cmd.Name, r, debug.Stack())
-			out.Error("ERR internal error in '" + cmd.Name + "' (logged)")
+			// Counted like any error a command gives a script.
+			c.Error("ERR internal error in '" + cmd.Name + "' (logged)")
+			s.countCall(cmd, time.Since(start), true)
 		}
 	}()
 	cmd.Run(c)

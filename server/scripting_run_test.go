@@ -13,6 +13,7 @@ import (
 
 	"moonstone/internal/testkit"
 	"moonstone/scripting"
+	"moonstone/server"
 )
 
 var bg = context.Background()
@@ -812,5 +813,48 @@ func TestCompileLimits(t *testing.T) {
 	deep := "return " + strings.Repeat("(", 150) + "1" + strings.Repeat(")", 150)
 	if v := mustEval(t, c, deep, nil); v != int64(1) {
 		t.Fatalf("150 levels: %v", v)
+	}
+}
+
+// A command that panics inside a script (a bug) counts as a failed call
+// and an error reply, and the script ends with an error and leaves nothing
+// behind, even though it caught the error with redis.pcall: half of the
+// command's work is in the batch, which is never committed.
+func TestScriptCommandPanicCountedAndDiscarded(t *testing.T) {
+	s := testkit.Start(t)
+	server.AddPanickingWrite(s.Srv, "panicky")
+	c := s.Raw(t)
+	if _, err := c.Do("CONFIG", "RESETSTAT"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Do("EVAL", "redis.call('SET', 'other', '1'); local r = redis.pcall('PANICKY', KEYS[1]); return r['err']", "1", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "-ERR the script's writes were discarded: a command it called failed internally (logged)\r\n" {
+		t.Fatalf("script whose command panicked: %q", got)
+	}
+	for _, key := range []string{"k", "other"} {
+		if v, _ := c.Do("EXISTS", key); v != ":0\r\n" {
+			t.Errorf("EXISTS %s after the script = %q: a script whose command panicked must not commit", key, v)
+		}
+	}
+	info, err := c.Do("INFO", "commandstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, line, _ := strings.Cut(info, "cmdstat_panicky:")
+	line, _, _ = strings.Cut(line, "\r\n")
+	if !strings.HasPrefix(line, "calls=1,") || !strings.HasSuffix(line, ",failed_calls=1") {
+		t.Errorf("commandstats of the panicking command: %q", line)
+	}
+	errs, err := c.Do("INFO", "errorstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two errors: the command's, given to the script, and the script's,
+	// given to the client (Redis 7.0 counts both).
+	if !strings.Contains(errs, "errorstat_ERR:count=2") {
+		t.Errorf("errorstats after the panic: %q", errs)
 	}
 }
