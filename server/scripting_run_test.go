@@ -821,8 +821,9 @@ func TestCompileLimits(t *testing.T) {
 // behind, even though it caught the error with redis.pcall: half of the
 // command's work is in the batch, which is never committed.
 func TestScriptCommandPanicCountedAndDiscarded(t *testing.T) {
+	undo := server.WithPanickingWrite("panicky")
 	s := testkit.Start(t)
-	server.AddPanickingWrite(s.Srv, "panicky")
+	undo()
 	c := s.Raw(t)
 	if _, err := c.Do("CONFIG", "RESETSTAT"); err != nil {
 		t.Fatal(err)

@@ -71,7 +71,7 @@ type Server struct {
 func New(cfg *Config) (*Server, error) {
 	s := &Server{
 		cfg:         cfg,
-		commands:    commandTable(),
+		commands:    commandTable(testCommands),
 		conns:       make(map[int64]*Conn),
 		started:     time.Now(),
 		done:        make(chan struct{}),
