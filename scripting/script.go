@@ -260,6 +260,10 @@ func parseErrorText(err error, src []byte, name string) string {
 		msg = "unexpected symbol"
 	case "unterminated string":
 		msg = "unfinished string"
+	case "unterminated multiline string":
+		msg = "unfinished long string"
+	case "invalid multiline comment":
+		msg = "unfinished long comment"
 	}
 	line, tok := pe.Pos.Line, pe.Token
 	if line == parse.EOF {

@@ -144,6 +144,9 @@ EVAL "return redis.acl_check_cmd('invalid-cmd','arg')" 0
 EVAL "return redis.acl_check_cmd()" 0
 # compile errors
 EVAL "return 'abc" 0
+EVAL "return [[abc" 0
+EVAL "return [==[abc]=]" 0
+EVAL "--[[ abc" 0
 EVAL "x = " 0
 EVAL "return 'hello' --trailing comment" 0
 # numkeys
