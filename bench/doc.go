@@ -20,10 +20,11 @@
 // moves far less than throughput, so it is the figure to compare builds by.
 //
 // Scale figures are opt-in (scale.go), and with -only-scale they are
-// written to bench/results/scale.md instead of the throughput table:
+// written to bench/results/scale.md instead of the throughput table, each
+// section as soon as it is measured (a 50M-key round takes many minutes):
 //
 //	-restart 1000000,10000000   restart time (start to first PONG) and RSS,
 //	                            Moonstone against Redis loading its AOF and its RDB
-//	-bigdata 320 -cache 64      320 MB of 1 KB values, Moonstone's cache 64 MB, random GETs
+//	-bigdata 320 -cache 64      320 MB of random 1 KB values, Moonstone's cache 64 MB, random GETs
 //	-zset 10000000              a 10M-member sorted set (100k in a normal run)
 package main
