@@ -439,9 +439,7 @@ func (s *Server) park(w *waiter) {
 		cn.reply.Error(errUnblocked)
 		// Counted as Redis counts an error ending a blocked command.
 		w.cmd.stats.failed.Add(1)
-		s.stats.mu.Lock()
-		s.countErrorLocked(errUnblocked)
-		s.stats.mu.Unlock()
+		s.countError(errUnblocked)
 	}
 }
 

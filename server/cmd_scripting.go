@@ -135,9 +135,7 @@ type errorWatch struct {
 
 func (w *errorWatch) Error(msg string) {
 	w.failed = true
-	w.srv.stats.mu.Lock()
-	w.srv.countErrorLocked(msg)
-	w.srv.stats.mu.Unlock()
+	w.srv.countError(msg)
 	w.Reply.Error(msg)
 }
 

@@ -148,9 +148,7 @@ func (c *Call) Reply() Reply { return c.r }
 func (c *Call) Error(msg string) {
 	c.failed = true
 	c.r.Error(msg)
-	c.Srv.stats.mu.Lock()
-	c.Srv.countErrorLocked(msg)
-	c.Srv.stats.mu.Unlock()
+	c.Srv.countError(msg)
 }
 
 // Err replies with err's text; storage errors carry Redis's texts.

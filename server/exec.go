@@ -93,9 +93,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start}
 	s.awaitTurn(c)
 	if cmd.Is(flagWrite) && s.canGroup(cn, cmd) {
-		ok := s.runGrouped(cn, c)
-		cn.note.clear()
-		if !ok {
+		if !s.runGrouped(cn, c) {
 			busy := s.busyError()
 			s.countRejected(cmd, busy)
 			cn.reply.Error(busy)
@@ -253,13 +251,13 @@ func (s *Server) countRejected(cmd *Command, msg string) {
 	if cmd != nil {
 		cmd.stats.rejected.Add(1)
 	}
-	s.stats.mu.Lock()
-	s.countErrorLocked(msg)
-	s.stats.mu.Unlock()
+	s.countError(msg)
 }
 
 // countError records an error reply's code for INFO errorstats.
-func (s *Server) countErrorLocked(msg string) {
+func (s *Server) countError(msg string) {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
 	code := msg
 	for i := 0; i < len(msg); i++ {
 		if msg[i] == ' ' {

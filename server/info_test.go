@@ -25,6 +25,21 @@ func statsLines(info string) []string {
 	return out
 }
 
+// pairStats returns both servers' stats lines (statsLines of INFO
+// commandstats and errorstats): Moonstone's, then Redis's.
+func pairStats(t *testing.T, p *testkit.Pair) (moonstone, redis []string) {
+	t.Helper()
+	m, r, err := p.Do("INFO", "commandstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, er, err := p.Do("INFO", "errorstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return statsLines(m + em), statsLines(r + er)
+}
+
 // Operators read failed and rejected calls to find misbehaving clients:
 // the counters must move exactly as Redis's do.
 func TestCommandAndErrorStatsMatchRedis(t *testing.T) {
@@ -50,15 +65,7 @@ EVAL "return redis.pcall('lpush', 'k', 'x')" 0
 EVAL "return redis.error_reply('MY own')" 0
 EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
 `)
-	m, r, err := p.Do("INFO", "commandstats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	em, er, err := p.Do("INFO", "errorstats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, want := statsLines(m+em), statsLines(r+er)
+	got, want := pairStats(t, p)
 	// INFO itself is counted once it has run; the first call is not yet.
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("stats differ\nmoonstone:\n%s\nredis:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -101,15 +108,7 @@ func TestScriptErrorStatsMatchRedis(t *testing.T) {
 	p := testkit.StartPair(t)
 	for _, s := range scripts {
 		p.Run(t, "SET str abc\nCONFIG RESETSTAT\nEVAL \""+strings.ReplaceAll(s, `\`, `\\`)+"\" 0")
-		m, r, err := p.Do("INFO", "commandstats")
-		if err != nil {
-			t.Fatal(err)
-		}
-		em, er, err := p.Do("INFO", "errorstats")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, want := statsLines(m+em), statsLines(r+er)
+		got, want := pairStats(t, p)
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s: stats differ\nmoonstone:\n%s\nredis:\n%s", s, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}

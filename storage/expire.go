@@ -171,13 +171,7 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 		tx.b.Close()
 		return Pending{}, err
 	}
-	db.commitMu.Lock()
-	db.rows.commitBatch(tx.b) // before Apply, as in applyAndCache
-	err := db.pdb.Apply(tx.b, pebble.NoSync)
-	if err != nil {
-		db.rows.clear()
-	}
-	db.commitMu.Unlock()
+	err := db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) })
 	tx.b.Close()
 	if err == nil {
 		tx.runAfterCommit() // "expired" keyspace events

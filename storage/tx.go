@@ -150,15 +150,16 @@ func (db *DB) BeginPointRead() *Tx {
 	return &Tx{db: db, r: db.pdb, point: true, now: time.Now().UnixMilli()}
 }
 
-// applyAndCache applies a committed batch to Pebble and brings the row
-// cache up to date with it, with point reads held off meanwhile.
-func (db *DB) applyAndCache(b *pebble.Batch) error {
+// applyAndCache applies a committed batch to Pebble with apply (db.apply,
+// or a commit without a sync request) and brings the row cache up to date
+// with it, with point reads held off meanwhile.
+func (db *DB) applyAndCache(b *pebble.Batch, apply func(*pebble.Batch) error) error {
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
 	// The cache first: Pebble may take a large batch's contents over when
 	// it applies it. Nobody reads the cache until commitMu is released.
 	db.rows.commitBatch(b)
-	if err := db.apply(b); err != nil {
+	if err := apply(b); err != nil {
 		db.rows.clear()
 		return err
 	}
@@ -214,7 +215,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	// Every policy commits with a sync request and waits for it: under
 	// everysec and no the WAL layer only writes the record to the file and
 	// leaves the fsync for later (walfs.go).
-	if err := db.applyAndCache(tx.b); err != nil {
+	if err := db.applyAndCache(tx.b, db.apply); err != nil {
 		tx.b.Close()
 		return Pending{}, err
 	}
