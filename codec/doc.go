@@ -11,7 +11,8 @@
 //	0x00 name                                  system records (format version,
 //	                                           version reservation, key counts)
 //	'm'  db | user key                         Meta (type, expiry, string value or
-//	                                           collection version and count)
+//	                                           collection version and count; a
+//	                                           sorted set's score floor)
 //	'e'  db | expire-at (8, BE ms) | user key  empty: the expiry index
 //	'h'  version (8) | field                   hash value
 //	'l'  version (8) | index (8, ordered)      list element

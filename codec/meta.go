@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 )
 
 // Type is the Redis type of a key, as stored in its metadata.
@@ -61,7 +62,8 @@ func (t Type) MemberTag() byte {
 // Layout: type (1) | expire-at ms (8, BE; 0 = none) | then
 //   - strings: the value;
 //   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
-//     for streams: StreamState (see stream.go).
+//     for streams: StreamState (see stream.go), for sorted sets: score
+//     floor (8, float64 bits; absent in records written before it existed).
 //
 // Head and tail are list positions: elements occupy [Head, Tail).
 type Meta struct {
@@ -73,6 +75,11 @@ type Meta struct {
 	Head     int64 // lists only
 	Tail     int64
 	Stream   StreamState // streams only
+	// ScoreFloor is a lower bound of a sorted set's scores, not always the
+	// least: adding a member lowers it, removing members leaves it. It lets
+	// a ZREMRANGEBYSCORE below every score (a sliding window with nothing
+	// to expire) answer without reading the index. -Inf when unknown.
+	ScoreFloor float64
 }
 
 const metaHeader = 9
@@ -102,6 +109,9 @@ func EncodeMeta(m *Meta) []byte {
 	}
 	if m.Type == TypeStream {
 		b = appendStreamState(b, &m.Stream)
+	}
+	if m.Type == TypeZSet {
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(m.ScoreFloor))
 	}
 	return b
 }
@@ -135,6 +145,12 @@ func DecodeMeta(b []byte) (Meta, error) {
 			var ok bool
 			if m.Stream, ok = decodeStreamState(rest[16:]); !ok {
 				return Meta{}, ErrCorruptMeta
+			}
+		}
+		if m.Type == TypeZSet {
+			m.ScoreFloor = math.Inf(-1)
+			if len(rest) >= 24 {
+				m.ScoreFloor = math.Float64frombits(binary.BigEndian.Uint64(rest[16:]))
 			}
 		}
 		return m, nil

@@ -239,6 +239,12 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 		if int64(len(scores)) != m.Count {
 			c.r.problem("%s: stored count %d, %d member records", name, m.Count, len(scores))
 		}
+		for mem, s := range scores {
+			if s < m.ScoreFloor {
+				c.r.problem("%s: member %q has score %v, under the set's score floor %v", name, mem, s, m.ScoreFloor)
+				break
+			}
+		}
 		indexed := map[string]bool{}
 		if err := c.scan(codec.MemberPrefix(codec.TagZScore, m.Version), func(k, v []byte) error {
 			c.r.Members++

@@ -67,6 +67,9 @@ func (tx *Tx) seed(db int, key []byte, t codec.Type, n int, members func(version
 		return err
 	}
 	m.Count = int64(n)
+	// Seeded sets stand for records written before the score floor
+	// existed, which decode with an unknown floor.
+	m.ScoreFloor = math.Inf(-1)
 	return tx.putMeta(db, key, nil, m)
 }
 
@@ -130,4 +133,14 @@ func (tx *Tx) ZRankLevels(db int, key []byte) (int64, error) {
 		return 0, err
 	}
 	return x.levels, nil
+}
+
+// ZScoreFloor is a sorted set's stored score floor (false if key is not a
+// sorted set).
+func (tx *Tx) ZScoreFloor(db int, key []byte) (float64, bool, error) {
+	m, err := tx.typed(db, key, codec.TypeZSet)
+	if err != nil || m == nil {
+		return 0, false, err
+	}
+	return m.ScoreFloor, true, nil
 }

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"math"
+
 	"moonstone/codec"
 )
 
@@ -151,5 +153,9 @@ func (tx *Tx) newCollection(t codec.Type) (*Meta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Meta{Type: t, Version: v}, nil
+	m := &Meta{Type: t, Version: v}
+	if t == codec.TypeZSet {
+		m.ScoreFloor = math.Inf(1) // no scores yet: zput lowers it
+	}
+	return m, nil
 }

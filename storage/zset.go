@@ -287,6 +287,7 @@ func (tx *Tx) zput(m *Meta, member []byte, score, old float64, existed bool) err
 	if err := tx.set(codec.MemberKey(codec.TagZMember, m.Version, member), codec.ZScoreValue(score)); err != nil {
 		return err
 	}
+	m.ScoreFloor = min(m.ScoreFloor, score)
 	ik := codec.ZScoreKey(m.Version, score, member)
 	if err := tx.set(ik, nil); err != nil {
 		return err
@@ -323,7 +324,7 @@ func (tx *Tx) zremoveKeys(m *Meta, member, indexKey []byte) error {
 
 // zsave writes m, the new state of a sorted set whose earlier metadata was
 // prev (nil if it did not exist): an empty set is deleted, an unchanged
-// count writes nothing.
+// count and score floor write nothing.
 func (tx *Tx) zsave(db int, key []byte, prev, m *Meta) error {
 	switch {
 	case m.Count == 0:
@@ -333,7 +334,7 @@ func (tx *Tx) zsave(db int, key []byte, prev, m *Meta) error {
 		// Every member is already deleted in this batch: delete the rest of
 		// the key without a range tombstone.
 		return tx.deleteKey(db, key, m)
-	case prev != nil && prev.Count == m.Count:
+	case prev != nil && prev.Count == m.Count && prev.ScoreFloor == m.ScoreFloor:
 		return nil
 	}
 	before := int64(0)

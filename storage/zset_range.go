@@ -18,6 +18,18 @@ type ScoreRange struct {
 	MinEx, MaxEx bool
 }
 
+// below reports whether every score in r is under floor: nothing at or
+// above floor can be in r.
+func (r ScoreRange) below(floor float64) bool {
+	return r.Max < floor || (r.Max == floor && r.MaxEx)
+}
+
+// reaches reports whether r's lower end is at or below floor, so r leaves
+// no score at or above floor that is under its upper end.
+func (r ScoreRange) reaches(floor float64) bool {
+	return r.Min < floor || (r.Min == floor && !r.MinEx)
+}
+
 // LexBound is one end of a ZRANGEBYLEX interval: "-" (Inf < 0), "+"
 // (Inf > 0), or Member, exclusive when Ex ("(") and inclusive otherwise
 // ("[").
@@ -153,6 +165,9 @@ func (tx *Tx) ZRemRange(db int, key []byte, spec ZRangeSpec) (int64, error) {
 			return 0, err
 		}
 	} else {
+		if spec.By == ZByScore && spec.Score.below(m.ScoreFloor) {
+			return 0, nil // a sliding window with nothing to expire
+		}
 		lo, hi, err := tx.zspan(m, spec)
 		if err != nil {
 			return 0, err
@@ -170,11 +185,31 @@ func (tx *Tx) ZRemRange(db int, key []byte, spec ZRangeSpec) (int64, error) {
 				return m.Count, tx.deleteKey(db, key, m)
 			}
 		}
-		if err := tx.walkSpan(lo, hi, false, 0, -1, collect); err != nil {
+		// A score range that starts at or below the floor removes the
+		// set's lowest members: the first one it leaves is the new least
+		// score, found by walking one entry further.
+		bottom := spec.By == ZByScore && spec.Score.reaches(m.ScoreFloor)
+		var after []byte
+		if bottom {
+			_, end := zindexBounds(m)
+			after, err = tx.walkUpTo(lo, hi, end, collect)
+		} else {
+			err = tx.walkSpan(lo, hi, false, 0, -1, collect)
+		}
+		if err != nil {
 			return 0, err
+		}
+		if len(keys) == 0 {
+			return 0, nil
 		}
 		if int64(len(keys)) == m.Count {
 			return m.Count, tx.deleteKey(db, key, m)
+		}
+		if after != nil {
+			floor, _ := codec.ParseZScoreKey(after)
+			next := *m
+			next.ScoreFloor = floor
+			m = &next
 		}
 	}
 	next := *m
@@ -462,6 +497,28 @@ func (tx *Tx) walkSpan(lo, hi []byte, rev bool, offset, limit int64, fn func(k [
 		ok = step()
 	}
 	return it.Error()
+}
+
+// walkUpTo visits the index keys in [lo, hi) and returns a copy of the
+// first key in [hi, end), nil if there is none.
+func (tx *Tx) walkUpTo(lo, hi, end []byte, fn func(k []byte) error) ([]byte, error) {
+	if bytes.Compare(lo, hi) > 0 {
+		lo = hi
+	}
+	it, err := tx.iter(lo, end)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if bytes.Compare(it.Key(), hi) >= 0 {
+			return append([]byte(nil), it.Key()...), nil
+		}
+		if err := fn(it.Key()); err != nil {
+			return nil, err
+		}
+	}
+	return nil, it.Error()
 }
 
 // zrankWalk visits the index entries at forward ranks a..b (0 <= a <= b <

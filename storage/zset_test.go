@@ -24,10 +24,16 @@ func openDB(t *testing.T) *storage.DB {
 func write(t *testing.T, db *storage.DB, fn func(tx *storage.Tx) error) {
 	t.Helper()
 	tx := db.BeginWrite()
+	done := false
+	defer func() {
+		if !done { // fn failed the test: release the write gate for Close
+			tx.Discard()
+		}
+	}()
 	if err := fn(tx); err != nil {
-		tx.Discard()
 		t.Fatal(err)
 	}
+	done = true
 	p, err := tx.Commit()
 	if err != nil {
 		t.Fatal(err)
