@@ -70,6 +70,17 @@ func (e ReplyError) Error() string { return string(e) }
 // ErrNoScript is EVALSHA's reply for an unknown SHA1.
 const ErrNoScript = ReplyError("NOSCRIPT No matching script. Please use EVAL.")
 
+// DeclaredFlags reads the flags a script body declares, without compiling
+// it: shebang is false for a body without a "#!lua" line, or with a line
+// that does not parse (running it will report why).
+func DeclaredFlags(body []byte) (shebang bool, flags Flags) {
+	shebang, flags, _, err := parseShebang(body)
+	if err != nil {
+		return false, 0
+	}
+	return shebang, flags
+}
+
 // parseShebang reads the optional "#!lua flags=..." first line, as Redis's
 // evalExtractShebangFlags does. It returns the length of the line (without
 // its newline, which stays so that line numbers are unchanged).

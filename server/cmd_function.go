@@ -113,7 +113,7 @@ func fcallGeneric(c *Call, ro bool) {
 		c.Error(errWriteFlagWithRO)
 		return
 	}
-	runScript(c, ro || f.ReadOnly(), func(h *scriptHost, out scripting.Reply) {
+	runScript(c, ro || f.ReadOnly(), allowsOOM(true, f.Flags), func(h *scriptHost, out scripting.Reply) {
 		c.Srv.scripts.RunFunction(f, h, keys, argv, h.writer, c.Args, out)
 	})
 }

@@ -124,7 +124,7 @@ func cmdExec(c *Call) {
 	cn.unwatch()
 	c.r.Array(len(m.queue))
 	for _, q := range m.queue {
-		sub := &Call{Args: q.args, Conn: cn, Srv: s, Cmd: q.cmd, r: c.r, Tx: tx}
+		sub := &Call{Args: q.args, Conn: cn, Srv: s, Cmd: q.cmd, r: c.r, Tx: tx, oom: c.oom}
 		start := time.Now()
 		s.runQueued(sub)
 		s.countCall(q.cmd, time.Since(start), sub.failed)

@@ -82,7 +82,7 @@ func evalGeneric(c *Call, bySHA bool) {
 		c.Error(errWriteFlagWithRO)
 		return
 	}
-	runScript(c, roCommand || s.ReadOnly(), func(h *scriptHost, out scripting.Reply) {
+	runScript(c, roCommand || s.ReadOnly(), allowsOOM(s.Shebang, s.Flags), func(h *scriptHost, out scripting.Reply) {
 		engine.Run(s, h, keys, argv, h.writer, out)
 	})
 }
@@ -90,9 +90,10 @@ func evalGeneric(c *Call, bySHA bool) {
 // runScript runs a script or a function (run) in its own transaction: a
 // snapshot when readOnly, else the write gate and lock for the whole run
 // (BUSY if a script past the busy threshold holds them). Inside MULTI or
-// for *_RO commands the transaction dispatch opened is used.
-func runScript(c *Call, readOnly bool, run func(h *scriptHost, out scripting.Reply)) {
-	h := &scriptHost{srv: c.Srv, readOnly: readOnly}
+// for *_RO commands the transaction dispatch opened is used. allowOOM is
+// the script's allow-oom flag.
+func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scripting.Reply)) {
+	h := &scriptHost{srv: c.Srv, readOnly: readOnly, oom: c.oom && !allowOOM}
 	h.conn = &Conn{srv: c.Srv, id: c.Conn.id, db: c.Conn.db, resp: 2, addr: c.Conn.addr, laddr: c.Conn.laddr, created: c.Conn.created}
 	h.conn.authed.Store(true)
 	switch {
@@ -156,7 +157,13 @@ type scriptHost struct {
 	readOnly bool // write commands are refused
 	ended    bool // Finish ran
 	poisoned bool // a command panicked: the batch must not commit
-	pending  storage.Pending
+	// oom: the server was out of memory when the script began and it
+	// may not ignore that, so its denyoom commands are refused until
+	// one of its writes has run (Redis's scriptVerifyOOM: a script is
+	// not stopped halfway).
+	oom     bool
+	wrote   bool
+	pending storage.Pending
 }
 
 // abort discards a writer's transaction that Finish never ended.
@@ -182,11 +189,16 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 		reject = errNotAllowedFromScript
 	case h.readOnly && cmd.Is(flagWrite|flagMayReplicate):
 		reject = errWriteFromReadOnly
+	case h.oom && !h.wrote && cmd.Is(flagDenyOOM):
+		reject = errOOM
 	}
 	if reject != "" {
 		s.countRejected(cmd, reject)
 		out.Error(reject)
 		return
+	}
+	if cmd.Is(flagWrite) {
+		h.wrote = true
 	}
 	c := &Call{Args: args, Tx: h.tx, Conn: h.conn, Srv: s, Cmd: cmd, r: out}
 	start := time.Now()

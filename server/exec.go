@@ -70,6 +70,20 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		cn.reply.Error(busy)
 		return
 	}
+	if s.refusedForMemory(cn, cmd, args) {
+		s.countRejected(cmd, errOOM)
+		if cmd.Name == "exec" {
+			cn.multi = nil
+			cn.unwatch()
+			cn.reply.Error("EXECABORT Transaction discarded because of: " + errOOM)
+			return
+		}
+		if cn.multi != nil {
+			cn.multi.failed = true
+		}
+		cn.reply.Error(errOOM)
+		return
+	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
 		cn.setLastCmd(cmd.Name)
 		return
@@ -90,7 +104,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		return
 	}
 	start := time.Now()
-	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start}
+	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start, oom: s.outOfMemory()}
 	s.awaitTurn(c)
 	if cmd.Is(flagWrite) && s.canGroup(cn, cmd) {
 		if !s.runGrouped(cn, c) {

@@ -106,7 +106,8 @@ type rates struct {
 	n, next int
 }
 
-// sampleRates records the counters every 100 ms until stop is closed.
+// sampleRates records the counters, and the used memory maxmemory is
+// checked against, every 100 ms until stop is closed.
 func (s *Server) sampleRates(stop <-chan struct{}) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
@@ -115,6 +116,7 @@ func (s *Server) sampleRates(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case now := <-t.C:
+			s.sampleMemory()
 			in, out, _, _ := s.netTotals()
 			r := &s.rates
 			r.mu.Lock()

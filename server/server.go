@@ -56,6 +56,9 @@ type Server struct {
 	// put blocking pops in arrival order (arrival.go).
 	sockets   sockets
 	fnPending pendingFunctions // cmd_function.go
+	// maxMemory is maxmemory under noeviction (0: no limit), usedMemory
+	// the heap as last sampled (oom.go).
+	maxMemory, usedMemory atomic.Uint64
 
 	logMu sync.Mutex
 	logW  *os.File
@@ -115,6 +118,8 @@ func New(cfg *Config) (*Server, error) {
 	cfg.onChange = s.applyConfig
 	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())
+	s.setMaxMemory()
+	s.sampleMemory()
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	go s.sampleRates(s.stopSweeper)
 	return s, nil
