@@ -131,8 +131,11 @@ type sockets struct {
 	epfd int // 0 until the first watch; -1 if epoll is unavailable
 	byFD map[int32]*Conn
 	evs  [64]unix.EpollEvent
-	buf  [1]byte
+	buf  [64]byte // peeked: the start of a request, for its command name
 	oob  []byte
+	// cand are the connections a write looks at for earlier blocking
+	// commands (Conn.blockingCandidate).
+	cand map[*Conn]struct{}
 }
 
 func (s *sockets) watch(cn *Conn, fd int) {
@@ -143,6 +146,7 @@ func (s *sockets) watch(cn *Conn, fd int) {
 		if epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC); err == nil {
 			s.epfd = epfd
 			s.byFD = make(map[int32]*Conn)
+			s.cand = make(map[*Conn]struct{})
 			s.oob = make([]byte, unix.CmsgSpace(16))
 		}
 	}
@@ -153,7 +157,65 @@ func (s *sockets) watch(cn *Conn, fd int) {
 	if unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev) == nil {
 		s.byFD[int32(fd)] = cn
 		cn.fd = fd
+		s.cand[cn] = struct{}{}
+		cn.blockingCandidate.Store(true)
 	}
+}
+
+// mark records whether cn may send a blocking command next
+// (Conn.blockingCandidate); the lock is taken only when that changes.
+func (s *sockets) mark(cn *Conn, blocking bool) {
+	if cn.blockingCandidate.Load() == blocking {
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.cand == nil || s.byFD[int32(cn.fd)] != cn {
+		return
+	}
+	if blocking {
+		s.cand[cn] = struct{}{}
+	} else {
+		delete(s.cand, cn)
+	}
+	cn.blockingCandidate.Store(blocking)
+}
+
+// blockingBefore reports whether another connection that may send a
+// blocking command holds one that arrived between horizon and t: read and
+// noted, or unread in its socket.
+func (s *sockets) blockingBefore(cn *Conn, t, horizon int64) bool {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if len(s.cand) == 0 {
+		return false
+	}
+	for c := range s.cand {
+		if at := c.note.at.Load(); c != cn && at < t && at > horizon && c.note.blocking.Load() {
+			return true
+		}
+	}
+	n, err := unix.EpollWait(s.epfd, s.evs[:], 0)
+	if err != nil {
+		return false
+	}
+	for _, ev := range s.evs[:n] {
+		c := s.byFD[ev.Fd]
+		if c == nil || c == cn {
+			continue
+		}
+		if _, ok := s.cand[c]; !ok {
+			continue
+		}
+		got, oobn, _, _, err := unix.Recvmsg(int(ev.Fd), s.buf[:], s.oob, unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		if err != nil || got == 0 || !blockingReads[commandName(s.buf[:got])] {
+			continue
+		}
+		if at, ok := receiveTime(s.oob[:oobn]); ok && at < t && at > horizon {
+			return true
+		}
+	}
+	return false
 }
 
 // close releases the epoll set when the server shuts down.
@@ -176,6 +238,7 @@ func (s *sockets) unwatch(cn *Conn) {
 	// this fails, harmlessly.
 	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, cn.fd, nil)
 	delete(s.byFD, int32(cn.fd))
+	delete(s.cand, cn)
 }
 
 // unreadBefore reports whether another connection's socket holds unread
@@ -195,7 +258,7 @@ func (s *sockets) unreadBefore(cn *Conn, t, horizon int64) bool {
 			continue
 		}
 		// A peek leaves the data for the connection's own read.
-		got, oobn, _, _, err := unix.Recvmsg(int(ev.Fd), s.buf[:], s.oob, unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		got, oobn, _, _, err := unix.Recvmsg(int(ev.Fd), s.buf[:1], s.oob, unix.MSG_PEEK|unix.MSG_DONTWAIT)
 		if err != nil || got == 0 {
 			continue
 		}

@@ -46,3 +46,42 @@ func TestBlockingPopsServedInArrivalOrder(t *testing.T) {
 		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
 	}
 }
+
+// A write sent right behind a blocking read on another connection comes
+// after it, as in Redis: the sequence of Redis's stream unit ("Blocking
+// XREAD: key type changed with SET"). XREAD BLOCK ... $ must block on the
+// stream before the SET turns it into a string, stay blocked, and get the
+// entry of the XADD that recreates it; run after the SET, it answers
+// WRONGTYPE instead.
+func TestWritesWaitForEarlierBlockingReads(t *testing.T) {
+	s := testkit.Start(t)
+	r := s.Raw(t)
+	// Blocking is in use: writes keep arrival order with blocking reads.
+	if _, err := r.Do("BLPOP", "nolist", "0.01"); err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 40
+	ok := 0
+	for i := 0; i < rounds; i++ {
+		rd := s.Raw(t)
+		for _, cmd := range [][]string{{"DEL", "mystream"}, {"XADD", "mystream", "666", "f", "v"}} {
+			if _, err := r.Do(cmd...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rd.Send("XREAD", "BLOCK", "0", "STREAMS", "mystream", "$")
+		for _, cmd := range [][]string{{"SET", "mystream", "val1"}, {"DEL", "mystream"}, {"XADD", "mystream", "667", "f", "v"}} {
+			if _, err := r.Do(cmd...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := rd.ReadWithin(200)
+		if err == nil && strings.Contains(got, "667-0") {
+			ok++
+		}
+		rd.Close()
+	}
+	if ok < rounds*9/10 {
+		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
+	}
+}

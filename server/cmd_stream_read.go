@@ -57,6 +57,9 @@ func cmdXRead(c *Call) {
 		c.Error(errBusy)
 		return
 	}
+	// Writes that arrived after this read waited for its note (arrival.go);
+	// holding the gate, it is ahead of them.
+	c.Conn.note.clear()
 	rtx := c.Tx
 	c.Tx = wtx
 	defer func() {

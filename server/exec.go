@@ -138,15 +138,24 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 
 // awaitTurn puts c in arrival order (arrival.go): a blocking pop takes
 // the kernel's receive time as its arrival and waits for the requests
-// that arrived before it, keeping its note until the caller, holding the
-// write gate, clears it. Any other command just clears its note.
+// that arrived before it; a blocking command keeps its note until the
+// caller, holding the write gate or a snapshot, clears it. A write waits
+// for blocking commands that arrived before it, while blocking is in use.
+// Any other command just clears its note.
 func (s *Server) awaitTurn(c *Call) {
 	cn := c.Conn
-	if cn.group != nil || !blockingCommands[c.Cmd.Name] {
+	t := cn.note.at.Load()
+	s.sockets.mark(cn, blockingReads[c.Cmd.Name] || !c.Cmd.Is(flagWrite))
+	if cn.group != nil || !blockingReads[c.Cmd.Name] {
 		cn.note.clear()
+		if t != 0 && cn.group == nil && c.Cmd.Is(flagWrite) {
+			s.awaitBlockingTurn(cn, t, c.arrived)
+		}
 		return
 	}
-	if t := cn.note.at.Load(); t != 0 {
+	s.blockingSeen.Store(c.arrived.UnixNano())
+	cn.note.blocking.Store(true)
+	if t != 0 && blockingCommands[c.Cmd.Name] {
 		c.arrived = time.Unix(0, t)
 		s.awaitArrivalTurn(cn, t)
 	}
