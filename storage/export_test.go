@@ -131,3 +131,7 @@ func (tx *Tx) ZRankLevels(db int, key []byte) (int64, error) {
 	}
 	return x.levels, nil
 }
+
+// SetSwapAppliedHook makes every commit that swaps databases call fn
+// between applying its batch and publishing the new map; nil removes it.
+func SetSwapAppliedHook(fn func()) { swapAppliedHook = fn }
