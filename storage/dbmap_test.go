@@ -2,8 +2,11 @@ package storage_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"moonstone/codec"
 	"moonstone/storage"
@@ -408,4 +411,46 @@ func TestSwapDBReadyKeys(t *testing.T) {
 	if err := tx.SwapDB(4, 4); err != nil || tx.HasReady() {
 		t.Fatalf("SWAPDB 4 4: %v, ready %v", err, tx.HasReady())
 	}
+}
+
+// TestCheckSeesABadDBMap: check validates the map record and names
+// logical databases in its problems.
+func TestCheckSeesABadDBMap(t *testing.T) {
+	expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+		return p.Set(codec.SystemKey("dbmap"), []byte("short"), pebble.Sync)
+	}, "database map record has 5 bytes")
+	expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+		m := make([]byte, storage.MaxDatabases)
+		for i := range m {
+			m[i] = byte(i)
+		}
+		m[0], m[1] = 1, 1
+		return p.Set(codec.SystemKey("dbmap"), m, pebble.Sync)
+	}, "names physical database 1 twice")
+	expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+		m := make([]byte, storage.MaxDatabases)
+		for i := range m {
+			m[i] = byte(i)
+		}
+		return p.Set(codec.SystemKey("dbmap"), m, pebble.Sync) // format still 1
+	}, `database map record in a directory of format "1"`)
+
+	db := healthyStore(t) // db 0 holds h with an expiry
+	swap(t, db, 0, 4)
+	if err := db.Pebble().Delete(codec.ExpiryKey(0, mustMeta(t, db, 0, "h").ExpireAt, []byte("h")), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, db)
+	if !strings.Contains(strings.Join(r.Problems, "\n"), `db 4 key "h": expires at`) {
+		t.Fatalf("problems %q do not name logical db 4", r.Problems)
+	}
+}
+
+func mustMeta(t *testing.T, db *storage.DB, physical int, key string) codec.Meta {
+	t.Helper()
+	m, err := meta(db.Pebble(), physical, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
