@@ -313,6 +313,18 @@ blocked 1
 SWAPDB 2 3
 CLIENT UNBLOCK $id1
 1<
+# unit/type/list "SWAPDB wants to wake blocked client, but the key already
+# expired": it stays blocked (the key may or may not have been swept)
+SELECT 10
+RPUSH e hello
+PEXPIRE e 50
+1: SELECT 11
+1> BRPOP e 0
+blocked 1
+sleep 60
+SWAPDB 10 11
+CLIENT UNBLOCK $id1
+1<
 # a client of a database the swap leaves alone
 SELECT 4
 RPUSH q v
