@@ -19,7 +19,7 @@ import (
 // this package's API, are LOGICAL. A dbMap says which physical database
 // each logical one is; it is the identity until the first SWAPDB, which
 // swaps two of its entries and nothing else: no record of either database
-// is read or rewritten.
+// is rewritten (the only ones read are watched keys' metadata, for WATCH).
 //
 // Where each side lives:
 //   - Physical: the keys in Pebble; the key counts (counts.go: their
