@@ -9,7 +9,8 @@
 //	tag  key                                   value
 //	---  ------------------------------------  ----------------------------------
 //	0x00 name                                  system records (format version,
-//	                                           version reservation, key counts)
+//	                                           version reservation, key counts,
+//	                                           database map)
 //	'm'  db | user key                         Meta (type, expiry, string value or
 //	                                           collection version and count; a
 //	                                           sorted set's score floor)
@@ -33,6 +34,10 @@
 //	'S'  sha1 (40 hex)                         origin ('L' SCRIPT LOAD, 'E' EVAL)
 //	                                           and script body
 //	'F'  library name                          function library code
+//
+// The db byte of metadata and expiry-index keys is a physical database: the
+// database map (storage/dbmap.go) says which logical database, the number a
+// client SELECTs, each one is, so SWAPDB rewrites one record and no key.
 //
 // A collection's members are keyed by its version, a number unique for the
 // life of the data directory and allocated when the collection is created,

@@ -146,6 +146,7 @@ COMMAND GETKEYS bzmpop 0 1 a min count 2
 //	N<             read connection N's pending reply
 //	blocked N      wait until INFO reports N blocked clients
 //	close N        close connection N
+//	sleep MS       wait MS milliseconds
 //
 // $idN in an argument is connection N's client id on that server.
 func blockDiff(t *testing.T, script string) {
@@ -213,6 +214,12 @@ func blockDiff(t *testing.T, script string) {
 						fail(fmt.Errorf("blocked_clients never reached %s: %q", want, info))
 					}
 					time.Sleep(5 * time.Millisecond)
+				}
+				continue
+			case strings.HasPrefix(line, "sleep "):
+				if i == 0 {
+					ms, _ := strconv.Atoi(strings.TrimPrefix(line, "sleep "))
+					time.Sleep(time.Duration(ms) * time.Millisecond)
 				}
 				continue
 			case strings.HasPrefix(line, "close "):

@@ -280,7 +280,41 @@ func cmdRandomKey(c *Call) {
 	bulkOrNull(c.r, k, k != nil)
 }
 
-func cmdDBSize(c *Call) { c.r.Int(c.Srv.db.KeyCount(c.DB())) }
+func cmdDBSize(c *Call) { c.r.Int(c.Tx.KeyCount(c.DB())) }
+
+// cmdSwapDB swaps two databases: one small write whatever they hold
+// (storage/dbmap.go). Clients keep their database numbers and see the
+// other data.
+func cmdSwapDB(c *Call) {
+	a, ok := dbIndexArg(c, 1, "ERR invalid first DB index")
+	if !ok {
+		return
+	}
+	b, ok := dbIndexArg(c, 2, "ERR invalid second DB index")
+	if !ok {
+		return
+	}
+	if n := c.Srv.cfg.Databases(); a < 0 || a >= n || b < 0 || b >= n {
+		c.Error(errDBIndex)
+		return
+	}
+	if err := c.Tx.SwapDB(a, b); err != nil {
+		c.Err(err)
+		return
+	}
+	c.OK()
+}
+
+// dbIndexArg parses argument i as Redis's getIntFromObjectOrReply does: an
+// integer that fits a C int, else msg.
+func dbIndexArg(c *Call, i int, msg string) (int, bool) {
+	n, ok := codec.ParseInt(c.Args[i])
+	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+		c.Error(msg)
+		return 0, false
+	}
+	return int(n), true
+}
 
 // flushMode reads FLUSHDB/FLUSHALL's optional ASYNC|SYNC. Both modes are
 // the same here: the deletion is a handful of range tombstones either way.

@@ -66,6 +66,7 @@ func (db *DB) CheckWithProgress(progress func(phase string, r *CheckReport)) (*C
 		phase string
 		run   func() error
 	}{
+		{"database map", c.dbMap},
 		{"keys and members", c.metas},
 		{"expiry index", c.expiries},
 		{"orphan members", c.orphans},
@@ -85,8 +86,11 @@ type checker struct {
 	snap     *pebble.Snapshot
 	r        *CheckReport
 	versions map[uint64]codec.Type
-	keys     [MaxDatabases]int64
-	expires  [MaxDatabases]int64
+	// keys and expires are counted per physical database, as stored;
+	// problems name logical databases, through dbs.
+	dbs     *dbMap
+	keys    [MaxDatabases]int64
+	expires [MaxDatabases]int64
 
 	progress func(phase string, r *CheckReport)
 	phase    string
@@ -143,13 +147,47 @@ func (c *checker) has(k []byte) (bool, error) {
 	return true, nil
 }
 
+// dbMap reads the database map (dbmap.go): a permutation of the
+// databases, only in a directory stamped with the format that has it.
+func (c *checker) dbMap() error {
+	c.dbs = identityDBMap()
+	v, closer, err := c.snap.Get(dbMapKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	m, err := decodeDBMap(v)
+	if err != nil {
+		c.r.problem("%v", err)
+		return nil
+	}
+	c.dbs = m
+	f, fcloser, err := c.snap.Get(formatKey)
+	if err != nil && !errors.Is(err, pebble.ErrNotFound) {
+		return err
+	}
+	if err == nil {
+		defer fcloser.Close()
+	}
+	if string(f) != fmt.Sprint(FormatVersion) {
+		c.r.problem("database map record in a directory of format %q", f)
+	}
+	return nil
+}
+
+// db names physical database p by its logical number, for problems.
+func (c *checker) db(p int) int { return int(c.dbs.logical[p]) }
+
 func (c *checker) metas() error {
 	return c.scan([]byte{codec.TagMeta}, func(k, v []byte) error {
 		c.r.Keys++
 		dbn, key := codec.DBFromMeta(k), append([]byte(nil), codec.UserKeyFromMeta(k)...)
 		m, err := codec.DecodeMeta(v)
 		if err != nil {
-			c.r.problem("db %d key %q: undecodable metadata record", dbn, key)
+			c.r.problem("db %d key %q: undecodable metadata record", c.db(dbn), key)
 			return nil
 		}
 		c.keys[dbn]++
@@ -160,7 +198,7 @@ func (c *checker) metas() error {
 				return err
 			}
 			if !ok {
-				c.r.problem("db %d key %q: expires at %d but has no expiry-index record", dbn, key, m.ExpireAt)
+				c.r.problem("db %d key %q: expires at %d but has no expiry-index record", c.db(dbn), key, m.ExpireAt)
 			}
 		}
 		if m.Type == codec.TypeString {
@@ -168,7 +206,7 @@ func (c *checker) metas() error {
 		}
 		c.r.Collections++
 		if prev, dup := c.versions[m.Version]; dup {
-			c.r.problem("db %d key %q: version %d is also used by another %s", dbn, key, m.Version, prev)
+			c.r.problem("db %d key %q: version %d is also used by another %s", c.db(dbn), key, m.Version, prev)
 		}
 		c.versions[m.Version] = m.Type
 		return c.collection(dbn, key, &m)
@@ -176,7 +214,7 @@ func (c *checker) metas() error {
 }
 
 func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
-	name := fmt.Sprintf("db %d %s %q", dbn, m.Type, key)
+	name := fmt.Sprintf("db %d %s %q", c.db(dbn), m.Type, key)
 	switch m.Type {
 	case codec.TypeHash, codec.TypeSet:
 		var n int64
@@ -421,7 +459,7 @@ func (c *checker) expiries() error {
 		dbn, at, key := codec.ParseExpiryKey(k)
 		mv, closer, err := c.snap.Get(codec.MetaKey(dbn, key))
 		if errors.Is(err, pebble.ErrNotFound) {
-			c.r.problem("db %d key %q: expiry-index record at %d for a key that does not exist", dbn, key, at)
+			c.r.problem("db %d key %q: expiry-index record at %d for a key that does not exist", c.db(dbn), key, at)
 			return nil
 		}
 		if err != nil {
@@ -430,7 +468,7 @@ func (c *checker) expiries() error {
 		m, err := codec.DecodeMeta(mv)
 		closer.Close()
 		if err == nil && m.ExpireAt != at {
-			c.r.problem("db %d key %q: expiry-index record at %d, metadata says %d", dbn, key, at, m.ExpireAt)
+			c.r.problem("db %d key %q: expiry-index record at %d, metadata says %d", c.db(dbn), key, at, m.ExpireAt)
 		}
 		return nil
 	})
@@ -478,15 +516,15 @@ func (c *checker) counts() error {
 				keys = int64(binary.BigEndian.Uint64(v))
 				expires = int64(binary.BigEndian.Uint64(v[8:]))
 			} else {
-				c.r.problem("db %d: malformed key-count record", dbn)
+				c.r.problem("db %d: malformed key-count record", c.db(dbn))
 			}
 			closer.Close()
 		}
 		if keys != c.keys[dbn] {
-			c.r.problem("db %d: stored key count %d, %d keys found", dbn, keys, c.keys[dbn])
+			c.r.problem("db %d: stored key count %d, %d keys found", c.db(dbn), keys, c.keys[dbn])
 		}
 		if expires != c.expires[dbn] {
-			c.r.problem("db %d: stored count of keys with an expiry %d, %d found", dbn, expires, c.expires[dbn])
+			c.r.problem("db %d: stored count of keys with an expiry %d, %d found", c.db(dbn), expires, c.expires[dbn])
 		}
 	}
 	return nil

@@ -14,8 +14,8 @@ import (
 // layout can hold: the db number is one byte.
 const MaxDatabases = 256
 
-// countTable keeps, per database, the number of keys and of keys with an
-// expiry, so DBSIZE and INFO keyspace are O(1) and a restart reads 256
+// countTable keeps, per physical database (dbmap.go), the number of keys
+// and of keys with an expiry, so DBSIZE and INFO keyspace are O(1) and a restart reads 256
 // small records instead of scanning. Write transactions accumulate deltas;
 // Commit folds them in under the write lock and writes the new totals into
 // the same batch, so the persisted counts move atomically with the data.
@@ -71,9 +71,15 @@ func (c *countTable) reset(db int) {
 	c.expires[db].Store(0)
 }
 
-// KeyCount is the number of keys in db (DBSIZE), counting keys that have
-// expired but not yet been removed, as Redis does.
-func (db *DB) KeyCount(n int) int64 { return db.counts.keys[n].Load() }
+// KeyCount is the number of keys in logical database n as last committed
+// (INFO keyspace), counting keys that have expired but not yet been
+// removed, as Redis does.
+func (db *DB) KeyCount(n int) int64 { return db.counts.keys[db.dbs.Load().phys[n]].Load() }
 
-// ExpiresCount is the number of keys in db with an expiry.
-func (db *DB) ExpiresCount(n int) int64 { return db.counts.expires[n].Load() }
+// ExpiresCount is the number of keys with an expiry in logical database n.
+func (db *DB) ExpiresCount(n int) int64 { return db.counts.expires[db.dbs.Load().phys[n]].Load() }
+
+// KeyCount is DBSIZE: DB.KeyCount of database n as this transaction sees
+// it, after its own SWAPDB, but not counting the keys it created or
+// deleted (counts move at commit).
+func (tx *Tx) KeyCount(n int) int64 { return tx.db.counts.keys[tx.physical(n)].Load() }

@@ -15,9 +15,17 @@ import (
 	"moonstone/codec"
 )
 
-// FormatVersion is the on-disk format this build writes and reads. A data
-// directory stamped with any other version is refused at open.
-const FormatVersion = 1
+// FormatVersion is the newest on-disk format this build reads and writes:
+// format 1 plus the database map that SWAPDB records (dbmap.go). A new
+// directory is stamped 1 (firstFormat) and its first SWAPDB stamps it 2 in
+// the same batch, so a build that reads only format 1 still opens
+// directories that never swapped and refuses the others rather than show
+// their databases unswapped. A directory stamped with anything else is
+// refused at open.
+const FormatVersion = 2
+
+// firstFormat is the format of a new directory, and the oldest one read.
+const firstFormat = 1
 
 // SyncPolicy says when commits reach the disk, as Redis's appendfsync.
 type SyncPolicy int32
@@ -96,6 +104,10 @@ type DB struct {
 	versionLimit uint64
 
 	counts countTable
+	// dbs maps logical databases to physical ones (dbmap.go). It changes
+	// only in a commit, under commitMu, with dbsGen odd meanwhile.
+	dbs    atomic.Pointer[dbMap]
+	dbsGen atomic.Uint64
 	// rows caches committed metadata records (rowcache.go). commitMu is
 	// held exclusively while a commit applies its batch and updates rows,
 	// and shared by point reads (BeginPointRead), which read Pebble and
@@ -212,28 +224,36 @@ func Open(opts Options) (*DB, error) {
 		pdb.Close()
 		return nil, err
 	}
+	dbs, err := loadDBMap(pdb)
+	if err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("data directory %s: %w", opts.Dir, err)
+	}
+	db.dbs.Store(dbs)
 	gate.opened()
 	db.bg.Add(1)
 	go db.syncLoop()
 	return db, nil
 }
 
-// checkFormat stamps a new directory with FormatVersion and refuses one
-// stamped with anything else.
+// checkFormat stamps a new directory with firstFormat and refuses one
+// stamped with a format this build does not read.
 func (db *DB) checkFormat() error {
 	v, closer, err := db.pdb.Get(formatKey)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return db.pdb.Set(formatKey, []byte(fmt.Sprint(FormatVersion)), pebble.Sync)
+		return db.pdb.Set(formatKey, []byte(fmt.Sprint(firstFormat)), pebble.Sync)
 	}
 	if err != nil {
 		return err
 	}
 	defer closer.Close()
-	if string(v) != fmt.Sprint(FormatVersion) {
-		return fmt.Errorf("%w: data directory %s has format %q, this build reads format %d",
-			ErrFormat, db.opts.Dir, v, FormatVersion)
+	for f := firstFormat; f <= FormatVersion; f++ {
+		if string(v) == fmt.Sprint(f) {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("%w: data directory %s has format %q, this build reads formats %d to %d",
+		ErrFormat, db.opts.Dir, v, firstFormat, FormatVersion)
 }
 
 func (db *DB) loadVersions() error {

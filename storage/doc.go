@@ -26,6 +26,14 @@
 // fsynced. Errors the store cannot go on from end in Options.Fatal
 // (fault.go).
 //
+// # Databases
+//
+// The db arguments of this package are logical databases, the numbers
+// clients SELECT. Keys on disk carry physical ones; the database map
+// (dbmap.go), one persisted record, links the two, so SWAPDB is one small
+// write whatever the databases hold. Each transaction reads through the
+// map it began with.
+//
 // # Expiry
 //
 // Every read treats an expired key as absent. Expired keys are physically

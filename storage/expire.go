@@ -84,8 +84,8 @@ func (tx *Tx) ExpireAt(db int, key []byte) (int64, error) {
 // keys remain. It is the active half of expiry (reads already hide expired
 // keys); the caller runs it in its own write transaction.
 func (tx *Tx) SweepExpired(db int, limit int) (int, bool, error) {
-	prefix := codec.ExpiryPrefix(db)
-	it, err := tx.iter(prefix, codec.ExpiryBound(db, tx.now+1))
+	prefix := tx.expiryPrefix(db)
+	it, err := tx.iter(prefix, tx.expiryBound(db, tx.now+1))
 	if err != nil {
 		return 0, false, err
 	}
@@ -171,7 +171,7 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 		tx.b.Close()
 		return Pending{}, err
 	}
-	err := db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) })
+	err := db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) }, nil)
 	tx.b.Close()
 	if err == nil {
 		tx.runAfterCommit() // "expired" keyspace events

@@ -144,3 +144,7 @@ func (tx *Tx) ZScoreFloor(db int, key []byte) (float64, bool, error) {
 	}
 	return m.ScoreFloor, true, nil
 }
+
+// SetSwapAppliedHook makes every commit that swaps databases call fn
+// between applying its batch and publishing the new map; nil removes it.
+func SetSwapAppliedHook(fn func()) { swapAppliedHook = fn }

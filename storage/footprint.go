@@ -10,7 +10,7 @@ func (tx *Tx) Footprint(db int, key []byte) (int64, bool, error) {
 	if err != nil || m == nil {
 		return 0, false, err
 	}
-	size := int64(len(codec.MetaKey(db, key)) + len(codec.EncodeMeta(m)))
+	size := int64(len(tx.metaKey(db, key)) + len(codec.EncodeMeta(m)))
 	if m.Count == 0 {
 		return size, true, nil
 	}

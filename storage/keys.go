@@ -70,17 +70,17 @@ func (tx *Tx) Rename(db int, src, dst []byte, nx bool) (bool, error) {
 // forget removes key's metadata and expiry entry but keeps its members, for
 // moving the collection to another key.
 func (tx *Tx) forget(db int, key []byte, m *Meta) error {
-	if err := tx.del(codec.MetaKey(db, key)); err != nil {
+	if err := tx.del(tx.metaKey(db, key)); err != nil {
 		return err
 	}
 	var expires int64
 	if m.ExpireAt != 0 {
 		expires = -1
-		if err := tx.del(codec.ExpiryKey(db, m.ExpireAt, key)); err != nil {
+		if err := tx.del(tx.expiryKey(db, m.ExpireAt, key)); err != nil {
 			return err
 		}
 	}
-	tx.addCount(db, -1, expires)
+	tx.addCount(tx.physical(db), -1, expires)
 	return nil
 }
 
@@ -176,10 +176,10 @@ type ScanFilter func(key []byte, t codec.Type) bool
 // nil for the beginning), in key order.
 func (tx *Tx) Scan(db int, from []byte, count int, filter ScanFilter) (ScanResult, error) {
 	var res ScanResult
-	prefix := codec.MetaPrefix(db)
+	prefix := tx.metaPrefix(db)
 	lower := prefix
 	if from != nil {
-		lower = codec.MetaKey(db, from)
+		lower = tx.metaKey(db, from)
 	}
 	it, err := tx.iter(lower, codec.PrefixEnd(prefix))
 	if err != nil {
@@ -218,7 +218,7 @@ const randomWalkLimit = 1024
 // size, every key can come back, but a key after a long gap in key order
 // is likelier.
 func (tx *Tx) RandomKey(db int) ([]byte, error) {
-	prefix := codec.MetaPrefix(db)
+	prefix := tx.metaPrefix(db)
 	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
 	if err != nil {
 		return nil, err
@@ -235,7 +235,7 @@ func (tx *Tx) RandomKey(db int) ([]byte, error) {
 		return nil, it.Error()
 	}
 	first := append([]byte(nil), codec.UserKeyFromMeta(it.Key())...)
-	if n := tx.db.KeyCount(db); n <= randomWalkLimit {
+	if n := tx.KeyCount(db); n <= randomWalkLimit {
 		for attempt := 0; attempt < 8; attempt++ {
 			it.First()
 			for skip := rand.Int64N(max(n, 1)); skip > 0 && it.Valid(); skip-- {
@@ -252,7 +252,7 @@ func (tx *Tx) RandomKey(db int) ([]byte, error) {
 		it.Last()
 		last := append([]byte(nil), codec.UserKeyFromMeta(it.Key())...)
 		for attempt := 0; attempt < 100; attempt++ {
-			if !it.SeekGE(codec.MetaKey(db, randomBetween(first, last))) && !it.First() {
+			if !it.SeekGE(tx.metaKey(db, randomBetween(first, last))) && !it.First() {
 				return nil, it.Error()
 			}
 			if ok, err := live(); err != nil || ok {
@@ -271,7 +271,7 @@ func (tx *Tx) RandomKey(db int) ([]byte, error) {
 
 // FlushDB deletes every key of db.
 func (tx *Tx) FlushDB(db int) error {
-	prefix := codec.MetaPrefix(db)
+	prefix := tx.metaPrefix(db)
 	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
 	if err != nil {
 		return err
@@ -296,11 +296,11 @@ func (tx *Tx) FlushDB(db int) error {
 	if err := tx.deleteRange(prefix, codec.PrefixEnd(prefix)); err != nil {
 		return err
 	}
-	ep := codec.ExpiryPrefix(db)
+	ep := tx.expiryPrefix(db)
 	if err := tx.deleteRange(ep, codec.PrefixEnd(ep)); err != nil {
 		return err
 	}
-	tx.markFlushed(db)
+	tx.markFlushed(tx.physical(db))
 	return nil
 }
 
@@ -333,7 +333,8 @@ func (tx *Tx) FlushAll() error {
 	return nil
 }
 
-// markFlushed records that db is now empty: deltas so far are void.
+// markFlushed records that physical database db is now empty: deltas so
+// far are void.
 func (tx *Tx) markFlushed(db int) {
 	kept := tx.deltas[:0]
 	for _, d := range tx.deltas {

@@ -14,7 +14,7 @@ type Meta = codec.Meta
 // that follows starts from a clean slate.
 func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 	tx.replaced = nil
-	raw, ok, err := tx.get(codec.MetaKey(db, key))
+	raw, ok, err := tx.get(tx.metaKey(db, key))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -65,21 +65,21 @@ func (tx *Tx) putMeta(db int, key []byte, prev, m *Meta) error {
 	if prevAt != m.ExpireAt {
 		if prevAt != 0 {
 			expires--
-			if err := tx.del(codec.ExpiryKey(db, prevAt, key)); err != nil {
+			if err := tx.del(tx.expiryKey(db, prevAt, key)); err != nil {
 				return err
 			}
 		}
 		if m.ExpireAt != 0 {
 			expires++
-			if err := tx.set(codec.ExpiryKey(db, m.ExpireAt, key), nil); err != nil {
+			if err := tx.set(tx.expiryKey(db, m.ExpireAt, key), nil); err != nil {
 				return err
 			}
 		}
 	}
 	if keys != 0 || expires != 0 {
-		tx.addCount(db, keys, expires)
+		tx.addCount(tx.physical(db), keys, expires)
 	}
-	return tx.set(codec.MetaKey(db, key), codec.EncodeMeta(m))
+	return tx.set(tx.metaKey(db, key), codec.EncodeMeta(m))
 }
 
 // smallCollection is the member count up to which deleting a collection

@@ -25,8 +25,10 @@ import (
 // them).
 
 // ReadyKey is a key whose metadata a write transaction wrote or deleted.
-// Flushed means every key of database DB was deleted (DB -1: of every
-// database), with Key nil.
+// Flushed means any key of database DB may have changed, with Key nil:
+// every key was deleted (FLUSHDB; DB -1: FLUSHALL, of every database) or
+// the database was swapped with another (SWAPDB). DB is a logical
+// database (dbmap.go).
 type ReadyKey struct {
 	DB      int
 	Key     []byte // a copy, owned by the caller
@@ -52,7 +54,7 @@ func (tx *Tx) noteReady(mk []byte) {
 		return
 	}
 	tx.readySeen[string(mk)] = struct{}{}
-	tx.ready = append(tx.ready, ReadyKey{DB: int(mk[1]), Key: append([]byte(nil), mk[2:]...)})
+	tx.ready = append(tx.ready, ReadyKey{DB: int(tx.dbs.logical[mk[1]]), Key: append([]byte(nil), mk[2:]...)})
 }
 
 // noteFlushed records a range deletion of metadata: a whole database's
@@ -63,7 +65,7 @@ func (tx *Tx) noteFlushed(start []byte) {
 	}
 	db := -1
 	if len(start) == 2 {
-		db = int(start[1])
+		db = int(tx.dbs.logical[start[1]])
 	}
 	tx.ready = append(tx.ready, ReadyKey{DB: db, Flushed: true})
 }

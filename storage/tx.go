@@ -18,7 +18,13 @@ type Tx struct {
 	b    *pebble.Batch // nil for a read transaction
 	snap *pebble.Snapshot
 	now  int64 // unix ms, fixed for the whole transaction as in a Redis script
+	// dbs maps the logical databases of the API to the physical ones of
+	// the keys (dbmap.go); swappedDBs says this transaction's SWAPDB
+	// changed it, so Commit publishes it.
+	dbs        *dbMap
+	swappedDBs bool
 
+	// deltas and flushed name physical databases, as the counts do.
 	deltas []countDelta
 	// flushed lists databases emptied by this transaction (FLUSHDB/FLUSHALL),
 	// whose counts Commit resets before applying deltas.
@@ -120,7 +126,8 @@ func (tx *Tx) runAfterCommit() {
 func (db *DB) BeginWrite() *Tx {
 	db.writeMu.Lock()
 	b := db.pdb.NewIndexedBatch()
-	return &Tx{db: db, r: b, b: b, now: time.Now().UnixMilli()}
+	// Under the write lock: every SWAPDB committed so far is in the map.
+	return &Tx{db: db, r: b, b: b, dbs: db.dbs.Load(), now: time.Now().UnixMilli()}
 }
 
 // TryBeginWrite is BeginWrite without waiting: nil if another write
@@ -130,14 +137,14 @@ func (db *DB) TryBeginWrite() *Tx {
 		return nil
 	}
 	b := db.pdb.NewIndexedBatch()
-	return &Tx{db: db, r: b, b: b, now: time.Now().UnixMilli()}
+	return &Tx{db: db, r: b, b: b, dbs: db.dbs.Load(), now: time.Now().UnixMilli()}
 }
 
 // BeginRead starts a read transaction on a consistent snapshot. It takes no
 // lock. The caller must Close it.
 func (db *DB) BeginRead() *Tx {
-	s := db.pdb.NewSnapshot()
-	return &Tx{db: db, r: s, snap: s, now: time.Now().UnixMilli()}
+	s, dbs := db.snapshotAndMap()
+	return &Tx{db: db, r: s, snap: s, dbs: dbs, now: time.Now().UnixMilli()}
 }
 
 // BeginPointRead starts a read transaction for a command that makes a few
@@ -147,21 +154,34 @@ func (db *DB) BeginRead() *Tx {
 // reads through the row cache. It must be short and must be closed.
 func (db *DB) BeginPointRead() *Tx {
 	db.commitMu.RLock()
-	return &Tx{db: db, r: db.pdb, point: true, now: time.Now().UnixMilli()}
+	// The map changes only under commitMu too, so it matches the store.
+	return &Tx{db: db, r: db.pdb, point: true, dbs: db.dbs.Load(), now: time.Now().UnixMilli()}
 }
 
 // applyAndCache applies a committed batch to Pebble with apply (db.apply,
 // or a commit without a sync request) and brings the row cache up to date
-// with it, with point reads held off meanwhile.
-func (db *DB) applyAndCache(b *pebble.Batch, apply func(*pebble.Batch) error) error {
+// with it, with point reads held off meanwhile. dbs, unless nil, is the
+// database map the batch records (a SWAPDB), published with it.
+func (db *DB) applyAndCache(b *pebble.Batch, apply func(*pebble.Batch) error, dbs *dbMap) error {
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
+	if dbs != nil {
+		// Odd while the batch and the map may disagree (snapshotAndMap).
+		db.dbsGen.Add(1)
+		defer db.dbsGen.Add(1)
+	}
 	// The cache first: Pebble may take a large batch's contents over when
 	// it applies it. Nobody reads the cache until commitMu is released.
 	db.rows.commitBatch(b)
 	if err := apply(b); err != nil {
 		db.rows.clear()
 		return err
+	}
+	if dbs != nil {
+		if swapAppliedHook != nil {
+			swapAppliedHook()
+		}
+		db.dbs.Store(dbs)
 	}
 	return nil
 }
@@ -215,7 +235,11 @@ func (tx *Tx) Commit() (Pending, error) {
 	// Every policy commits with a sync request and waits for it: under
 	// everysec and no the WAL layer only writes the record to the file and
 	// leaves the fsync for later (walfs.go).
-	if err := db.applyAndCache(tx.b, db.apply); err != nil {
+	var dbs *dbMap
+	if tx.swappedDBs {
+		dbs = tx.dbs
+	}
+	if err := db.applyAndCache(tx.b, db.apply, dbs); err != nil {
 		tx.b.Close()
 		return Pending{}, err
 	}
@@ -229,11 +253,12 @@ func (tx *Tx) Commit() (Pending, error) {
 // see the write without the mark.
 func (tx *Tx) signalWatches() {
 	tc := &tx.touchedKeys
-	if len(tc.meta) == 0 && len(tc.versions) == 0 && len(tc.flushDBs) == 0 && !tc.flushAll {
+	if len(tc.meta) == 0 && len(tc.versions) == 0 && len(tc.flushDBs) == 0 && !tc.flushAll && len(tc.swapped) == 0 {
 		return
 	}
 	tx.db.watch.signal(tc, func(mk string) bool {
-		v, ok, err := tx.get([]byte(mk))
+		// mk names a logical database: where is it now?
+		v, ok, err := tx.get(tx.metaKey(int(mk[1]), []byte(mk[2:])))
 		if err != nil || !ok {
 			return false
 		}

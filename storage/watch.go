@@ -21,7 +21,8 @@ type Watch struct {
 
 // watchedKey is one key of one Watch, as it was when WATCH ran.
 type watchedKey struct {
-	w       *Watch
+	w *Watch
+	// metaKey is the key's metadata key with its logical database, dbn.
 	metaKey string
 	dbn     int
 	// live: the key existed and had not expired at WATCH time. A key that
@@ -41,12 +42,16 @@ type watchTable struct {
 }
 
 // touched is what one write transaction changed, recorded only while some
-// key is watched.
+// key is watched. Metadata keys and databases are logical (dbmap.go), as
+// in the watch table, translated when the change is recorded: a watched
+// key stays in its client's database across SWAPDB.
 type touched struct {
 	meta     []string
 	versions []uint64
 	flushDBs []int
 	flushAll bool
+	// swapped are the watched keys a SWAPDB changed (watchSwap).
+	swapped []*watchedKey
 }
 
 func (tx *Tx) tracking() bool { return tx.b != nil && tx.db.watch.n.Load() > 0 }
@@ -58,7 +63,7 @@ func (tx *Tx) touch(key []byte) {
 	}
 	switch key[0] {
 	case codec.TagMeta:
-		tx.touchedKeys.meta = append(tx.touchedKeys.meta, string(key))
+		tx.touchedKeys.meta = append(tx.touchedKeys.meta, string(tx.logicalMetaKey(key)))
 	case codec.TagHash, codec.TagList, codec.TagSet, codec.TagZMember, codec.TagZScore:
 		if len(key) >= 9 {
 			tx.touchedKeys.versions = append(tx.touchedKeys.versions, binary.BigEndian.Uint64(key[1:9]))
@@ -76,7 +81,7 @@ func (tx *Tx) touchRange(start []byte) {
 	case start[0] == codec.TagMeta && len(start) == 1:
 		tx.touchedKeys.flushAll = true
 	case start[0] == codec.TagMeta && len(start) == 2:
-		tx.touchedKeys.flushDBs = append(tx.touchedKeys.flushDBs, int(start[1]))
+		tx.touchedKeys.flushDBs = append(tx.touchedKeys.flushDBs, int(tx.dbs.logical[start[1]]))
 	default:
 		tx.touch(start)
 	}
@@ -95,9 +100,8 @@ func (tx *Tx) Watch(w *Watch, dbn int, keys [][]byte) (*Watch, error) {
 	t := &tx.db.watch
 	var add []*watchedKey
 	for _, k := range keys {
-		mk := codec.MetaKey(dbn, k)
-		wk := &watchedKey{w: w, metaKey: string(mk), dbn: dbn}
-		raw, ok, err := tx.get(mk)
+		wk := &watchedKey{w: w, metaKey: string(codec.MetaKey(dbn, k)), dbn: dbn}
+		raw, ok, err := tx.get(tx.metaKey(dbn, k))
 		if err != nil {
 			return w, err
 		}
@@ -210,6 +214,9 @@ func (t *watchTable) signal(tc *touched, exists func(metaKey string) bool) {
 			wk.w.dirty.Store(true)
 		}
 	}
+	for _, wk := range tc.swapped {
+		wk.w.dirty.Store(true)
+	}
 	if tc.flushAll || len(tc.flushDBs) > 0 {
 		for _, list := range t.byMeta {
 			for _, wk := range list {
@@ -226,4 +233,64 @@ func (t *watchTable) signal(tc *touched, exists func(metaKey string) bool) {
 			}
 		}
 	}
+}
+
+// watchSwap records the watches that SWAPDB a b changes, marked if the
+// transaction commits. As Redis 7.0's touchAllWatchedKeysInDb does for
+// both databases, a watched key of either database changes when it is
+// live in either of them before the swap: it then appears, disappears or
+// is replaced in its client's database. A key absent or expired on both
+// sides is unchanged, whether it was absent or expired when watched (a key
+// live when watched that has since expired already fails Changed).
+func (tx *Tx) watchSwap(a, b int) error {
+	if !tx.tracking() {
+		return nil
+	}
+	t := &tx.db.watch
+	var keys []*watchedKey
+	t.mu.Lock()
+	for mk, list := range t.byMeta {
+		if n := int(mk[1]); n == a || n == b {
+			keys = append(keys, list...)
+		}
+	}
+	t.mu.Unlock()
+	live := make(map[string]bool)
+	for _, wk := range keys {
+		key := wk.metaKey[2:]
+		l, known := live[key]
+		if !known {
+			var err error
+			if l, err = tx.liveIn([]byte(key), a, b); err != nil {
+				return err
+			}
+			live[key] = l
+		}
+		if l {
+			tx.touchedKeys.swapped = append(tx.touchedKeys.swapped, wk)
+		}
+	}
+	return nil
+}
+
+// liveIn reports whether key exists, unexpired, in logical database a or
+// b. It reads without removing an expired key.
+func (tx *Tx) liveIn(key []byte, a, b int) (bool, error) {
+	for _, n := range [2]int{a, b} {
+		raw, ok, err := tx.get(tx.metaKey(n, key))
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			continue
+		}
+		m, err := codec.DecodeMeta(raw)
+		if err != nil {
+			return false, err
+		}
+		if !m.Expired(tx.now) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"moonstone/internal/testkit"
 )
 
@@ -135,5 +137,75 @@ func TestSigtermShutsDownCleanly(t *testing.T) {
 	defer c.Close()
 	if v := c.Get(ctx, "k").Val(); v != "v" {
 		t.Fatalf("after clean restart: %q", v)
+	}
+}
+
+// SWAPDB is one atomic, durable write: a client runs MULTI, SWAPDB 0 1,
+// INCR swaps (in db 2), EXEC in a loop until kill -9. After each restart
+// the swap count is what was acknowledged (or one more, in flight), and
+// the databases are swapped exactly that many times: never the counter
+// without the swap, nor the swap without the counter.
+func TestSwapDBSurvivesKill9(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var acked int64
+	for round := 0; round <= crashRounds(t, 3); round++ {
+		p := testkit.StartProcess(t, dir, "appendfsync", "always")
+		db := func(n int) *redis.Client {
+			return redis.NewClient(&redis.Options{Addr: p.Addr, DB: n, Protocol: 2, MaxRetries: -1})
+		}
+		c0, c1, c2 := db(0), db(1), db(2)
+		if round == 0 {
+			c0.Set(ctx, "who", "zero", 0)
+			c1.Set(ctx, "who", "one", 0)
+		}
+		swaps, _ := c2.Get(ctx, "swaps").Int64()
+		if swaps < acked || swaps > acked+1 {
+			t.Fatalf("round %d: %d swaps counted, %d acknowledged", round, swaps, acked)
+		}
+		want := [2]string{"zero", "one"}
+		if swaps%2 == 1 {
+			want = [2]string{"one", "zero"}
+		}
+		if got := [2]string{c0.Get(ctx, "who").Val(), c1.Get(ctx, "who").Val()}; got != want {
+			t.Fatalf("round %d: after %d swaps db 0 and db 1 hold %v", round, swaps, got)
+		}
+		if n0, n1 := c0.DBSize(ctx).Val(), c1.DBSize(ctx).Val(); n0 != 1 || n1 != 1 {
+			t.Fatalf("round %d: DBSIZE %d and %d", round, n0, n1)
+		}
+		acked = swaps
+		t.Logf("round %d: %d swaps", round, swaps)
+		if round == crashRounds(t, 3) {
+			break
+		}
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var incr *redis.IntCmd
+				_, err := c2.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+					pipe.Do(ctx, "SWAPDB", 0, 1)
+					incr = pipe.Incr(ctx, "swaps")
+					return nil
+				})
+				if err != nil {
+					return
+				}
+				acked = incr.Val()
+			}
+		}()
+		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+		p.Kill()
+		close(stop)
+		<-done
+		c0.Close()
+		c1.Close()
+		c2.Close()
 	}
 }
