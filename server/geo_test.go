@@ -36,6 +36,12 @@ GEOADD Sicily 1e300 0 a
 GEOADD Sicily nan 0 a
 GEOADD Sicily 1 1 ok 1e300 0 bad
 EXISTS ok
+GEOADD dup 1 1 a 2 2 a 3 3 b 1 1 b
+GEOPOS dup a b
+GEOADD dup CH 2 2 a 5 5 a
+GEOADD neg -0 -0 z 0.0000001 -0.0000001 tiny -179.999999 85.05 corner
+GEOPOS neg z tiny corner
+GEOHASH neg z tiny corner
 GEOADD Sicily
 GEOADD Sicily 1 2
 ZRANGE Sicily 0 -1 WITHSCORES
@@ -264,7 +270,7 @@ func TestGeoRandomizedMatchesRedis(t *testing.T) {
 		grid                       bool
 	}
 	regions := []region{
-		{"europe", -10, 30, 35, 60, 300, false},
+		{"europe", -10, 30, 35, 60, 700, false}, // past the rank index threshold
 		{"world", -180, 180, -85.05112878, 85.05112878, 200, false},
 		{"grid", -1, 1, -1, 1, 150, true},
 	}
