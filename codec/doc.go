@@ -69,6 +69,10 @@
 // Members of one field length cannot collide with another's because the
 // version prefix has a fixed width and the field is the key's tail.
 //
+// A geo set has no records of its own: it is a sorted set whose scores are
+// Redis's 52-bit geohashes (geohash.go), so each cell of the geohash grid
+// is one contiguous run of its score index.
+//
 // # Redis's formats
 //
 // Besides its own layouts, codec reads and writes Redis's serializations

@@ -317,3 +317,58 @@ func FormatLongDouble(f *big.Float) string {
 	}
 	return s
 }
+
+// FormatHumanDouble formats f as Redis's addReplyHumanLongDouble does for
+// a double (GEOPOS's coordinates): its exact value with 17 decimals, then
+// trailing zeros and point removed.
+func FormatHumanDouble(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return FormatDouble(f)
+	}
+	return FormatLongDouble(new(big.Float).SetFloat64(f))
+}
+
+// FormatFixed4 formats f with four decimals as Redis's
+// fixedpoint_d2string(f, 4) does for distances (GEODIST, WITHDIST): f
+// times 10^4 rounded half to even (llrint) and written as an integer with
+// a point before its last four digits. Zero, and anything that rounds to
+// zero, is "0.0000".
+func FormatFixed4(f float64) string {
+	scaled := f * 10000
+	var n int64
+	if r := math.RoundToEven(scaled); r >= -9223372036854775808.0 && r < 9223372036854775808.0 {
+		n = int64(r)
+	} else {
+		n = math.MinInt64 // llrint's answer out of range, as on x86-64
+	}
+	var digits string
+	neg := n < 0
+	if neg {
+		digits = strconv.FormatUint(uint64(-(n+1))+1, 10)
+	} else {
+		digits = strconv.FormatInt(n, 10)
+	}
+	for len(digits) < 5 {
+		digits = "0" + digits
+	}
+	cut := len(digits) - 4
+	s := digits[:cut] + "." + digits[cut:]
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// FormatCFloat is C's printf "%f": six decimals, exact digits, "inf" and
+// "-inf" for infinities.
+func FormatCFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return FormatDouble(f)
+	}
+	return strconv.FormatFloat(f, 'f', 6, 64)
+}

@@ -180,6 +180,21 @@ func (r *luaReply) Double(f float64) {
 	r.put(lua.LString(codec.FormatDouble(f)))
 }
 
+// HumanDouble is Double in Redis's human text: a string under RESP2, and
+// under RESP3 {double=n} with n read back from that text, as Redis's
+// reply parser reads a double.
+func (r *luaReply) HumanDouble(f float64) {
+	s := codec.FormatHumanDouble(f)
+	if r.resp == 3 {
+		n, _ := codec.ParseFloat([]byte(s))
+		t := newTable()
+		t.RawSetString("double", lua.LNumber(n))
+		r.put(t)
+		return
+	}
+	r.put(lua.LString(s))
+}
+
 func (r *luaReply) Resp() int { return r.resp }
 
 // Bool is a Lua boolean under RESP3; RESP2 sends booleans as 1 and 0.

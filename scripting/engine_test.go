@@ -75,22 +75,23 @@ func (h *echoHost) Finish(bool) error                       { h.finished++; retu
 // discard is a Reply that keeps the last scalar written.
 type discard struct{ last any }
 
-func (d *discard) Status(s string)      { d.last = s }
-func (d *discard) Error(msg string)     { d.last = msg }
-func (d *discard) Int(n int64)          { d.last = n }
-func (d *discard) Bulk(b []byte)        { d.last = string(b) }
-func (d *discard) BulkString(s string)  { d.last = s }
-func (d *discard) Null()                { d.last = nil }
-func (d *discard) NullArray()           { d.last = nil }
-func (d *discard) Array(int)            {}
-func (d *discard) Map(int)              {}
-func (d *discard) Set(int)              {}
-func (d *discard) Double(f float64)     { d.last = f }
-func (d *discard) Bool(b bool)          { d.last = b }
-func (d *discard) BigNumber(s string)   { d.last = s }
-func (d *discard) Verbatim(_, s string) { d.last = s }
-func (d *discard) Push(int)             {}
-func (d *discard) Resp() int            { return 2 }
+func (d *discard) Status(s string)       { d.last = s }
+func (d *discard) Error(msg string)      { d.last = msg }
+func (d *discard) Int(n int64)           { d.last = n }
+func (d *discard) Bulk(b []byte)         { d.last = string(b) }
+func (d *discard) BulkString(s string)   { d.last = s }
+func (d *discard) Null()                 { d.last = nil }
+func (d *discard) NullArray()            { d.last = nil }
+func (d *discard) Array(int)             {}
+func (d *discard) Map(int)               {}
+func (d *discard) Set(int)               {}
+func (d *discard) Double(f float64)      { d.last = f }
+func (d *discard) HumanDouble(f float64) { d.last = f }
+func (d *discard) Bool(b bool)           { d.last = b }
+func (d *discard) BigNumber(s string)    { d.last = s }
+func (d *discard) Verbatim(_, s string)  { d.last = s }
+func (d *discard) Push(int)              {}
+func (d *discard) Resp() int             { return 2 }
 
 // The cost of one run of a small cached script: what EVALSHA pays on top
 // of the command it calls.

@@ -10,7 +10,10 @@ package scripting
 // 3: the client's HELLO, the script's redis.setresp), for the few replies
 // whose shape depends on it beyond the types below (WITHSCORES pairs).
 // Map, Set, Double, Bool, BigNumber, Verbatim and Push are RESP3 types,
-// written in their RESP2 forms under RESP2, as Redis does.
+// written in their RESP2 forms under RESP2, as Redis does. HumanDouble is
+// a double written as Redis's addReplyHumanLongDouble writes it (GEOPOS's
+// coordinates): the exact value to 17 decimals, trailing zeros trimmed,
+// as a bulk string under RESP2 and a RESP3 double in that text.
 type Reply interface {
 	Resp() int
 	Status(s string)
@@ -24,6 +27,7 @@ type Reply interface {
 	Map(n int)
 	Set(n int)
 	Double(f float64)
+	HumanDouble(f float64)
 	Bool(b bool)
 	BigNumber(s string)
 	Verbatim(format, s string)

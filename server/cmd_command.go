@@ -50,7 +50,7 @@ func (cmd *Command) aclCategories() []string {
 		"string": "@string", "hash": "@hash", "list": "@list", "set": "@set",
 		"sorted-set": "@sortedset", "generic": "@keyspace", "connection": "@connection",
 		"scripting": "@scripting", "pubsub": "@pubsub", "transactions": "@transaction",
-		"stream": "@stream", "bitmap": "@bitmap",
+		"stream": "@stream", "bitmap": "@bitmap", "geo": "@geo",
 	}[cmd.Group]; g != "" {
 		cats = append(cats, g)
 	}

@@ -275,6 +275,18 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		withKeys(def("zintercard", -3, "readonly movablekeys", noKeys, "sorted-set", "7.0.0", cmdZInterCard, "Intersect multiple sorted sets and return the cardinality of the result"), zsetOpKeys),
 		def("zscan", -3, "readonly", key1, "sorted-set", "2.8.0", cmdZScan, "Incrementally iterate sorted sets elements and associated scores"),
 
+		// geo (cmd_geo.go): sorted sets scored by geohash
+		def("geoadd", -5, "write denyoom", key1, "geo", "3.2.0", cmdGeoAdd, "Add one or more geospatial items in the geospatial index represented using a sorted set"),
+		def("geopos", -2, "readonly", key1, "geo", "3.2.0", cmdGeoPos, "Returns longitude and latitude of members of a geospatial index"),
+		def("geohash", -2, "readonly", key1, "geo", "3.2.0", cmdGeoHash, "Returns members of a geospatial index as standard geohash strings"),
+		def("geodist", -4, "readonly", key1, "geo", "3.2.0", cmdGeoDist, "Returns the distance between two members of a geospatial index"),
+		def("geosearch", -7, "readonly", key1, "geo", "6.2.0", cmdGeoSearch, "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle."),
+		def("geosearchstore", -8, "write denyoom", keys12, "geo", "6.2.0", cmdGeoSearchStore, "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key."),
+		withKeys(def("georadius", -6, "write denyoom movablekeys", key1, "geo", "3.2.0", cmdGeoRadius, "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point"), georadiusKeys),
+		withKeys(def("georadiusbymember", -5, "write denyoom movablekeys", key1, "geo", "3.2.0", cmdGeoRadiusByMember, "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member"), georadiusByMemberKeys),
+		def("georadius_ro", -6, "readonly", key1, "geo", "3.2.10", cmdGeoRadius, "A read-only variant for GEORADIUS"),
+		def("georadiusbymember_ro", -5, "readonly", key1, "geo", "3.2.10", cmdGeoRadiusByMember, "A read-only variant for GEORADIUSBYMEMBER"),
+
 		// stream (cmd_stream.go, cmd_stream_group.go, cmd_stream_read.go)
 		def("xadd", -5, "write denyoom fast", key1, "stream", "5.0.0", cmdXAdd, "Appends a new message to a stream. Creates the key if it doesn't exist."),
 		def("xlen", 2, "readonly fast", key1, "stream", "5.0.0", cmdXLen, "Return the number of messages in a stream."),

@@ -88,6 +88,18 @@ func (r *respWriter) Double(f float64) {
 	r.w.WriteRaw(r.buf)
 }
 
+// HumanDouble is addReplyHumanLongDouble: "%.17Lf" with trailing zeros
+// trimmed, a bulk string in RESP2 and a double in RESP3.
+func (r *respWriter) HumanDouble(f float64) {
+	s := codec.FormatHumanDouble(f)
+	if !r.v3() {
+		r.w.WriteBulkString(s)
+		return
+	}
+	r.buf = append(append(append(r.buf[:0], ','), s...), '\r', '\n')
+	r.w.WriteRaw(r.buf)
+}
+
 func (r *respWriter) Bool(b bool) {
 	switch {
 	case !r.v3() && b:

@@ -40,6 +40,14 @@
 // removed by the next write transaction that touches them, in its own batch,
 // or by the active sweeper, which walks the expiry index.
 //
+// # Geo sets
+//
+// A geo set is a sorted set scored by geohash (geo.go). Its distances use
+// the C library's sin, cos and asin through cgo when built on Linux with
+// cgo, as redis-server does, so they agree with Redis's to the last bit
+// (STOREDIST stores them at full precision); a build without cgo uses Go's
+// math package, which can differ in the last bits.
+//
 // Byte slices returned by this package are owned by the caller: values are
 // copied out of Pebble's buffers before they are returned.
 package storage
