@@ -56,32 +56,11 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		return
 	}
 	if cn.multi != nil && !cmd.Is(flagAllowBusy) && s.scripts.IsBusy() {
-		// As in Redis, a command refused with BUSY inside MULTI voids the
-		// block, and EXEC itself reports the reason.
-		busy := s.busyError()
-		s.countRejected(cmd, busy)
-		if cmd.Name == "exec" {
-			cn.multi = nil
-			cn.unwatch()
-			cn.reply.Error("EXECABORT Transaction discarded because of: " + busy)
-			return
-		}
-		cn.multi.failed = true
-		cn.reply.Error(busy)
+		s.refuse(cn, cmd, s.busyError())
 		return
 	}
 	if s.refusedForMemory(cn, cmd, args) {
-		s.countRejected(cmd, errOOM)
-		if cmd.Name == "exec" {
-			cn.multi = nil
-			cn.unwatch()
-			cn.reply.Error("EXECABORT Transaction discarded because of: " + errOOM)
-			return
-		}
-		if cn.multi != nil {
-			cn.multi.failed = true
-		}
-		cn.reply.Error(errOOM)
+		s.refuse(cn, cmd, errOOM)
 		return
 	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
@@ -134,6 +113,23 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	if c.blocked != nil {
 		s.park(c.blocked)
 	}
+}
+
+// refuse answers a command refused before it runs, as Redis's
+// rejectCommand does: inside MULTI the refusal voids the block, and EXEC
+// itself reports the reason and ends it.
+func (s *Server) refuse(cn *Conn, cmd *Command, msg string) {
+	s.countRejected(cmd, msg)
+	if cn.multi != nil && cmd.Name == "exec" {
+		cn.multi = nil
+		cn.unwatch()
+		cn.reply.Error("EXECABORT Transaction discarded because of: " + msg)
+		return
+	}
+	if cn.multi != nil {
+		cn.multi.failed = true
+	}
+	cn.reply.Error(msg)
 }
 
 // awaitTurn puts c in arrival order (arrival.go): a blocking pop takes
