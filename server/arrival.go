@@ -44,11 +44,14 @@ import (
 // A write must not overtake a blocking read either where the order decides
 // what the reader sees: XREAD BLOCK ... $ sent before an XADD must block
 // and then get that entry, and one sent before a SET that turns the key
-// into a string must block, not answer WRONGTYPE. So while blocking
-// commands are in use (one dispatched in the last blockingWindow), a write
-// also waits, bounded the same way, for blocking commands that arrived
-// before it on other connections: read and not yet past the write gate,
-// or unread, found by peeking at the command name. Connections busy with
+// into a string must block, not answer WRONGTYPE. Nor may a PUBLISH
+// overtake an UNSUBSCRIBE sent before it, or reach a connection that had
+// already left. So while such commands are in use (one dispatched in the
+// last orderWindow), a write also waits, bounded the same way, for
+// blocking commands that arrived before it on other connections, and a
+// PUBLISH for those and (un)subscriptions (orderedCommands): read and not
+// yet past the write gate or run, or unread, found by peeking at the
+// command name. Connections busy with
 // plain writes are not looked at, so that writers do not peek at each
 // other: only new ones and those whose last command was a read or a
 // blocking command (a client's own connection usually sends SELECT or
@@ -65,9 +68,9 @@ import (
 // orderWaitMax bounds the wait of one pop, and how long an arrival counts.
 const orderWaitMax = 2 * time.Millisecond
 
-// blockingWindow is how long after a blocking command was dispatched
-// writes keep waiting for earlier blocking commands.
-const blockingWindow = 10 * time.Second
+// orderWindow is how long after a command of a kind was dispatched later
+// commands keep waiting for earlier ones of that kind.
+const orderWindow = 10 * time.Second
 
 // blockingCommands are the blocking pops.
 var blockingCommands = map[string]bool{
@@ -75,24 +78,50 @@ var blockingCommands = map[string]bool{
 	"bzpopmin": true, "bzpopmax": true, "bzmpop": true,
 }
 
-// blockingReads are the commands whose arrival a later write waits for
-// while blocking is in use: the blocking pops and the stream reads (which
-// block with BLOCK; a write waiting for one that does not costs it at
-// most the read's dispatch).
-var blockingReads = map[string]bool{
-	"blpop": true, "brpop": true, "blmove": true, "brpoplpush": true, "blmpop": true,
-	"bzpopmin": true, "bzpopmax": true, "bzmpop": true, "xread": true, "xreadgroup": true,
+// orderKind is a kind of command that later commands of other
+// connections must not overtake, as bits.
+type orderKind uint32
+
+const (
+	// orderBlocking: the blocking pops and the stream reads (which block
+	// with BLOCK; a write waiting for one that does not costs it at most
+	// the read's dispatch). Writes and PUBLISH wait for them.
+	orderBlocking orderKind = 1 << iota
+	// orderSubscribe: (un)subscribing, which decides whether a PUBLISH
+	// right behind it reaches the connection. PUBLISH waits for them.
+	orderSubscribe
+)
+
+// orderedCommands are the commands of each kind.
+var orderedCommands = map[string]orderKind{
+	"blpop": orderBlocking, "brpop": orderBlocking, "blmove": orderBlocking, "brpoplpush": orderBlocking,
+	"blmpop": orderBlocking, "bzpopmin": orderBlocking, "bzpopmax": orderBlocking, "bzmpop": orderBlocking,
+	"xread": orderBlocking, "xreadgroup": orderBlocking,
+	"subscribe": orderSubscribe, "unsubscribe": orderSubscribe, "psubscribe": orderSubscribe,
+	"punsubscribe": orderSubscribe, "ssubscribe": orderSubscribe, "sunsubscribe": orderSubscribe,
+}
+
+// waitsFor is the kinds of earlier command a command waits for: writes
+// wait for blocking commands, publishing for those and subscriptions.
+func waitsFor(cmd *Command) orderKind {
+	switch {
+	case cmd.Name == "publish" || cmd.Name == "spublish":
+		return orderBlocking | orderSubscribe
+	case cmd.Is(flagWrite):
+		return orderBlocking
+	}
+	return 0
 }
 
 // arrivalNote is when a connection's request not yet dispatched, or
 // blocking pop not yet past the write gate, arrived (unix ns, kernel time;
-// 0 for none), and whether that request is one of blockingReads. Only the
-// connection's own goroutine (and, while it is blocked, its watcher)
-// writes it; blocking pops and, while blocking is in use, writes read
-// every connection's.
+// 0 for none), and the request's orderKind. Only the connection's own
+// goroutine (and, while it is blocked, its watcher) writes it; blocking
+// pops, and while ordering is in use writes and PUBLISH, read every
+// connection's.
 type arrivalNote struct {
-	at       atomic.Int64
-	blocking atomic.Bool
+	at   atomic.Int64
+	kind atomic.Uint32
 }
 
 // arrived notes that data read arrived at t, unless an earlier note holds.
@@ -106,7 +135,7 @@ func (n *arrivalNote) arrived(t int64) {
 // write gate.
 func (n *arrivalNote) clear() {
 	if n.at.Load() != 0 {
-		n.blocking.Store(false)
+		n.kind.Store(0)
 		n.at.Store(0)
 	}
 }
@@ -144,15 +173,39 @@ func (s *Server) earlierNote(cn *Conn, t, horizon int64) bool {
 	return false
 }
 
-// awaitBlockingTurn holds cn's write, which arrived at t, while blocking
-// is in use and another connection holds a blocking command that arrived
-// before it, read or unread (and younger than orderWaitMax).
-func (s *Server) awaitBlockingTurn(cn *Conn, t int64, now time.Time) {
-	if now.UnixNano()-s.blockingSeen.Load() > int64(blockingWindow) {
+// orderSeen keeps when a command of each orderKind was last dispatched
+// (unix ns).
+type orderSeen struct{ blocking, subscribe atomic.Int64 }
+
+func (o *orderSeen) note(k orderKind, now int64) {
+	if k&orderBlocking != 0 {
+		o.blocking.Store(now)
+	}
+	if k&orderSubscribe != 0 {
+		o.subscribe.Store(now)
+	}
+}
+
+// recent narrows kinds to those dispatched in the last orderWindow.
+func (o *orderSeen) recent(kinds orderKind, now int64) orderKind {
+	if kinds&orderBlocking != 0 && now-o.blocking.Load() > int64(orderWindow) {
+		kinds &^= orderBlocking
+	}
+	if kinds&orderSubscribe != 0 && now-o.subscribe.Load() > int64(orderWindow) {
+		kinds &^= orderSubscribe
+	}
+	return kinds
+}
+
+// awaitOrderTurn holds cn's command, which arrived at t, while another
+// connection holds a command of kinds, in use lately, that arrived before
+// it, read or unread (and younger than orderWaitMax).
+func (s *Server) awaitOrderTurn(cn *Conn, t int64, now time.Time, kinds orderKind) {
+	if kinds = s.orderSeen.recent(kinds, now.UnixNano()); kinds == 0 {
 		return
 	}
 	horizon := now.UnixNano() - int64(orderWaitMax)
-	for s.sockets.blockingBefore(cn, t, horizon) {
+	for s.sockets.orderedBefore(cn, t, horizon, kinds) {
 		if time.Since(now) >= orderWaitMax {
 			return
 		}

@@ -181,17 +181,17 @@ func (s *sockets) mark(cn *Conn, blocking bool) {
 	cn.blockingCandidate.Store(blocking)
 }
 
-// blockingBefore reports whether another connection that may send a
-// blocking command holds one that arrived between horizon and t: read and
+// orderedBefore reports whether another connection that may send a
+// command of kinds holds one that arrived between horizon and t: read and
 // noted, or unread in its socket.
-func (s *sockets) blockingBefore(cn *Conn, t, horizon int64) bool {
+func (s *sockets) orderedBefore(cn *Conn, t, horizon int64, kinds orderKind) bool {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	if len(s.cand) == 0 {
 		return false
 	}
 	for c := range s.cand {
-		if at := c.note.at.Load(); c != cn && at < t && at > horizon && c.note.blocking.Load() {
+		if at := c.note.at.Load(); c != cn && at < t && at > horizon && orderKind(c.note.kind.Load())&kinds != 0 {
 			return true
 		}
 	}
@@ -208,7 +208,7 @@ func (s *sockets) blockingBefore(cn *Conn, t, horizon int64) bool {
 			continue
 		}
 		got, oobn, _, _, err := unix.Recvmsg(int(ev.Fd), s.buf[:], s.oob, unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		if err != nil || got == 0 || !blockingReads[commandName(s.buf[:got])] {
+		if err != nil || got == 0 || orderedCommands[commandName(s.buf[:got])]&kinds == 0 {
 			continue
 		}
 		if at, ok := receiveTime(s.oob[:oobn]); ok && at < t && at > horizon {

@@ -14,8 +14,8 @@ func newConnReader(nc net.Conn, o *sockets, cn *Conn) io.Reader { return nc }
 
 type sockets struct{}
 
-func (sockets) unwatch(*Conn)                           {}
-func (sockets) unreadBefore(*Conn, int64, int64) bool   { return false }
-func (sockets) blockingBefore(*Conn, int64, int64) bool { return false }
-func (sockets) mark(*Conn, bool)                        {}
-func (sockets) close()                                  {}
+func (sockets) unwatch(*Conn)                                     {}
+func (sockets) unreadBefore(*Conn, int64, int64) bool             { return false }
+func (sockets) orderedBefore(*Conn, int64, int64, orderKind) bool { return false }
+func (sockets) mark(*Conn, bool)                                  {}
+func (sockets) close()                                            {}

@@ -134,23 +134,26 @@ func (s *Server) refuse(cn *Conn, cmd *Command, msg string) {
 
 // awaitTurn puts c in arrival order (arrival.go): a blocking pop takes
 // the kernel's receive time as its arrival and waits for the requests
-// that arrived before it; a blocking command keeps its note until the
-// caller, holding the write gate or a snapshot, clears it. A write waits
-// for blocking commands that arrived before it, while blocking is in use.
-// Any other command just clears its note.
+// that arrived before it; an ordered command (orderedCommands) keeps its
+// note until it holds the write gate or has run. A write or PUBLISH waits
+// for the ordered commands that arrived before it (waitsFor), while they
+// are in use. Any other command just clears its note.
 func (s *Server) awaitTurn(c *Call) {
 	cn := c.Conn
 	t := cn.note.at.Load()
-	s.sockets.mark(cn, blockingReads[c.Cmd.Name] || !c.Cmd.Is(flagWrite))
-	if cn.group != nil || !blockingReads[c.Cmd.Name] {
+	kind := orderedCommands[c.Cmd.Name]
+	s.sockets.mark(cn, kind != 0 || !c.Cmd.Is(flagWrite))
+	if cn.group != nil || kind == 0 {
 		cn.note.clear()
-		if t != 0 && cn.group == nil && c.Cmd.Is(flagWrite) {
-			s.awaitBlockingTurn(cn, t, c.arrived)
+		if t != 0 && cn.group == nil {
+			if kinds := waitsFor(c.Cmd); kinds != 0 {
+				s.awaitOrderTurn(cn, t, c.arrived, kinds)
+			}
 		}
 		return
 	}
-	s.blockingSeen.Store(c.arrived.UnixNano())
-	cn.note.blocking.Store(true)
+	s.orderSeen.note(kind, c.arrived.UnixNano())
+	cn.note.kind.Store(uint32(kind))
 	if t != 0 && blockingCommands[c.Cmd.Name] {
 		c.arrived = time.Unix(0, t)
 		s.awaitArrivalTurn(cn, t)

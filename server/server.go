@@ -59,10 +59,9 @@ type Server struct {
 	// maxMemory is maxmemory under noeviction (0: no limit), usedMemory
 	// the heap as last sampled (oom.go).
 	maxMemory, usedMemory atomic.Uint64
-	// blockingSeen is when a blocking command was last dispatched (unix
-	// ns): writes keep arrival order with blocking commands for a while
-	// after (arrival.go).
-	blockingSeen atomic.Int64
+	// orderSeen is when commands that later ones must not overtake were
+	// last dispatched (arrival.go).
+	orderSeen orderSeen
 
 	logMu sync.Mutex
 	logW  *os.File
