@@ -127,11 +127,11 @@ func receiveTimeParsed(oob []byte) (int64, bool) {
 // and apart from Go's own: it answers which sockets hold unread data now,
 // whether or not their goroutines have been woken.
 type sockets struct {
-	smu  sync.Mutex
-	epfd int // 0 until the first watch; -1 if epoll is unavailable
+	smu  sync.RWMutex // shared: orderedBefore, which uses no buffer of s
+	epfd int          // 0 until the first watch; -1 if epoll is unavailable
 	byFD map[int32]*Conn
 	evs  [64]unix.EpollEvent
-	buf  [64]byte // peeked: the start of a request, for its command name
+	buf  [1]byte
 	oob  []byte
 	// cand are the connections a write looks at for earlier blocking
 	// commands (Conn.blockingCandidate).
@@ -183,35 +183,30 @@ func (s *sockets) mark(cn *Conn, blocking bool) {
 
 // orderedBefore reports whether another connection that may send a
 // command of kinds holds one that arrived between horizon and t: read and
-// noted, or unread in its socket.
+// noted, or unread in its socket. It peeks at each candidate's socket
+// directly rather than asking the epoll set, which would also list every
+// busy writer, and holds the lock shared, so that concurrent writers do
+// not queue on it.
 func (s *sockets) orderedBefore(cn *Conn, t, horizon int64, kinds orderKind) bool {
-	s.smu.Lock()
-	defer s.smu.Unlock()
+	s.smu.RLock()
+	defer s.smu.RUnlock()
 	if len(s.cand) == 0 {
 		return false
 	}
+	var buf [64]byte
+	var oob [32]byte // unix.CmsgSpace(16) for the timestamp
 	for c := range s.cand {
-		if at := c.note.at.Load(); c != cn && at < t && at > horizon && orderKind(c.note.kind.Load())&kinds != 0 {
+		if c == cn {
+			continue
+		}
+		if at := c.note.at.Load(); at < t && at > horizon && orderKind(c.note.kind.Load())&kinds != 0 {
 			return true
 		}
-	}
-	n, err := unix.EpollWait(s.epfd, s.evs[:], 0)
-	if err != nil {
-		return false
-	}
-	for _, ev := range s.evs[:n] {
-		c := s.byFD[ev.Fd]
-		if c == nil || c == cn {
+		got, oobn, _, _, err := unix.Recvmsg(c.fd, buf[:], oob[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		if err != nil || got == 0 || orderedCommands[commandName(buf[:got])]&kinds == 0 {
 			continue
 		}
-		if _, ok := s.cand[c]; !ok {
-			continue
-		}
-		got, oobn, _, _, err := unix.Recvmsg(int(ev.Fd), s.buf[:], s.oob, unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		if err != nil || got == 0 || orderedCommands[commandName(s.buf[:got])]&kinds == 0 {
-			continue
-		}
-		if at, ok := receiveTime(s.oob[:oobn]); ok && at < t && at > horizon {
+		if at, ok := receiveTime(oob[:oobn]); ok && at < t && at > horizon {
 			return true
 		}
 	}

@@ -25,9 +25,10 @@ type Conn struct {
 	note arrivalNote
 	fd   int
 	// blockingCandidate: the connection has sent nothing yet, or its last
-	// command was not a plain write (a read, or one of orderedCommands), so
-	// a write or PUBLISH peeks at what it holds unread (arrival.go). Stored
-	// under the epoll set's lock.
+	// command was neither a plain write nor a PUBLISH (it was a read, or
+	// one of orderedCommands), so a write or PUBLISH peeks at what it holds
+	// unread (arrival.go): writers do not peek at each other. Stored under
+	// the epoll set's lock.
 	blockingCandidate atomic.Bool
 	// net counts the connection's traffic for INFO stats (netstats.go).
 	net netCounts

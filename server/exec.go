@@ -142,13 +142,12 @@ func (s *Server) awaitTurn(c *Call) {
 	cn := c.Conn
 	t := cn.note.at.Load()
 	kind := orderedCommands[c.Cmd.Name]
-	s.sockets.mark(cn, kind != 0 || !c.Cmd.Is(flagWrite))
+	waits := waitsFor(c.Cmd)
+	s.sockets.mark(cn, kind != 0 || waits == 0)
 	if cn.group != nil || kind == 0 {
 		cn.note.clear()
-		if t != 0 && cn.group == nil {
-			if kinds := waitsFor(c.Cmd); kinds != 0 {
-				s.awaitOrderTurn(cn, t, c.arrived, kinds)
-			}
+		if t != 0 && cn.group == nil && waits != 0 {
+			s.awaitOrderTurn(cn, t, c.arrived, waits)
 		}
 		return
 	}
