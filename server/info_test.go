@@ -191,3 +191,40 @@ func TestInfoStatsFieldsAndTraffic(t *testing.T) {
 		t.Errorf("CONFIG RESETSTAT left total_net_input_bytes %v, instantaneous_ops_per_sec %v", reset["total_net_input_bytes"], reset["instantaneous_ops_per_sec"])
 	}
 }
+
+// INFO memory has Redis 7.0's fields in Redis's order (exporters and
+// dashboards read them by name), then Moonstone's own pebble_* and go_*
+// fields; used_memory is what maxmemory is checked against.
+func TestInfoMemoryFieldsMatchRedis(t *testing.T) {
+	p := testkit.StartPair(t)
+	ms, rd, err := p.Do("INFO", "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := func(info string) (names []string, values map[string]string) {
+		values = map[string]string{}
+		for _, l := range strings.Split(info, "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok {
+				names = append(names, k)
+				values[k] = v
+			}
+		}
+		return names, values
+	}
+	got, vals := fields(ms)
+	want, _ := fields(rd)
+	if len(got) < len(want) || strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
+		t.Fatalf("INFO memory fields differ\nmoonstone: %s\nredis:     %s", strings.Join(got, " "), strings.Join(want, " "))
+	}
+	for _, extra := range got[len(want):] {
+		if !strings.HasPrefix(extra, "pebble_") && !strings.HasPrefix(extra, "go_") {
+			t.Errorf("unexpected field %s after Redis's", extra)
+		}
+	}
+	used, _ := strconv.ParseInt(vals["used_memory"], 10, 64)
+	peak, _ := strconv.ParseInt(vals["used_memory_peak"], 10, 64)
+	total, _ := strconv.ParseInt(vals["total_system_memory"], 10, 64)
+	if used <= 0 || peak < used || total <= used {
+		t.Errorf("used_memory %d, used_memory_peak %d, total_system_memory %d", used, peak, total)
+	}
+}

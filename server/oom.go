@@ -39,7 +39,11 @@ func (s *Server) sampleMemory() {
 	sample := []metrics.Sample{{Name: heapMetric}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() == metrics.KindUint64 {
-		s.usedMemory.Store(sample[0].Value.Uint64())
+		used := sample[0].Value.Uint64()
+		s.usedMemory.Store(used)
+		if used > s.peakMemory.Load() {
+			s.peakMemory.Store(used)
+		}
 	}
 }
 

@@ -59,6 +59,10 @@ type Server struct {
 	// maxMemory is maxmemory under noeviction (0: no limit), usedMemory
 	// the heap as last sampled (oom.go).
 	maxMemory, usedMemory atomic.Uint64
+	// peakMemory is the most usedMemory sampled, startupMemory the heap
+	// when the server was made (INFO memory).
+	peakMemory    atomic.Uint64
+	startupMemory uint64
 	// orderSeen is when commands that later ones must not overtake were
 	// last dispatched (arrival.go).
 	orderSeen orderSeen
@@ -123,6 +127,7 @@ func New(cfg *Config) (*Server, error) {
 	s.setNotifyFlags(cfg.NotifyFlags())
 	s.setMaxMemory()
 	s.sampleMemory()
+	s.startupMemory = s.usedMemory.Load()
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
 	go s.sampleRates(s.stopSweeper)
 	return s, nil
