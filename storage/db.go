@@ -92,10 +92,15 @@ type DB struct {
 	// writeMu is the single write lock: one write transaction at a time.
 	writeMu sync.Mutex
 
-	policy     atomic.Int32
-	maxString  atomic.Int64
-	pendingSeq atomic.Uint64 // write batches applied, or being applied
-	syncedSeq  atomic.Uint64 // every batch up to this one is fsynced
+	policy    atomic.Int32
+	maxString atomic.Int64
+	// hashEntries and hashValue are hash-max-listpack-entries and
+	// hash-max-listpack-value: past them a hash stops keeping insertion
+	// order, as Redis's converts from listpack to hashtable (hash.go).
+	hashEntries atomic.Int64
+	hashValue   atomic.Int64
+	pendingSeq  atomic.Uint64 // write batches applied, or being applied
+	syncedSeq   atomic.Uint64 // every batch up to this one is fsynced
 
 	// versionNext and versionLimit allocate collection versions; the limit
 	// is persisted (and fsynced) before any version at or above the old
@@ -212,6 +217,7 @@ func Open(opts Options) (*DB, error) {
 	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal, rows: newRowCache(opts.RowCacheSize)}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
+	db.SetHashLimits(512, 64) // Redis's defaults; the server sets its config
 	if err := db.checkFormat(); err != nil {
 		pdb.Close()
 		return nil, err
@@ -307,6 +313,13 @@ func (db *DB) SyncPolicy() SyncPolicy { return SyncPolicy(db.policy.Load()) }
 
 // SetMaxStringSize changes the bound on strings built by APPEND and friends.
 func (db *DB) SetMaxStringSize(n int64) { db.maxString.Store(n) }
+
+// SetHashLimits changes hash-max-listpack-entries and -value: the size past
+// which a hash written from now on stops answering in insertion order.
+func (db *DB) SetHashLimits(entries, value int64) {
+	db.hashEntries.Store(entries)
+	db.hashValue.Store(value)
+}
 
 // Close waits for background work, then closes Pebble. Callers must have
 // finished every transaction.

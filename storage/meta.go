@@ -157,5 +157,6 @@ func (tx *Tx) newCollection(t codec.Type) (*Meta, error) {
 	if t == codec.TypeZSet {
 		m.ScoreFloor = math.Inf(1) // no scores yet: zput lowers it
 	}
+	m.Ordered = t == codec.TypeHash // values carry their insertion sequence
 	return m, nil
 }
