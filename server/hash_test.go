@@ -583,6 +583,17 @@ func TestHashDumpRestoreOrderMatchesRedis(t *testing.T) {
 			t.Errorf("%s: HKEYS after RESTORE = %v, want [a m z]", cl.name, got)
 		}
 	}
+	// Redis's payload (a listpack) restored into Moonstone keeps its order.
+	payload, err := rs.Client.Dump(ctx, "h").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ms.Client.Do(ctx, "RESTORE", "fromredis", "0", payload).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := ms.Client.HKeys(ctx, "fromredis").Val(); fmt.Sprint(got) != "[a m z]" {
+		t.Errorf("HKEYS of Redis's payload restored = %v, want [a m z]", got)
+	}
 }
 
 // TestHRandFieldListpackOrder checks that a few distinct picks from a hash
