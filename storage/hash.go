@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"sync"
 
 	"moonstone/codec"
 )
@@ -65,8 +66,12 @@ func hashSeq(raw []byte) uint64 {
 }
 
 // inOrder says whether m answers whole-hash reads in insertion order: an
-// ordered hash Redis would still hold as a listpack.
-func inOrder(m *Meta) bool { return m != nil && m.Ordered && !m.HashTable }
+// ordered hash Redis would still hold as a listpack. (Past 2^24 fields or
+// 2^40 sequences, possible only with hash-max-listpack-entries raised that
+// far, it answers in field order: hashFields's packing ends there.)
+func inOrder(m *Meta) bool {
+	return m != nil && m.Ordered && !m.HashTable && m.Count < entryMask && m.NextSeq < 1<<40
+}
 
 // convertIfLong marks m converted, as Redis's hashTypeTryConversion does,
 // when field or value is longer than hash-max-listpack-value.
@@ -270,11 +275,11 @@ func (tx *Tx) HIter(db int, key []byte) (*MemberIter, error) {
 		return nil, err
 	}
 	if inOrder(m) {
-		fields, values, err := tx.hashAll(m, true)
+		h, err := tx.hashInOrder(m, true)
 		if err != nil {
 			return nil, err
 		}
-		return &MemberIter{Count: m.Count, members: fields, values: values}, nil
+		return &MemberIter{Count: m.Count, read: h}, nil
 	}
 	mi, err := tx.memberIter(m, codec.TagHash)
 	if err == nil && m != nil && m.Ordered {
@@ -295,18 +300,112 @@ func (tx *Tx) hashAll(m *Meta, withValues bool) (fields, values [][]byte, err er
 		}
 		return fields, values, err
 	}
-	fields, raw, err := tx.allMembers(m, codec.TagHash, true)
+	h, err := tx.hashInOrder(m, withValues)
 	if err != nil {
 		return nil, nil, err
 	}
-	sortBySeq(fields, raw)
+	// The slices alias h's buffer, so h goes to the collector, not back
+	// to the pool.
+	fields = make([][]byte, h.len())
 	if withValues {
-		for i := range raw {
-			raw[i] = hashValue(m, raw[i])
+		values = make([][]byte, h.len())
+	}
+	for i := range fields {
+		fields[i] = h.field(i)
+		if withValues {
+			values[i] = h.value(i)
 		}
-		values = raw
 	}
 	return fields, values, nil
+}
+
+// hashFields is a hash read whole into one buffer in field order, with
+// the order to answer in: the i-th entry to answer is entry j =
+// order[i]&entryMask (or i when sorted), whose field is
+// buf[offs[3j]:offs[3j+1]] and value buf[offs[3j+1]:offs[3j+2]]. One
+// buffer and two small offset slices keep a whole-hash read of a small
+// hash from allocating per field.
+type hashFields struct {
+	buf   []byte
+	offs  []int
+	order []uint64 // sequence<<24 | entry, sorted unless sorted is set
+	// sorted says the entries were read in insertion order already.
+	sorted bool
+}
+
+const entryMask = 1<<24 - 1
+
+func (h *hashFields) len() int { return len(h.offs) / 3 }
+
+func (h *hashFields) entry(i int) int {
+	if h.sorted {
+		return i
+	}
+	return int(h.order[i] & entryMask)
+}
+
+func (h *hashFields) field(i int) []byte {
+	j := 3 * h.entry(i)
+	return h.buf[h.offs[j]:h.offs[j+1]:h.offs[j+1]]
+}
+
+func (h *hashFields) value(i int) []byte {
+	j := 3 * h.entry(i)
+	return h.buf[h.offs[j+1]:h.offs[j+2]:h.offs[j+2]]
+}
+
+// hashInOrder reads an unconverted ordered hash whole, in insertion order
+// (values left out unless withValues). inOrder has checked that entry
+// numbers and sequences fit the packing of order.
+func (tx *Tx) hashInOrder(m *Meta, withValues bool) (*hashFields, error) {
+	prefix := codec.MemberPrefix(codec.TagHash, m.Version)
+	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	h := hashFieldsPool.Get().(*hashFields)
+	h.buf, h.offs, h.order = h.buf[:0], h.offs[:0], h.order[:0]
+	sorted := true
+	for ok := it.First(); ok; ok = it.Next() {
+		raw := it.Value()
+		key := hashSeq(raw)<<24 | uint64(len(h.order))
+		if k := len(h.order); k > 0 && h.order[k-1] > key {
+			sorted = false
+		}
+		h.order = append(h.order, key)
+		h.offs = append(h.offs, len(h.buf))
+		h.buf = append(h.buf, codec.MemberFromKey(it.Key())...)
+		h.offs = append(h.offs, len(h.buf))
+		if withValues {
+			h.buf = append(h.buf, hashValue(m, raw)...)
+		}
+		h.offs = append(h.offs, len(h.buf))
+	}
+	if err := it.Close(); err != nil {
+		h.release()
+		return nil, err
+	}
+	h.sorted = sorted
+	if !sorted {
+		slices.Sort(h.order)
+	}
+	return h, nil
+}
+
+// hashFieldsPool recycles the buffers of whole-hash reads (HGETALL of a
+// small hash would otherwise allocate its size on every call, and the
+// garbage collector's work shows in every iterator step).
+var hashFieldsPool = sync.Pool{New: func() any {
+	return &hashFields{buf: make([]byte, 0, 4096), offs: make([]int, 0, 384), order: make([]uint64, 0, 128)}
+}}
+
+// release returns h to the pool; nothing read from it may be used after.
+// Buffers grown past 64 KB are dropped rather than kept.
+func (h *hashFields) release() {
+	if cap(h.buf) > 64<<10 || cap(h.offs) > 8<<10 {
+		return
+	}
+	hashFieldsPool.Put(h)
 }
 
 // sortBySeq orders fields and their raw value records by insertion
