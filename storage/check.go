@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -172,7 +173,7 @@ func (c *checker) dbMap() error {
 	if err == nil {
 		defer fcloser.Close()
 	}
-	if string(f) != fmt.Sprint(FormatVersion) {
+	if n, _ := strconv.Atoi(string(f)); n < 2 {
 		c.r.problem("database map record in a directory of format %q", f)
 	}
 	return nil

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"moonstone/codec"
 	"moonstone/internal/testkit"
+	"moonstone/storage"
 )
 
 // TestHashOldFormatReads seeds a hash in the layout written before hashes
@@ -67,6 +69,70 @@ func TestHashOldFormatReads(t *testing.T) {
 	do("[2.5 2 3 13 12345678901 27]", "HVALS", "copied")
 	do("OK", "RENAME", "copied", "renamed")
 	do("27", "HGET", "renamed", "z")
+	if r, err := db.Check(); err != nil || !r.OK() {
+		t.Fatalf("check: %v %v", err, r)
+	}
+}
+
+// TestHashFormatStamp: the first new hash stamps the directory format 3
+// (a build that reads only formats 1 and 2 would show its values with
+// their sequence in front, so it must refuse the directory); a later
+// SWAPDB does not lower the stamp, and a discarded transaction leaves
+// none.
+func TestHashFormatStamp(t *testing.T) {
+	dir := t.TempDir()
+	db, err := storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	format := func() string {
+		t.Helper()
+		v, closer, err := db.Pebble().Get(codec.SystemKey("format"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closer.Close()
+		return string(v)
+	}
+	if f := format(); f != "1" {
+		t.Fatalf("new directory stamped %q", f)
+	}
+	tx := db.BeginWrite()
+	if _, err := tx.HSet(0, []byte("h"), [][]byte{[]byte("f"), []byte("v")}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Discard()
+	if f := format(); f != "1" {
+		t.Fatalf("after a discarded HSET: %q", f)
+	}
+	for i, fn := range []func(tx *storage.Tx) error{
+		func(tx *storage.Tx) error { return tx.SwapDB(0, 1) },
+		func(tx *storage.Tx) error {
+			_, err := tx.HSet(0, []byte("h"), [][]byte{[]byte("f"), []byte("v")})
+			return err
+		},
+		func(tx *storage.Tx) error { return tx.SwapDB(0, 1) },
+	} {
+		tx := db.BeginWrite()
+		if err := fn(tx); err != nil {
+			tx.Discard()
+			t.Fatal(err)
+		}
+		if _, err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"2", "3", "3"}[i]; format() != want {
+			t.Fatalf("step %d: format %q, want %q", i, format(), want)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	if r, err := db.Check(); err != nil || !r.OK() {
 		t.Fatalf("check: %v %v", err, r)
 	}
