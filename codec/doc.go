@@ -13,9 +13,13 @@
 //	                                           database map)
 //	'm'  db | user key                         Meta (type, expiry, string value or
 //	                                           collection version and count; a
-//	                                           sorted set's score floor)
+//	                                           sorted set's score floor; a
+//	                                           hash's next insertion sequence
+//	                                           and flags)
 //	'e'  db | expire-at (8, BE ms) | user key  empty: the expiry index
-//	'h'  version (8) | field                   hash value
+//	'h'  version (8) | field                   hash value, after the field's
+//	                                           insertion sequence (8, BE) in
+//	                                           hashes whose metadata has one
 //	'l'  version (8) | index (8, ordered)      list element
 //	's'  version (8) | member                  empty: set membership
 //	'z'  version (8) | member                  score (8, IEEE bits; -0 is stored
@@ -65,6 +69,13 @@
 // a new level above it. The records live under the set's version like its
 // members, so DEL, expiry, RENAME, MOVE and COPY treat them as members.
 // storage/zset_rank.go has the algorithms.
+//
+// A hash answers in insertion order while Redis would keep it as a
+// listpack (storage/hash.go): each value record starts with its field's
+// insertion sequence, and the metadata counts the next one and flags a
+// hash Redis would have converted to a hashtable, which answers in field
+// order. A hash whose metadata has no sequence (written before it
+// existed) has plain values and field order.
 //
 // Members of one field length cannot collide with another's because the
 // version prefix has a fixed width and the field is the key's tail.

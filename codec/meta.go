@@ -63,7 +63,9 @@ func (t Type) MemberTag() byte {
 //   - strings: the value;
 //   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
 //     for streams: StreamState (see stream.go), for sorted sets: score
-//     floor (8, float64 bits; absent in records written before it existed).
+//     floor (8, float64 bits; absent in records written before it existed),
+//     for hashes: next insertion sequence (8) | flags (1; HashTableFlag)
+//     (absent in hashes written before insertion order was kept).
 //
 // Head and tail are list positions: elements occupy [Head, Tail).
 type Meta struct {
@@ -80,7 +82,25 @@ type Meta struct {
 	// a ZREMRANGEBYSCORE below every score (a sliding window with nothing
 	// to expire) answer without reading the index. -Inf when unknown.
 	ScoreFloor float64
+	// Hashes. Ordered says the hash keeps insertion order: each field's
+	// value record is its insertion sequence (8, BE) then the value, and
+	// NextSeq is the sequence the next new field takes. Hashes written
+	// before that existed have plain values and no Ordered. HashTable says
+	// Redis would have converted the hash from a listpack to a hashtable
+	// (a field or value past hash-max-listpack-value, or more fields than
+	// hash-max-listpack-entries, at some write): it then answers in field
+	// order, as before, and never goes back.
+	Ordered   bool
+	NextSeq   uint64
+	HashTable bool
 }
+
+// HashTableFlag is the bit of a hash's flags byte that records HashTable.
+const HashTableFlag = 1
+
+// HashSeqLen is the length of the insertion sequence before an ordered
+// hash's values.
+const HashSeqLen = 8
 
 const metaHeader = 9
 
@@ -112,6 +132,14 @@ func EncodeMeta(m *Meta) []byte {
 	}
 	if m.Type == TypeZSet {
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(m.ScoreFloor))
+	}
+	if m.Type == TypeHash && m.Ordered {
+		b = binary.BigEndian.AppendUint64(b, m.NextSeq)
+		var flags byte
+		if m.HashTable {
+			flags |= HashTableFlag
+		}
+		b = append(b, flags)
 	}
 	return b
 }
@@ -152,6 +180,14 @@ func DecodeMeta(b []byte) (Meta, error) {
 			if len(rest) >= 24 {
 				m.ScoreFloor = math.Float64frombits(binary.BigEndian.Uint64(rest[16:]))
 			}
+		}
+		if m.Type == TypeHash && len(rest) > 16 {
+			if len(rest) < 25 {
+				return Meta{}, ErrCorruptMeta
+			}
+			m.Ordered = true
+			m.NextSeq = binary.BigEndian.Uint64(rest[16:])
+			m.HashTable = rest[24]&HashTableFlag != 0
 		}
 		return m, nil
 	}

@@ -135,6 +135,9 @@ func cmdObject(c *Call) {
 			codec.TypeHash: "hashtable", codec.TypeList: "quicklist",
 			codec.TypeSet: "hashtable", codec.TypeZSet: "skiplist", codec.TypeStream: "stream",
 		}[m]
+		if m == codec.TypeHash {
+			enc, _ = c.Tx.HashEncoding(c.DB(), c.Args[2])
+		}
 		if m == codec.TypeString {
 			v, _, _ := c.Tx.Get(c.DB(), c.Args[2])
 			enc = "raw"

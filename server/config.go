@@ -290,6 +290,13 @@ func (c *Config) Validate() error {
 // File is the config file the server started from ("" if none).
 func (c *Config) File() string { return c.configFile }
 
+// setHashLimits hands the hash-max-listpack-* limits to storage.
+func (s *Server) setHashLimits() {
+	entries, _ := strconv.ParseInt(s.cfg.Get("hash-max-listpack-entries"), 10, 64)
+	value, _ := strconv.ParseInt(s.cfg.Get("hash-max-listpack-value"), 10, 64)
+	s.db.SetHashLimits(entries, value)
+}
+
 func (s *Server) applyConfig(name, value string) {
 	switch name {
 	case "appendfsync":
@@ -299,6 +306,8 @@ func (s *Server) applyConfig(name, value string) {
 	case "proto-max-bulk-len":
 		n, _ := strconv.ParseInt(value, 10, 64)
 		s.db.SetMaxStringSize(n)
+	case "hash-max-listpack-entries", "hash-max-listpack-value":
+		s.setHashLimits()
 	case "busy-reply-threshold":
 		s.scripts.SetBusyThreshold(s.cfg.BusyThreshold())
 	case "lua-memory-limit":

@@ -452,3 +452,177 @@ func TestBigHashDeleteAndRecreate(t *testing.T) {
 		t.Fatalf("DBSIZE %d after the only key went away", n)
 	}
 }
+
+// TestHashOrderMatchesRedis checks insertion order, which Redis's listpack
+// encoding keeps until a hash grows past hash-max-listpack-entries or gets
+// a field or value longer than hash-max-listpack-value.
+func TestHashOrderMatchesRedis(t *testing.T) {
+	testkit.Diff(t, `
+# insertion order; an overwrite keeps its place, a re-added field goes last
+HSET h z 1 a 2 m 3
+HGETALL h
+HSET h a 9 q 4
+HGETALL h
+HDEL h z
+HSET h z 5
+HKEYS h
+HVALS h
+HSCAN h 0
+HSCAN h 0 MATCH ?
+HSCAN h 0 COUNT 1
+HRANDFIELD h 100
+HRANDFIELD h 100 WITHVALUES
+HRANDFIELD h 4 WITHVALUES
+OBJECT ENCODING h
+# empty fields and values
+HSET e b "" "" "" a x
+HGETALL e
+HVALS e
+HSCAN e 0
+# HINCRBY, HINCRBYFLOAT and HSETNX creating fields
+HINCRBY h n 5
+HINCRBYFLOAT h f 1.5
+HSETNX h a x
+HSETNX h s x
+HINCRBY h n 1
+HGETALL h
+HGET h n
+HMGET h a n nope f
+HSTRLEN h f
+# a long value converts for good: field order, even after HDEL
+HSET big b 1 a 2
+HGETALL big
+HSET big c 0123456789012345678901234567890123456789012345678901234567890123456789
+OBJECT ENCODING big
+~HGETALL big
+HDEL big c
+OBJECT ENCODING big
+~HGETALL big
+# a long field name converts; HSETNX of a long value on an existing field does not
+HSET lf 0123456789012345678901234567890123456789012345678901234567890123456789 v
+OBJECT ENCODING lf
+HSET nx b 1 a 2
+HSETNX nx b 0123456789012345678901234567890123456789012345678901234567890123456789
+OBJECT ENCODING nx
+HGET nx b
+# HINCRBYFLOAT to a long value converts
+HSET fl b 1 a 2
+HINCRBYFLOAT fl a 0.00000000000000000000000000000000000000000000000000000000000000001
+OBJECT ENCODING fl
+# conversion by count, after CONFIG SET of the limits
+CONFIG SET hash-max-listpack-entries 3
+HSET c b 1 a 2 c 3
+OBJECT ENCODING c
+HGETALL c
+HSET c d 4
+OBJECT ENCODING c
+~HGETALL c
+HDEL c a b
+OBJECT ENCODING c
+CONFIG SET hash-max-listpack-entries 512
+OBJECT ENCODING c
+CONFIG SET hash-max-ziplist-value 3
+HSET v b abc a abcd
+OBJECT ENCODING v
+HSET v2 b abc a abc
+OBJECT ENCODING v2
+HGETALL v2
+CONFIG SET hash-max-listpack-value 64
+# DUMP / RESTORE, COPY, RENAME and MOVE keep the order
+HSET d z 1 y 2 x 3
+COPY d d2
+HGETALL d2
+OBJECT ENCODING d2
+RENAME d2 d3
+HGETALL d3
+MOVE d3 1
+SELECT 1
+HGETALL d3
+SELECT 0
+DEL d3
+SORT d3
+# SORT reads values through GET and BY
+RPUSH l 1 2 3
+HSET w_1 v 3 x 1
+HSET w_2 v 1 x 2
+HSET w_3 v 2 x 3
+SORT l BY w_*->v GET w_*->x
+SORT l BY w_*->x GET w_*->v GET #
+`)
+}
+
+// TestHashDumpRestoreOrderMatchesRedis round-trips a hash through DUMP and
+// RESTORE on each server (payloads differ in encoding, not in content).
+func TestHashDumpRestoreOrderMatchesRedis(t *testing.T) {
+	ctx := context.Background()
+	ms := testkit.Start(t)
+	rs := testkit.StartRedis(t)
+	for _, cl := range []struct {
+		name string
+		do   func(args ...any) (any, error)
+	}{
+		{"moonstone", func(args ...any) (any, error) { return ms.Client.Do(ctx, args...).Result() }},
+		{"redis", func(args ...any) (any, error) { return rs.Client.Do(ctx, args...).Result() }},
+	} {
+		if _, err := cl.do("HSET", "h", "z", "1", "a", "2", "m", "3"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.do("HDEL", "h", "z"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.do("HSET", "h", "z", "4"); err != nil {
+			t.Fatal(err)
+		}
+		payload, err := cl.do("DUMP", "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.do("RESTORE", "r", "0", payload); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cl.do("HKEYS", "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[a m z]" {
+			t.Errorf("%s: HKEYS after RESTORE = %v, want [a m z]", cl.name, got)
+		}
+	}
+	// Redis's payload (a listpack) restored into Moonstone keeps its order.
+	payload, err := rs.Client.Dump(ctx, "h").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ms.Client.Do(ctx, "RESTORE", "fromredis", "0", payload).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := ms.Client.HKeys(ctx, "fromredis").Val(); fmt.Sprint(got) != "[a m z]" {
+		t.Errorf("HKEYS of Redis's payload restored = %v, want [a m z]", got)
+	}
+}
+
+// TestHRandFieldListpackOrder checks that a few distinct picks from a hash
+// Redis keeps as a listpack come in insertion order, as Redis's do (when
+// the count is at most a third of the hash).
+func TestHRandFieldListpackOrder(t *testing.T) {
+	ctx := context.Background()
+	c := testkit.Start(t).Client
+	var args []any
+	for i := 30; i >= 1; i-- {
+		args = append(args, fmt.Sprintf("f%02d", i), i)
+	}
+	if err := c.HSet(ctx, "h", args...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		got, err := c.HRandField(ctx, "h", 10).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i-1] <= got[i] {
+				t.Fatalf("HRANDFIELD h 10 = %v: not in insertion order", got)
+			}
+		}
+	}
+}

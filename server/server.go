@@ -115,6 +115,7 @@ func New(cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	s.db = db
+	s.setHashLimits()
 	s.scripts = scripting.NewEngine(db, scripting.Options{
 		BusyThreshold: cfg.BusyThreshold(),
 		MemoryLimit:   cfg.LuaMemoryLimit(),

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -172,7 +173,7 @@ func (c *checker) dbMap() error {
 	if err == nil {
 		defer fcloser.Close()
 	}
-	if string(f) != fmt.Sprint(FormatVersion) {
+	if n, _ := strconv.Atoi(string(f)); n < 2 {
 		c.r.problem("database map record in a directory of format %q", f)
 	}
 	return nil
@@ -218,8 +219,23 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 	switch m.Type {
 	case codec.TypeHash, codec.TypeSet:
 		var n int64
+		seqs := map[uint64]bool{}
 		if err := c.scan(codec.MemberPrefix(m.Type.MemberTag(), m.Version), func(k, v []byte) error {
 			n++
+			if !m.Ordered {
+				return nil
+			}
+			// An ordered hash's values carry distinct sequences below
+			// the next one.
+			if len(v) < codec.HashSeqLen {
+				c.r.problem("%s: value record of %q has no insertion sequence", name, codec.MemberFromKey(k))
+				return nil
+			}
+			seq := hashSeq(v)
+			if seq >= m.NextSeq || seqs[seq] {
+				c.r.problem("%s: field %q has sequence %d (next %d, or repeated)", name, codec.MemberFromKey(k), seq, m.NextSeq)
+			}
+			seqs[seq] = true
 			return nil
 		}); err != nil {
 			return err

@@ -110,6 +110,25 @@ func TestCheckFindsCorruption(t *testing.T) {
 			return p.Set(codec.MetaKey(0, []byte("h")), codec.EncodeMeta(&m), pebble.Sync)
 		}, `db 0 hash "h": stored count 3, 2 member records`)
 	})
+	t.Run("hash value without sequence", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "h")
+			if err != nil {
+				return err
+			}
+			return p.Set(codec.MemberKey(codec.TagHash, m.Version, []byte("a")), []byte("1"), pebble.Sync)
+		}, `db 0 hash "h": value record of "a" has no insertion sequence`)
+	})
+	t.Run("hash sequence past the next", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "h")
+			if err != nil {
+				return err
+			}
+			m.NextSeq = 1
+			return p.Set(codec.MetaKey(0, []byte("h")), codec.EncodeMeta(&m), pebble.Sync)
+		}, `db 0 hash "h": field "b" has sequence 1 (next 1, or repeated)`)
+	})
 	t.Run("set member deleted", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
 			m, err := meta(p, 1, "s")

@@ -15,14 +15,17 @@ import (
 	"moonstone/codec"
 )
 
-// FormatVersion is the newest on-disk format this build reads and writes:
-// format 1 plus the database map that SWAPDB records (dbmap.go). A new
-// directory is stamped 1 (firstFormat) and its first SWAPDB stamps it 2 in
-// the same batch, so a build that reads only format 1 still opens
-// directories that never swapped and refuses the others rather than show
-// their databases unswapped. A directory stamped with anything else is
-// refused at open.
-const FormatVersion = 2
+// FormatVersion is the newest on-disk format this build reads and writes.
+// Format 2 is format 1 plus the database map that SWAPDB records
+// (dbmap.go); format 3 adds hashes whose values carry an insertion
+// sequence (hash.go). A new directory is stamped 1 (firstFormat); the
+// batch that first needs a later format stamps it (its first SWAPDB 2,
+// its first new hash 3; never lower), so a build that reads only older
+// formats still opens directories that use none of the newer records and
+// refuses the others rather than misread them (show databases unswapped,
+// hash values with their sequence in front). A directory stamped with
+// anything else is refused at open.
+const FormatVersion = 3
 
 // firstFormat is the format of a new directory, and the oldest one read.
 const firstFormat = 1
@@ -92,8 +95,16 @@ type DB struct {
 	// writeMu is the single write lock: one write transaction at a time.
 	writeMu sync.Mutex
 
-	policy     atomic.Int32
-	maxString  atomic.Int64
+	policy    atomic.Int32
+	maxString atomic.Int64
+	// hashEntries and hashValue are hash-max-listpack-entries and
+	// hash-max-listpack-value: past them a hash stops keeping insertion
+	// order, as Redis's converts from listpack to hashtable (hash.go).
+	hashEntries atomic.Int64
+	hashValue   atomic.Int64
+	// format is the directory's committed format stamp (checkFormat,
+	// stampFormat).
+	format     atomic.Int64
 	pendingSeq atomic.Uint64 // write batches applied, or being applied
 	syncedSeq  atomic.Uint64 // every batch up to this one is fsynced
 
@@ -212,6 +223,7 @@ func Open(opts Options) (*DB, error) {
 	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal, rows: newRowCache(opts.RowCacheSize)}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
+	db.SetHashLimits(512, 64) // Redis's defaults; the server sets its config
 	if err := db.checkFormat(); err != nil {
 		pdb.Close()
 		return nil, err
@@ -236,11 +248,30 @@ func Open(opts Options) (*DB, error) {
 	return db, nil
 }
 
+// stampFormat makes the transaction's batch stamp the directory with
+// format f unless it (or this batch) has a later one already. The stamp
+// counts once the batch commits; writes are serialized, so no other batch
+// can stamp in between.
+func (tx *Tx) stampFormat(f int64) error {
+	if tx.db.format.Load() >= f || tx.stamped >= f {
+		return nil
+	}
+	if err := tx.b.Set(formatKey, []byte(fmt.Sprint(f)), nil); err != nil {
+		return err
+	}
+	if tx.stamped == 0 {
+		tx.AfterCommit(func() { tx.db.format.Store(tx.stamped) })
+	}
+	tx.stamped = f
+	return nil
+}
+
 // checkFormat stamps a new directory with firstFormat and refuses one
 // stamped with a format this build does not read.
 func (db *DB) checkFormat() error {
 	v, closer, err := db.pdb.Get(formatKey)
 	if errors.Is(err, pebble.ErrNotFound) {
+		db.format.Store(firstFormat)
 		return db.pdb.Set(formatKey, []byte(fmt.Sprint(firstFormat)), pebble.Sync)
 	}
 	if err != nil {
@@ -249,6 +280,7 @@ func (db *DB) checkFormat() error {
 	defer closer.Close()
 	for f := firstFormat; f <= FormatVersion; f++ {
 		if string(v) == fmt.Sprint(f) {
+			db.format.Store(int64(f))
 			return nil
 		}
 	}
@@ -307,6 +339,13 @@ func (db *DB) SyncPolicy() SyncPolicy { return SyncPolicy(db.policy.Load()) }
 
 // SetMaxStringSize changes the bound on strings built by APPEND and friends.
 func (db *DB) SetMaxStringSize(n int64) { db.maxString.Store(n) }
+
+// SetHashLimits changes hash-max-listpack-entries and -value: the size past
+// which a hash written from now on stops answering in insertion order.
+func (db *DB) SetHashLimits(entries, value int64) {
+	db.hashEntries.Store(entries)
+	db.hashValue.Store(value)
+}
 
 // Close waits for background work, then closes Pebble. Callers must have
 // finished every transaction.

@@ -185,7 +185,7 @@ func (tx *Tx) SwapDB(a, b int) error {
 	if err := tx.b.Set(dbMapKey, tx.dbs.phys[:], nil); err != nil {
 		return err
 	}
-	if err := tx.b.Set(formatKey, []byte(fmt.Sprint(FormatVersion)), nil); err != nil {
+	if err := tx.stampFormat(2); err != nil {
 		return err
 	}
 	if tx.db.blocked.n.Load() > 0 {

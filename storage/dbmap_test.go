@@ -146,7 +146,7 @@ func TestSwapDBSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(v) != fmt.Sprint(storage.FormatVersion) {
+	if string(v) != "2" {
 		t.Fatalf("format after a swap = %q", v)
 	}
 	closer.Close()
@@ -432,7 +432,10 @@ func TestCheckSeesABadDBMap(t *testing.T) {
 		for i := range m {
 			m[i] = byte(i)
 		}
-		return p.Set(codec.SystemKey("dbmap"), m, pebble.Sync) // format still 1
+		if err := p.Set(codec.SystemKey("format"), []byte("1"), pebble.Sync); err != nil {
+			return err
+		}
+		return p.Set(codec.SystemKey("dbmap"), m, pebble.Sync)
 	}, `database map record in a directory of format "1"`)
 
 	db := healthyStore(t) // db 0 holds h with an expiry

@@ -26,7 +26,7 @@ func (tx *Tx) DumpObject(db int, key []byte) (*codec.DumpObject, error) {
 		o.Elems, _, err = tx.allMembers(m, codec.TagSet, false)
 	case codec.TypeHash:
 		var fields, values [][]byte
-		fields, values, err = tx.allMembers(m, codec.TagHash, true)
+		fields, values, err = tx.hashAll(m, true)
 		o.Elems = make([][]byte, 0, 2*len(fields))
 		for i := range fields {
 			o.Elems = append(o.Elems, fields[i], values[i])

@@ -68,8 +68,10 @@ func (tx *Tx) seed(db int, key []byte, t codec.Type, n int, members func(version
 	}
 	m.Count = int64(n)
 	// Seeded sets stand for records written before the score floor
-	// existed, which decode with an unknown floor.
+	// existed, which decode with an unknown floor, and seeded hashes for
+	// those written before insertion order was kept (plain values).
 	m.ScoreFloor = math.Inf(-1)
+	m.Ordered = false
 	return tx.putMeta(db, key, nil, m)
 }
 

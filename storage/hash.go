@@ -1,15 +1,30 @@
 package storage
 
 import (
+	"encoding/binary"
 	"math"
+	"slices"
+	"sync"
 
 	"moonstone/codec"
 )
 
 // Hashes: one metadata record (type, expiry, version, field count) and one
-// record per field, `h | version | field → value`. Point operations read
-// and write single fields; HLEN reads the count in the metadata; whole-hash
-// reads stream the fields in field order.
+// record per field, `h | version | field → seq | value`. Point operations
+// read and write single fields; HLEN reads the count in the metadata.
+//
+// Order. Redis keeps a small hash as a listpack, which answers whole-hash
+// reads (HGETALL, HKEYS, HVALS, HSCAN, HRANDFIELD's picks) in insertion
+// order, and converts it for good to a hashtable, in no particular order,
+// once a write gives it a field or value longer than
+// hash-max-listpack-value or more fields than hash-max-listpack-entries.
+// Moonstone mirrors that: each value record starts with the field's
+// insertion sequence (kept when the field is overwritten, a new one when
+// it is re-added after HDEL), and the metadata counts the next sequence
+// and records the conversion (codec.Meta's Ordered, NextSeq, HashTable).
+// A hash not converted is read whole and sorted by sequence; a converted
+// one streams in field order. Hashes written before sequences existed
+// (no Ordered in their metadata) keep plain values and field order.
 
 // hash loads key's metadata as a hash (nil when absent).
 func (tx *Tx) hash(db int, key []byte) (*Meta, error) {
@@ -32,21 +47,87 @@ func (tx *Tx) hashForWrite(db int, key []byte) (m, prev *Meta, err error) {
 	return m, nil, err
 }
 
+// hashValue is the value in a hash's value record raw: raw itself for a
+// hash written before sequences existed, what follows the sequence
+// otherwise.
+func hashValue(m *Meta, raw []byte) []byte {
+	if m.Ordered && len(raw) >= codec.HashSeqLen {
+		return raw[codec.HashSeqLen:]
+	}
+	return raw
+}
+
+// hashSeq is the insertion sequence in an ordered hash's value record.
+func hashSeq(raw []byte) uint64 {
+	if len(raw) < codec.HashSeqLen {
+		return 0
+	}
+	return binary.BigEndian.Uint64(raw)
+}
+
+// inOrder says whether m answers whole-hash reads in insertion order: an
+// ordered hash Redis would still hold as a listpack. (Past 2^24 fields or
+// 2^40 sequences, possible only with hash-max-listpack-entries raised that
+// far, it answers in field order: hashFields's packing ends there.)
+func inOrder(m *Meta) bool {
+	return m != nil && m.Ordered && !m.HashTable && m.Count < entryMask && m.NextSeq < 1<<40
+}
+
+// convertIfLong marks m converted, as Redis's hashTypeTryConversion does,
+// when field or value is longer than hash-max-listpack-value.
+func (tx *Tx) convertIfLong(m *Meta, field, value []byte) {
+	limit := tx.db.hashValue.Load()
+	if int64(len(field)) > limit || int64(len(value)) > limit {
+		m.HashTable = true
+	}
+}
+
 // hsetField writes one field and reports whether it is new, keeping m's
-// count exact.
+// count, next sequence and conversion exact.
 func (tx *Tx) hsetField(m *Meta, field, value []byte) (bool, error) {
 	k := codec.MemberKey(codec.TagHash, m.Version, field)
-	existed, err := tx.has(k)
+	if !m.Ordered {
+		existed, err := tx.has(k)
+		if err != nil {
+			return false, err
+		}
+		if err := tx.set(k, value); err != nil {
+			return false, err
+		}
+		if !existed {
+			m.Count++
+		}
+		return !existed, nil
+	}
+	tx.convertIfLong(m, field, value)
+	old, existed, err := tx.get(k)
 	if err != nil {
 		return false, err
 	}
-	if err := tx.set(k, value); err != nil {
+	seq := hashSeq(old)
+	if !existed {
+		seq = m.NextSeq
+		m.NextSeq++
+		m.Count++
+		if m.Count > tx.db.hashEntries.Load() {
+			m.HashTable = true
+		}
+	}
+	rec := make([]byte, codec.HashSeqLen, codec.HashSeqLen+len(value))
+	binary.BigEndian.PutUint64(rec, seq)
+	if err := tx.set(k, append(rec, value...)); err != nil {
 		return false, err
 	}
-	if !existed {
-		m.Count++
-	}
 	return !existed, nil
+}
+
+// hget reads one field's value (a copy).
+func (tx *Tx) hget(m *Meta, field []byte) ([]byte, bool, error) {
+	v, ok, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return hashValue(m, v), true, nil
 }
 
 // HSet sets field/value pairs (pairs alternates them) and returns how many
@@ -93,7 +174,7 @@ func (tx *Tx) HGet(db int, key, field []byte) ([]byte, bool, error) {
 	if err != nil || m == nil {
 		return nil, false, err
 	}
-	return tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+	return tx.hget(m, field)
 }
 
 // HMGet returns the values of fields, in order; an absent field is nil
@@ -108,7 +189,7 @@ func (tx *Tx) HMGet(db int, key []byte, fields [][]byte) ([][]byte, error) {
 		return out, nil
 	}
 	for i, f := range fields {
-		v, ok, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, f))
+		v, ok, err := tx.hget(m, f)
 		if err != nil {
 			return nil, err
 		}
@@ -185,14 +266,171 @@ func (tx *Tx) HStrLen(db int, key, field []byte) (int64, error) {
 	return int64(len(v)), err
 }
 
-// HIter walks every field and value of a hash in field order (HKEYS, HVALS,
-// HGETALL). The caller must Close it.
+// HIter walks every field and value of a hash (HKEYS, HVALS, HGETALL), in
+// insertion order while Redis would keep it as a listpack, in field order
+// otherwise (see the top of the file). The caller must Close it.
 func (tx *Tx) HIter(db int, key []byte) (*MemberIter, error) {
 	m, err := tx.hash(db, key)
 	if err != nil {
 		return nil, err
 	}
-	return tx.memberIter(m, codec.TagHash)
+	if inOrder(m) {
+		h, err := tx.hashInOrder(m, true)
+		if err != nil {
+			return nil, err
+		}
+		return &MemberIter{Count: m.Count, read: h}, nil
+	}
+	mi, err := tx.memberIter(m, codec.TagHash)
+	if err == nil && m != nil && m.Ordered {
+		mi.skip = codec.HashSeqLen
+	}
+	return mi, err
+}
+
+// hashAll reads every field (and value, if withValues) of a hash, in the
+// order HGETALL answers.
+func (tx *Tx) hashAll(m *Meta, withValues bool) (fields, values [][]byte, err error) {
+	if !inOrder(m) {
+		fields, values, err = tx.allMembers(m, codec.TagHash, withValues)
+		if m != nil && m.Ordered {
+			for i := range values {
+				values[i] = hashValue(m, values[i])
+			}
+		}
+		return fields, values, err
+	}
+	h, err := tx.hashInOrder(m, withValues)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The slices alias h's buffer, so h goes to the collector, not back
+	// to the pool.
+	fields = make([][]byte, h.len())
+	if withValues {
+		values = make([][]byte, h.len())
+	}
+	for i := range fields {
+		fields[i] = h.field(i)
+		if withValues {
+			values[i] = h.value(i)
+		}
+	}
+	return fields, values, nil
+}
+
+// hashFields is a hash read whole into one buffer in field order, with
+// the order to answer in: the i-th entry to answer is entry j =
+// order[i]&entryMask (or i when sorted), whose field is
+// buf[offs[3j]:offs[3j+1]] and value buf[offs[3j+1]:offs[3j+2]]. One
+// buffer and two small offset slices keep a whole-hash read of a small
+// hash from allocating per field.
+type hashFields struct {
+	buf   []byte
+	offs  []int
+	order []uint64 // sequence<<24 | entry, sorted unless sorted is set
+	// sorted says the entries were read in insertion order already.
+	sorted bool
+}
+
+const entryMask = 1<<24 - 1
+
+func (h *hashFields) len() int { return len(h.offs) / 3 }
+
+func (h *hashFields) entry(i int) int {
+	if h.sorted {
+		return i
+	}
+	return int(h.order[i] & entryMask)
+}
+
+func (h *hashFields) field(i int) []byte {
+	j := 3 * h.entry(i)
+	return h.buf[h.offs[j]:h.offs[j+1]:h.offs[j+1]]
+}
+
+func (h *hashFields) value(i int) []byte {
+	j := 3 * h.entry(i)
+	return h.buf[h.offs[j+1]:h.offs[j+2]:h.offs[j+2]]
+}
+
+// hashInOrder reads an unconverted ordered hash whole, in insertion order
+// (values left out unless withValues). inOrder has checked that entry
+// numbers and sequences fit the packing of order.
+func (tx *Tx) hashInOrder(m *Meta, withValues bool) (*hashFields, error) {
+	prefix := codec.MemberPrefix(codec.TagHash, m.Version)
+	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	h := hashFieldsPool.Get().(*hashFields)
+	h.buf, h.offs, h.order = h.buf[:0], h.offs[:0], h.order[:0]
+	sorted := true
+	for ok := it.First(); ok; ok = it.Next() {
+		raw := it.Value()
+		key := hashSeq(raw)<<24 | uint64(len(h.order))
+		if k := len(h.order); k > 0 && h.order[k-1] > key {
+			sorted = false
+		}
+		h.order = append(h.order, key)
+		h.offs = append(h.offs, len(h.buf))
+		h.buf = append(h.buf, codec.MemberFromKey(it.Key())...)
+		h.offs = append(h.offs, len(h.buf))
+		if withValues {
+			h.buf = append(h.buf, hashValue(m, raw)...)
+		}
+		h.offs = append(h.offs, len(h.buf))
+	}
+	if err := it.Close(); err != nil {
+		h.release()
+		return nil, err
+	}
+	h.sorted = sorted
+	if !sorted {
+		slices.Sort(h.order)
+	}
+	return h, nil
+}
+
+// hashFieldsPool recycles the buffers of whole-hash reads (HGETALL of a
+// small hash would otherwise allocate its size on every call, and the
+// garbage collector's work shows in every iterator step).
+var hashFieldsPool = sync.Pool{New: func() any {
+	return &hashFields{buf: make([]byte, 0, 4096), offs: make([]int, 0, 384), order: make([]uint64, 0, 128)}
+}}
+
+// release returns h to the pool; nothing read from it may be used after.
+// Buffers grown past 64 KB are dropped rather than kept.
+func (h *hashFields) release() {
+	if cap(h.buf) > 64<<10 || cap(h.offs) > 8<<10 {
+		return
+	}
+	hashFieldsPool.Put(h)
+}
+
+// sortBySeq orders fields and their raw value records by insertion
+// sequence.
+func sortBySeq(fields, raw [][]byte) {
+	idx := make([]int, len(fields))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		sa, sb := hashSeq(raw[a]), hashSeq(raw[b])
+		switch {
+		case sa < sb:
+			return -1
+		case sa > sb:
+			return 1
+		}
+		return 0
+	})
+	f, r := make([][]byte, len(idx)), make([][]byte, len(idx))
+	for i, j := range idx {
+		f[i], r[i] = fields[j], raw[j]
+	}
+	copy(fields, f)
+	copy(raw, r)
 }
 
 // HIncrBy adds delta to the integer in field (0 when absent).
@@ -203,7 +441,7 @@ func (tx *Tx) HIncrBy(db int, key, field []byte, delta int64) (int64, error) {
 	}
 	var cur int64
 	if prev != nil {
-		v, ok, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+		v, ok, err := tx.hget(m, field)
 		if err != nil {
 			return 0, err
 		}
@@ -224,9 +462,9 @@ func (tx *Tx) HIncrBy(db int, key, field []byte, delta int64) (int64, error) {
 }
 
 // putMetaIfGrown stores m after members were added, unless the key existed
-// and none was new (only values changed: the metadata is the same).
+// and the metadata is the same (no member new, a hash not converted).
 func (tx *Tx) putMetaIfGrown(db int, key []byte, prev, m *Meta) error {
-	if prev != nil && prev.Count == m.Count {
+	if prev != nil && prev.Count == m.Count && prev.NextSeq == m.NextSeq && prev.HashTable == m.HashTable {
 		return nil
 	}
 	return tx.putMeta(db, key, prev, m)
@@ -249,7 +487,7 @@ func (tx *Tx) HIncrByFloat(db int, key, field []byte, incr []byte) ([]byte, erro
 	}
 	cur, _ := codec.ParseLongDouble([]byte("0"))
 	if prev != nil {
-		v, found, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+		v, found, err := tx.hget(m, field)
 		if err != nil {
 			return nil, err
 		}
@@ -280,10 +518,28 @@ func (tx *Tx) HRandField(db int, key []byte, count int64, distinct, withValues b
 		return nil, nil, err
 	}
 	if distinct && count >= m.Count {
-		return tx.allMembers(m, codec.TagHash, withValues)
+		return tx.hashAll(m, withValues)
 	}
-	s, err := tx.sampleMembers(m, codec.TagHash, count, distinct, withValues)
-	return s.members, s.values, err
+	if !m.Ordered {
+		s, err := tx.sampleMembers(m, codec.TagHash, count, distinct, withValues)
+		return s.members, s.values, err
+	}
+	s, err := tx.sampleMembers(m, codec.TagHash, count, distinct, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if distinct && inOrder(m) && count*3 <= m.Count {
+		// Redis picks few fields of a listpack in its order (more, it
+		// takes by deleting from a copy, in no order).
+		sortBySeq(s.members, s.values)
+	}
+	if !withValues {
+		return s.members, nil, nil
+	}
+	for i := range s.values {
+		s.values[i] = hashValue(m, s.values[i])
+	}
+	return s.members, s.values, nil
 }
 
 // allMembers reads every member of a collection, for replies that return
@@ -306,8 +562,40 @@ func (tx *Tx) allMembers(m *Meta, tag byte, withValues bool) (members, values []
 // HScan reads one HSCAN page.
 func (tx *Tx) HScan(db int, key []byte, o ScanOptions) (MemberScan, error) {
 	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return MemberScan{}, err
+	}
+	if !inOrder(m) {
+		res, err := tx.scanMembers(m, codec.TagHash, o, true)
+		for i := range res.Values {
+			res.Values[i] = hashValue(m, res.Values[i])
+		}
+		return res, err
+	}
+	// Redis answers a listpack's scan whole, in its order, with cursor 0.
+	fields, values, err := tx.hashAll(m, true)
 	if err != nil {
 		return MemberScan{}, err
 	}
-	return tx.scanMembers(m, codec.TagHash, o, true)
+	var res MemberScan
+	for i, f := range fields {
+		if o.Match == nil || o.Match(f) {
+			res.Members = append(res.Members, f)
+			res.Values = append(res.Values, values[i])
+		}
+	}
+	return res, nil
+}
+
+// HashEncoding is what OBJECT ENCODING answers for a hash: "listpack"
+// while it keeps insertion order, "hashtable" after.
+func (tx *Tx) HashEncoding(db int, key []byte) (string, error) {
+	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return "", err
+	}
+	if inOrder(m) {
+		return "listpack", nil
+	}
+	return "hashtable", nil
 }

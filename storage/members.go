@@ -35,10 +35,17 @@ func (tx *Tx) has(key []byte) (bool, error) {
 //
 // Member and Value alias Pebble's buffers: they are valid only until the
 // next call to Next or Close.
+//
+// An iterator may instead walk members read beforehand (read: a hash in
+// insertion order), and may skip a prefix of every value (an ordered
+// hash's sequence).
 type MemberIter struct {
 	Count   int64
 	it      *pebble.Iterator
 	started bool
+	skip    int
+	read    *hashFields
+	pos     int
 }
 
 // memberIter opens an iterator over the members of m with tag (an absent
@@ -57,6 +64,13 @@ func (tx *Tx) memberIter(m *Meta, tag byte) (*MemberIter, error) {
 
 // Next moves to the next member and reports whether there is one.
 func (mi *MemberIter) Next() bool {
+	if mi.read != nil {
+		if mi.started {
+			mi.pos++
+		}
+		mi.started = true
+		return mi.pos < mi.read.len()
+	}
 	if mi.it == nil {
 		return false
 	}
@@ -68,13 +82,32 @@ func (mi *MemberIter) Next() bool {
 }
 
 // Member is the current member (a hash field, a set member).
-func (mi *MemberIter) Member() []byte { return codec.MemberFromKey(mi.it.Key()) }
+func (mi *MemberIter) Member() []byte {
+	if mi.read != nil {
+		return mi.read.field(mi.pos)
+	}
+	return codec.MemberFromKey(mi.it.Key())
+}
 
 // Value is the current member's value (empty for sets).
-func (mi *MemberIter) Value() []byte { return mi.it.Value() }
+func (mi *MemberIter) Value() []byte {
+	if mi.read != nil {
+		return mi.read.value(mi.pos)
+	}
+	if v := mi.it.Value(); len(v) >= mi.skip {
+		return v[mi.skip:]
+	}
+	return nil
+}
 
 // Close releases the iterator and reports any error that stopped it early.
 func (mi *MemberIter) Close() error {
+	if mi.read != nil {
+		mi.read.release()
+		mi.read = nil
+		mi.pos = 0
+		return nil
+	}
 	if mi.it == nil {
 		return nil
 	}

@@ -157,5 +157,11 @@ func (tx *Tx) newCollection(t codec.Type) (*Meta, error) {
 	if t == codec.TypeZSet {
 		m.ScoreFloor = math.Inf(1) // no scores yet: zput lowers it
 	}
+	if t == codec.TypeHash {
+		m.Ordered = true // values carry their insertion sequence
+		if err := tx.stampFormat(3); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }

@@ -288,11 +288,11 @@ func (tx *Tx) lookupByPattern(db int, pattern, subst []byte) ([]byte, error) {
 	if m.Type != codec.TypeHash {
 		return nil, nil
 	}
-	v, ok, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
+	v, ok, err := tx.hget(m, field)
 	if err != nil || !ok {
 		return nil, err
 	}
-	return owned(v), nil
+	return v, nil
 }
 
 // cString is b up to its first NUL byte: what C string functions see.

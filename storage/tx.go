@@ -50,6 +50,9 @@ type Tx struct {
 	point bool
 	// written tracks what the batch wrote, for the row cache (rowcache.go).
 	written writeSet
+	// stamped is the format this transaction's batch stamps, 0 for none
+	// (stampFormat).
+	stamped int64
 }
 
 // readCache holds, for a few keys, the value a transaction last read or
