@@ -58,17 +58,7 @@ options:
 		}
 		members = append(members, storage.ZMember{Member: c.Args[i+2], Score: codec.GeoScore(lon, lat)})
 	}
-	res, err := c.Tx.ZAdd(c.DB(), c.Args[1], o, members)
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	c.notifyIf(res.Added+res.Updated > 0, notifyZset, "zadd", c.Args[1])
-	if ch {
-		c.r.Int(res.Added + res.Updated)
-	} else {
-		c.r.Int(res.Added)
-	}
+	zaddReply(c, o, ch, members)
 }
 
 // lonLat parses a longitude and a latitude at i and i+1 and checks that

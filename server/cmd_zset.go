@@ -85,6 +85,13 @@ options:
 		}
 		members = append(members, storage.ZMember{Member: c.Args[i+1], Score: score})
 	}
+	zaddReply(c, o, ch, members)
+}
+
+// zaddReply adds members to the sorted set at c.Args[1] with o, notifies,
+// and replies as ZADD does (CH: changed rather than added members); GEOADD
+// shares it.
+func zaddReply(c *Call, o storage.ZAddOptions, ch bool, members []storage.ZMember) {
 	res, err := c.Tx.ZAdd(c.DB(), c.Args[1], o, members)
 	if err != nil {
 		c.Err(err)

@@ -78,20 +78,15 @@ func (r *respWriter) Push(n int) {
 
 // Double is addReplyDouble: %.17g, with inf, -inf and nan spelled as C
 // prints them.
-func (r *respWriter) Double(f float64) {
-	s := codec.FormatDouble(f)
-	if !r.v3() {
-		r.w.WriteBulkString(s)
-		return
-	}
-	r.buf = append(append(append(r.buf[:0], ','), s...), '\r', '\n')
-	r.w.WriteRaw(r.buf)
-}
+func (r *respWriter) Double(f float64) { r.doubleText(codec.FormatDouble(f)) }
 
 // HumanDouble is addReplyHumanLongDouble: "%.17Lf" with trailing zeros
 // trimmed, a bulk string in RESP2 and a double in RESP3.
-func (r *respWriter) HumanDouble(f float64) {
-	s := codec.FormatHumanDouble(f)
+func (r *respWriter) HumanDouble(f float64) { r.doubleText(codec.FormatHumanDouble(f)) }
+
+// doubleText writes a double already formatted: a bulk string in RESP2, a
+// double in RESP3.
+func (r *respWriter) doubleText(s string) {
 	if !r.v3() {
 		r.w.WriteBulkString(s)
 		return
