@@ -46,6 +46,48 @@ type Reader struct {
 	// authed, when false, applies Redis's tighter limits for clients that
 	// have not authenticated yet.
 	authed func() bool
+	// slab and argSlab are where small arguments and argument lists are
+	// carved from, so that a typical command costs no allocation of its
+	// own. Nothing carved is ever reused: a command may keep its arguments
+	// (MULTI's queue, a blocked client's keys) for as long as it likes.
+	slab    []byte
+	argSlab [][]byte
+}
+
+// Carving sizes: arguments up to smallArg bytes come from slabs of slabSize;
+// argument lists up to 64 from slabs of argSlabSize entries.
+const (
+	smallArg    = 256
+	slabSize    = 8 << 10
+	argSlabSize = 512
+)
+
+// carve returns a slice of n fresh bytes, from the slab when n is small.
+// Each piece is capped at its length, so appending to one never runs into
+// the next.
+func (r *Reader) carve(n int) []byte {
+	if n > smallArg {
+		return make([]byte, n)
+	}
+	if len(r.slab)+n > cap(r.slab) {
+		r.slab = make([]byte, 0, slabSize)
+	}
+	start := len(r.slab)
+	r.slab = r.slab[:start+n]
+	return r.slab[start : start+n : start+n]
+}
+
+// argList returns an empty argument list with room for n arguments.
+func (r *Reader) argList(n int) [][]byte {
+	if n > 64 {
+		return make([][]byte, 0, n)
+	}
+	if len(r.argSlab)+n > cap(r.argSlab) {
+		r.argSlab = make([][]byte, 0, argSlabSize)
+	}
+	start := len(r.argSlab)
+	r.argSlab = r.argSlab[:start+n]
+	return r.argSlab[start : start : start+n]
 }
 
 // NewReader reads requests from r.
@@ -127,7 +169,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	if n > 10 && r.authed != nil && !r.authed() {
 		return nil, protoErr("unauthenticated multibulk length")
 	}
-	args := make([][]byte, 0, min(n, 1024))
+	args := r.argList(int(min(n, 1024)))
 	var total int64
 	for i := int64(0); i < n; i++ {
 		line, err := r.readLine(r.limits.MaxInline, "too big bulk count string")
@@ -160,6 +202,13 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 // readBulk reads size bytes plus CRLF, growing the buffer only as bytes
 // arrive.
 func (r *Reader) readBulk(size int64) ([]byte, error) {
+	if size <= smallArg {
+		buf := r.carve(int(size))
+		if _, err := io.ReadFull(r.br, buf); err != nil {
+			return nil, unexpectedEOF(err)
+		}
+		return buf, r.skipCRLF()
+	}
 	const chunk = 1 << 20
 	buf := make([]byte, 0, min(size, chunk))
 	for int64(len(buf)) < size {
@@ -170,12 +219,16 @@ func (r *Reader) readBulk(size int64) ([]byte, error) {
 			return nil, unexpectedEOF(err)
 		}
 	}
-	var crlf [2]byte
-	if _, err := io.ReadFull(r.br, crlf[:]); err != nil {
-		return nil, unexpectedEOF(err)
+	return buf, r.skipCRLF()
+}
+
+// skipCRLF consumes the two bytes after a bulk. Redis does not check them;
+// neither do we.
+func (r *Reader) skipCRLF() error {
+	if _, err := r.br.Discard(2); err != nil {
+		return unexpectedEOF(err)
 	}
-	// Redis does not check the two bytes after a bulk; neither do we.
-	return buf, nil
+	return nil
 }
 
 // readLine reads one CRLF- (or LF-) terminated line without its ending,

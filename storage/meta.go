@@ -14,7 +14,11 @@ type Meta = codec.Meta
 // that follows starts from a clean slate.
 func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 	tx.replaced = nil
-	raw, ok, err := tx.get(tx.metaKey(db, key))
+	// The key is built in the transaction's scratch buffer: get keeps no
+	// reference to it, and every command loads one or more metadata keys.
+	tx.keyBuf = append(tx.keyBuf[:0], codec.TagMeta, tx.dbs.phys[db])
+	tx.keyBuf = append(tx.keyBuf, key...)
+	raw, ok, err := tx.get(tx.keyBuf)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -53,6 +54,8 @@ type Tx struct {
 	// stamped is the format this transaction's batch stamps, 0 for none
 	// (stampFormat).
 	stamped int64
+	// keyBuf is scratch space for a record key that is only looked up.
+	keyBuf []byte
 }
 
 // readCache holds, for a few keys, the value a transaction last read or
@@ -154,12 +157,20 @@ func (db *DB) BeginRead() *Tx {
 // point reads (GET, HGET, ZSCORE: Redis's "fast" commands): instead of a
 // snapshot, which costs a lock and a list entry in Pebble per command, it
 // holds commits off until Close, so the store it reads cannot move, and it
-// reads through the row cache. It must be short and must be closed.
+// reads through the row cache. It must be short and must be closed, once:
+// Close recycles it, so nothing may use it afterwards.
 func (db *DB) BeginPointRead() *Tx {
+	tx := pointTxs.Get().(*Tx)
 	db.commitMu.RLock()
 	// The map changes only under commitMu too, so it matches the store.
-	return &Tx{db: db, r: db.pdb, point: true, dbs: db.dbs.Load(), now: time.Now().UnixMilli()}
+	tx.db, tx.r, tx.point, tx.dbs, tx.now = db, db.pdb, true, db.dbs.Load(), time.Now().UnixMilli()
+	return tx
 }
+
+// pointTxs recycles point reads, the transactions of GET and its kind: a
+// Tx is a few hundred bytes that would otherwise be allocated and swept
+// per command, and its key buffer comes back grown.
+var pointTxs = sync.Pool{New: func() any { return new(Tx) }}
 
 // applyAndCache applies a committed batch to Pebble with apply (db.apply,
 // or a commit without a sync request) and brings the row cache up to date
@@ -302,7 +313,16 @@ func (tx *Tx) Close() Pending {
 		tx.done = true
 		tx.endRead()
 	}
-	return tx.db.ReadBarrier()
+	p := tx.db.ReadBarrier()
+	if tx.point {
+		buf := tx.keyBuf[:0]
+		if cap(buf) > 1<<10 {
+			buf = nil // a long key's buffer is not worth keeping
+		}
+		*tx = Tx{keyBuf: buf}
+		pointTxs.Put(tx)
+	}
+	return p
 }
 
 func (tx *Tx) endRead() {
@@ -328,7 +348,7 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 	rows := cacheable(key) && (tx.point || tx.b != nil && !tx.written.has(key))
 	if rows {
 		if v, ok, found := tx.db.rows.get(nil, key); found {
-			tx.reads.put(key, v, ok)
+			tx.remember(key, v, ok)
 			if !ok {
 				return nil, false, nil
 			}
@@ -340,7 +360,7 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 	}
 	v, closer, err := tx.reader().Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
-		tx.reads.put(key, nil, false)
+		tx.remember(key, nil, false)
 		if rows {
 			tx.db.rows.fill(key, nil, false)
 		}
@@ -352,7 +372,7 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 	out := make([]byte, len(v))
 	copy(out, v)
 	closer.Close()
-	tx.reads.put(key, out, true)
+	tx.remember(key, out, true)
 	if rows {
 		tx.db.rows.fill(key, out, true)
 	}
@@ -434,3 +454,12 @@ func (tx *Tx) addCount(db int, keys, expires int64) {
 }
 
 var _ io.Closer = (*pebble.Snapshot)(nil)
+
+// remember keeps what get found for the rest of the transaction. A point
+// read serves one command that reads each record once (its GET, HGET or
+// MGET), so it keeps nothing: the copies would cost more than they save.
+func (tx *Tx) remember(key, value []byte, ok bool) {
+	if !tx.point {
+		tx.reads.put(key, value, ok)
+	}
+}
