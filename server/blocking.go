@@ -115,6 +115,7 @@ type waiter struct {
 	serve   ServeFunc
 	gone    GoneFunc
 	timeout time.Duration // 0: forever
+	took    time.Duration // the blocking call's own time, for the slowlog
 
 	// prev are the replies buffered before the client blocked, sent by
 	// park; the connection's writer then belongs to whoever serves.
@@ -432,6 +433,7 @@ func (s *Server) park(w *waiter) {
 	}
 	switch w.state {
 	case blockServed:
+		s.slowlogTook(cn, w.cmd, w.args, w.took)
 		cn.await(w.pending)
 	case blockTimedOut:
 		cn.reply.NullArray()

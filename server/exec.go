@@ -109,10 +109,14 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	cn.await(s.run(c))
 	s.countCall(cmd, time.Since(start), c.failed)
-	s.slowlogCall(cn, cmd, args, start)
 	if c.blocked != nil {
+		// As in Redis, a command that blocks is logged when it is served,
+		// after the write that served it, and not at all if it times out.
+		c.blocked.took = time.Since(start)
 		s.park(c.blocked)
+		return
 	}
+	s.slowlogCall(cn, cmd, args, start)
 }
 
 // refuse answers a command refused before it runs, as Redis's

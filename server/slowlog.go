@@ -53,12 +53,17 @@ func (l *slowlog) configure(cfg *Config) {
 // slowlogCall logs a command that started at start, if it was slow enough.
 // cn is the client, nil for a command called by a script.
 func (s *Server) slowlogCall(cn *Conn, cmd *Command, args [][]byte, start time.Time) {
+	s.slowlogTook(cn, cmd, args, time.Since(start))
+}
+
+// slowlogTook logs a command that took took, if that is slow enough.
+func (s *Server) slowlogTook(cn *Conn, cmd *Command, args [][]byte, took time.Duration) {
 	l := &s.slowlog
 	limit := l.slowerThan.Load()
 	if limit < 0 || cmd.Is(flagSkipSlowlog) {
 		return
 	}
-	d := time.Since(start).Microseconds()
+	d := took.Microseconds()
 	if d < limit {
 		return
 	}

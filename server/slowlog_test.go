@@ -170,3 +170,60 @@ func TestSlowlogThresholdAndLength(t *testing.T) {
 		t.Fatalf("fast and disabled commands were logged: %v", n)
 	}
 }
+
+// A command that blocks is logged when it is served, after the write that
+// served it, as Redis does; one that times out is not logged at all.
+func TestSlowlogLogsBlockedCommandsWhenServed(t *testing.T) {
+	p := testkit.StartPair(t)
+	run := func(addr string) string {
+		main, err := testkit.DialRaw(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer main.Close()
+		blocked, err := testkit.DialRaw(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer blocked.Close()
+		do := func(args ...string) string {
+			t.Helper()
+			r, err := main.Do(args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		do("config", "set", "slowlog-log-slower-than", "0")
+		if r, err := blocked.Do("blpop", "none", "0.01"); err != nil || r != "*-1\r\n" {
+			t.Fatalf("blpop with timeout: %q %v", r, err)
+		}
+		if err := blocked.Send("blpop", "l", "0"); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(do("info", "clients"), "blocked_clients:1\r\n"); {
+			if time.Now().After(deadline) {
+				t.Fatal("BLPOP did not block")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		do("multi")
+		do("lpush", "l", "foo")
+		do("slowlog", "reset")
+		do("exec")
+		if r, err := blocked.Read(); err != nil || r != "*2\r\n$1\r\nl\r\n$3\r\nfoo\r\n" {
+			t.Fatalf("served blpop: %q %v", r, err)
+		}
+		out := do("slowlog", "get")
+		do("config", "set", "slowlog-log-slower-than", "10000")
+		out = entryFields.ReplaceAllString(out, "*6\r\n:ID\r\n:TIME\r\n:DURATION\r\n")
+		return addrField.ReplaceAllLiteralString(out, "$ADDR\r\n127.0.0.1:PORT\r\n")
+	}
+	m, r := run(p.Moonstone.Addr), run(p.Redis.Addr)
+	if !strings.Contains(r, "blpop") || strings.Contains(r, "0.01") {
+		t.Fatalf("redis logged something else than expected: %q", r)
+	}
+	if m != r {
+		t.Errorf("slowlog after a served BLPOP:\n  moonstone: %q\n  redis:     %q", m, r)
+	}
+}
