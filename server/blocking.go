@@ -184,8 +184,7 @@ func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, s
 	}
 	// From now on a serving writer may write into the connection's reply
 	// buffer; what is already there is sent by park.
-	w.prev = cn.w.Buffer()
-	cn.w.SetBuffer(nil)
+	w.prev = cn.w.Take()
 	b := &c.Srv.blocks
 	b.mu.Lock()
 	if b.byKey == nil {

@@ -389,13 +389,12 @@ func cmdClientReply(c *Call) {
 }
 
 // replyMark is, before a command whose replies are to be dropped, the
-// length of the output so far; -1 otherwise (the usual case, which costs
-// nothing: redcon's Buffer copies).
+// length of the output so far; -1 otherwise.
 func (cn *Conn) replyMark() int {
 	if !cn.replyOff && !cn.replySkip {
 		return -1
 	}
-	return len(cn.w.Buffer())
+	return cn.w.Len()
 }
 
 // dropReplies runs after each command: under CLIENT REPLY OFF, or for the
@@ -406,9 +405,7 @@ func (cn *Conn) dropReplies(mark int) {
 		return
 	}
 	if mark >= 0 && (cn.replyOff || cn.replySkip) {
-		if buf := cn.w.Buffer(); len(buf) > mark {
-			cn.w.SetBuffer(buf[:mark])
-		}
+		cn.w.Truncate(mark)
 	}
 	if len(cn.kept) > 0 {
 		cn.w.WriteRaw(cn.kept)

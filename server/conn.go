@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tidwall/redcon"
-
 	"moonstone/storage"
 )
 
@@ -18,7 +16,7 @@ import (
 type Conn struct {
 	srv *Server
 	nc  net.Conn
-	w   *redcon.Writer
+	w   *outBuffer
 	rd  *Reader
 	// note is the arrival of the request being read or run, fd the
 	// socket's descriptor while in the server's epoll set (arrival.go).
@@ -89,7 +87,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		laddr:    nc.LocalAddr().String(),
 		resp:     2,
 	}
-	cn.w = redcon.NewWriter(countedWriter{nc, &cn.net})
+	cn.w = newOutBuffer(countedWriter{nc, &cn.net})
 	cn.reply = &respWriter{w: cn.w, resp: &cn.resp}
 	cn.rd = NewReader(countedReader{newConnReader(nc, &s.sockets, cn), &cn.net}, s.limits())
 	cn.rd.authed = cn.authed.Load
@@ -141,7 +139,7 @@ func (cn *Conn) serve() {
 		// still arriving (a pipeline split across packets) may take a
 		// while, and the replies before it must not wait for it.
 		more := cn.rd.CommandBuffered()
-		if cn.group != nil && (cn.closeAfterReply || cn.killed.Load() || len(cn.w.Buffer()) > 1<<20 || !more) {
+		if cn.group != nil && (cn.closeAfterReply || cn.killed.Load() || cn.w.Len() > 1<<20 || !more) {
 			// Never wait for the network, or flush, holding the write lock.
 			s.endGroup(cn)
 		}
@@ -151,7 +149,7 @@ func (cn *Conn) serve() {
 			}
 			return
 		}
-		if held && (!more || len(cn.w.Buffer()) > 1<<20) {
+		if held && (!more || cn.w.Len() > 1<<20) {
 			err := cn.flush()
 			cn.out.Unlock()
 			held = false
@@ -199,7 +197,7 @@ func (cn *Conn) waitDurable() error {
 // then sends the replies.
 func (cn *Conn) flush() error {
 	if failed := cn.waitDurable(); failed != nil {
-		cn.w.SetBuffer(nil)
+		cn.w.Truncate(0)
 		return failed
 	}
 	return cn.w.Flush()

@@ -76,7 +76,7 @@ func (s *Server) runGrouped(cn *Conn, c *Call) bool {
 		if tx == nil {
 			return false
 		}
-		g = &writeGroup{tx: tx, mark: len(cn.w.Buffer())}
+		g = &writeGroup{tx: tx, mark: cn.w.Len()}
 		cn.group = g
 	}
 	c.Tx = g.tx
@@ -137,7 +137,7 @@ func (s *Server) abandonGroup(cn *Conn, failed *Call) {
 	cn.group = nil
 	g.tx.Discard()
 	s.endWrite()
-	cn.w.SetBuffer(cn.w.Buffer()[:g.mark])
+	cn.w.Truncate(g.mark)
 	for _, c := range append(g.calls, failed) {
 		c.Tx, c.failed = nil, false
 		if c.Tx = s.beginWrite(); c.Tx == nil {

@@ -3,8 +3,6 @@ package server
 import (
 	"strconv"
 
-	"github.com/tidwall/redcon"
-
 	"moonstone/codec"
 	"moonstone/scripting"
 )
@@ -21,7 +19,7 @@ type Reply = scripting.Reply
 // a bulk string, a boolean an integer, a big number and a verbatim string
 // bulk strings.
 type respWriter struct {
-	w    *redcon.Writer
+	w    *outBuffer
 	resp *int // the connection's protocol, 2 or 3
 	buf  []byte
 }
