@@ -220,6 +220,26 @@ func TestHLLSparseSetOpcodes(t *testing.T) {
 	}
 }
 
+// The fold after an update looks at five opcodes from the one before the
+// update, no more: on this crafted value (adjacent VALs Redis itself would
+// have folded) redis-server 7.0.15 leaves "v:5,2 v:5,1" after PFADD of an
+// element for register 2 at 3.
+func TestHLLFoldScansFiveOpcodes(t *testing.T) {
+	v := []byte("HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	v = append(v, sparseVal(1, 1), sparseVal(1, 2), sparseVal(3, 1), sparseVal(5, 1), sparseVal(5, 1), sparseVal(5, 1))
+	v = appendXZero(v, 16377)
+	h, err := ParseHLL(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := h.Set(2, 3, 3000); !changed || err != nil {
+		t.Fatalf("Set = %v %v", changed, err)
+	}
+	if got, want := h.DecodeSparse(), "v:1,2 v:3,2 v:5,2 v:5,1 Z:16377"; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
 func TestHLLPromotion(t *testing.T) {
 	// A register above 32 does not fit a VAL opcode.
 	h := NewHLL()
