@@ -92,4 +92,9 @@
 // key's value; listpack.go: listpacks, ziplists and intsets inside them).
 // Their readers are pure and bounded: every length is checked against the
 // bytes present before anything is allocated for it.
+//
+// A HyperLogLog is a string value in Redis's own layout (hll.go: the
+// header, the sparse and dense register encodings, the hash and the
+// estimator), so PFADD's bytes are Redis's and a value taken from Redis
+// works here.
 package codec

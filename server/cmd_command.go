@@ -50,7 +50,7 @@ func (cmd *Command) aclCategories() []string {
 		"string": "@string", "hash": "@hash", "list": "@list", "set": "@set",
 		"sorted-set": "@sortedset", "generic": "@keyspace", "connection": "@connection",
 		"scripting": "@scripting", "pubsub": "@pubsub", "transactions": "@transaction",
-		"stream": "@stream", "bitmap": "@bitmap", "geo": "@geo",
+		"stream": "@stream", "bitmap": "@bitmap", "geo": "@geo", "hyperloglog": "@hyperloglog",
 	}[cmd.Group]; g != "" {
 		cats = append(cats, g)
 	}
@@ -75,7 +75,8 @@ func (cmd *Command) writeInfo(r Reply) {
 	r.Int(int64(cmd.Arity))
 	var flags []string
 	for _, fn := range flagNames {
-		if cmd.Is(fn.f) {
+		// Redis 7.0 keeps may_replicate out of COMMAND's flags on purpose.
+		if cmd.Is(fn.f) && fn.f != flagMayReplicate {
 			flags = append(flags, fn.name)
 		}
 	}

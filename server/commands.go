@@ -175,6 +175,13 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		// LCS is a string command (group "string") built like the bit commands.
 		def("lcs", -3, "readonly", keys12, "string", "7.0.0", cmdLCS, "Find longest common substring"),
 
+		// hyperloglog (cmd_hll.go): strings in Redis's HLL layout
+		def("pfadd", -2, "write denyoom fast", key1, "hyperloglog", "2.8.9", cmdPFAdd, "Adds the specified elements to the specified HyperLogLog."),
+		def("pfcount", -2, "readonly may_replicate", keysAll, "hyperloglog", "2.8.9", cmdPFCount, "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s)."),
+		def("pfmerge", -2, "write denyoom", keysAll, "hyperloglog", "2.8.9", cmdPFMerge, "Merge N different HyperLogLogs into a single one."),
+		def("pfdebug", 3, "write denyoom admin", key2, "hyperloglog", "2.8.9", cmdPFDebug, "Internal commands for debugging HyperLogLog values"),
+		def("pfselftest", 1, "admin", noKeys, "hyperloglog", "2.8.9", cmdPFSelfTest, "An internal command for testing HyperLogLog values"),
+
 		// hash (cmd_hash.go)
 		def("hset", -4, "write denyoom fast", key1, "hash", "2.0.0", cmdHSet, "Set the string value of a hash field"),
 		def("hsetnx", 4, "write denyoom fast", key1, "hash", "2.0.0", cmdHSetNX, "Set the value of a hash field, only if the field does not exist"),

@@ -11,7 +11,9 @@
 // positions), and runs it with a Call:
 //   - a command flagged write gets a write transaction (through the write
 //     gate, so a busy script makes it answer BUSY instead of waiting);
-//   - a command flagged readonly gets a snapshot and never waits for a lock;
+//   - a command flagged readonly gets a snapshot and never waits for a lock
+//     (two take the write lock afterwards when they must write: XREAD to
+//     block, PFCOUNT to store a fresh count in its value's cache);
 //   - others (connection, server, EVAL, EXEC) manage what they need.
 //
 // The handler writes its answer to a Reply: RESP for a client, Lua values
