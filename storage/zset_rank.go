@@ -163,14 +163,18 @@ func (tx *Tx) zrankPath(x *zrankIndex, s []byte) ([]zfence, error) {
 	if err != nil {
 		return nil, err
 	}
-	it := fc.it
 	defer fc.it.Close()
-	path := make([]zfence, x.levels)
+	return fc.path(s)
+}
+
+// path is zrankPath on an open cursor, which may serve several paths.
+func (c *fenceCursor) path(s []byte) ([]zfence, error) {
+	path := make([]zfence, c.x.levels)
 	for l := range path {
-		if !it.SeekLT(append(x.fenceKey(int64(l), s), 0)) {
+		if !c.it.SeekLT(append(c.x.fenceKey(int64(l), s), 0)) {
 			return nil, errCorruptRank
 		}
-		level, f, err := fc.fence()
+		level, f, err := c.fence()
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +186,6 @@ func (tx *Tx) zrankPath(x *zrankIndex, s []byte) ([]zfence, error) {
 	return path, nil
 }
 
-// putFence writes f's counts.
 func (tx *Tx) putFence(x *zrankIndex, level int64, f *zfence) error {
 	return tx.set(x.countKey(level, f.suffix), codec.ZRankFence(f.entries, f.children))
 }
@@ -336,11 +339,7 @@ func (tx *Tx) splitFence(x *zrankIndex, level int64, f *zfence) error {
 // zrankMove recounts an entry whose suffix changed from old to s (both
 // written already): nothing changes when both lie in one level-0 block.
 func (tx *Tx) zrankMove(x *zrankIndex, old, s []byte) error {
-	a, err := tx.zrankPath(x, old)
-	if err != nil {
-		return err
-	}
-	b, err := tx.zrankPath(x, s)
+	a, b, err := tx.zrankPaths(x, old, s)
 	if err != nil {
 		return err
 	}
@@ -373,6 +372,21 @@ func (tx *Tx) zrankMove(x *zrankIndex, old, s []byte) error {
 		return err
 	}
 	return tx.zrankInsert(x, s)
+}
+
+// zrankPaths returns the paths of two suffixes, read with one iterator:
+// opening one costs about as much as a path's seeks.
+func (tx *Tx) zrankPaths(x *zrankIndex, s1, s2 []byte) (a, b []zfence, err error) {
+	fc, err := tx.fenceIter(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer fc.it.Close()
+	if a, err = fc.path(s1); err != nil {
+		return nil, nil, err
+	}
+	b, err = fc.path(s2)
+	return a, b, err
 }
 
 // zrankDelete uncounts a score-index entry (suffix s) just deleted.
