@@ -33,11 +33,16 @@ COMMAND GETKEYS zunion 0 a
 COMMAND GETKEYS zinter 3 a b
 COMMAND GETKEYS lmpop 0 a left
 COMMAND GETKEYS sintercard 2 a b
+COMMAND GETKEYS migrate h p k 0 5000
+COMMAND GETKEYS migrate h p "" 0 5000 keys a b
+COMMAND GETKEYS migrate h p k 0 5000 keys a b
+COMMAND GETKEYS migrate h p "" 0 5000 AUTH2 keys keys KEYS x
 COMMAND GETKEYS xread streams a b 1 2
 COMMAND GETKEYS xread streams a b 1
 COMMAND GETKEYS sort k by x get y store d
 COMMAND GETKEYS memory usage k
 COMMAND GETKEYS object encoding k
+COMMAND GETKEYS cluster info
 COMMAND GETKEYSANDFLAGS set k v
 COMMAND GETKEYSANDFLAGS set k v get
 COMMAND GETKEYSANDFLAGS set k v ex 1 GET
@@ -69,6 +74,8 @@ COMMAND GETKEYSANDFLAGS georadius k 0 0 1 km store d
 COMMAND GETKEYSANDFLAGS georadius k 0 0 1 km storedist d
 COMMAND GETKEYSANDFLAGS georadiusbymember k m 1 km store d
 COMMAND GETKEYSANDFLAGS geosearchstore d s frommember m byradius 1 km
+COMMAND GETKEYSANDFLAGS migrate h p k 0 5000
+COMMAND GETKEYSANDFLAGS migrate h p "" 0 5000 keys a b
 COMMAND GETKEYSANDFLAGS eval "return 1" 2 a b
 COMMAND GETKEYSANDFLAGS eval_ro "return 1" 2 a b
 COMMAND GETKEYSANDFLAGS fcall f 1 a
@@ -133,4 +140,27 @@ COMMAND GETKEYSANDFLAGS xgroup delconsumer s g c
 COMMAND GETKEYSANDFLAGS bzmpop 0 2 a b min
 COMMAND GETKEYSANDFLAGS zmpop 2 a b min
 `)
+}
+
+// CLUSTER answers as a Redis server without cluster support; MIGRATE and
+// CLUSTER HELP are there for COMMAND LIST.
+func TestIntrospectionCommandsMatchRedis(t *testing.T) {
+	testkit.Diff(t, `
+CLUSTER INFO
+CLUSTER HELP
+CLUSTER SLOTS
+CLUSTER KEYSLOT k
+CLUSTER ADDSLOTS 1 2
+CLUSTER NOSUCH
+CLUSTER INFO extra
+CLUSTER
+COMMAND LIST FILTERBY PATTERN migrate
+COMMAND LIST FILTERBY PATTERN cluster|help
+~COMMAND LIST FILTERBY PATTERN cluster*
+COMMAND INFO cluster|addslots
+`)
+	// Name, arity, flags, key positions and ACL categories (Redis adds
+	// @dangerous to MIGRATE's, which Moonstone derives from the flags).
+	commandInfoMatchesRedis(t, 7, "cluster", "cluster|info", "cluster|slots", "cluster|reset", "cluster|help")
+	commandInfoMatchesRedis(t, 6, "migrate")
 }

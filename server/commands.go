@@ -99,6 +99,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("metrics", 2, "admin loading stale", noKeys, "", "7.0.0", cmdMoonstoneMetrics, "Returns Pebble's metrics report (Moonstone)."),
 			def("help", 2, "loading stale", noKeys, "", "7.0.0", cmdMoonstoneHelp, "Show helpful text about the different subcommands"),
 		),
+		clusterCommand(), // cmd_cluster.go
 		// slowlog (slowlog.go, cmd_slowlog.go)
 		parent("slowlog", -2, "server", "2.2.12", "A container for slow log commands.",
 			def("get", -2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogGet, "Returns the slow log's entries."),
@@ -163,6 +164,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 		def("dump", 2, "readonly", key1, "generic", "2.6.0", cmdDump, "Returns a serialized representation of the value stored at a key."),
 		def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."),
+		withKeys(def("migrate", -6, "write movablekeys", [3]int{3, 3, 1}, "generic", "2.6.0", cmdMigrate, "Atomically transfer a key from a Redis instance to another one."), migrateKeys),
 
 		// bitmap (cmd_bits.go)
 		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),

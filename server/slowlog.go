@@ -121,6 +121,23 @@ func redacted(cmd *Command, args [][]byte, j int) bool {
 				i++
 			}
 		}
+	case "migrate":
+		// The password after AUTH, the user and password after AUTH2,
+		// as Redis's migrateCommand redacts them while it parses.
+		for i := 6; i < len(args) && !strings.EqualFold(string(args[i]), "keys"); i++ {
+			switch {
+			case strings.EqualFold(string(args[i]), "auth"):
+				if j == i+1 {
+					return true
+				}
+				i++
+			case strings.EqualFold(string(args[i]), "auth2"):
+				if j == i+1 || j == i+2 {
+					return true
+				}
+				i += 2
+			}
+		}
 	case "config|set":
 		if j >= 3 && j%2 == 1 {
 			def := lookupParam(strings.ToLower(string(args[j-1])))
