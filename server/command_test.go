@@ -43,6 +43,7 @@ COMMAND GETKEYS sort k by x get y store d
 COMMAND GETKEYS memory usage k
 COMMAND GETKEYS object encoding k
 COMMAND GETKEYS cluster info
+COMMAND GETKEYS monitor
 COMMAND GETKEYSANDFLAGS set k v
 COMMAND GETKEYSANDFLAGS set k v get
 COMMAND GETKEYSANDFLAGS set k v ex 1 GET
@@ -155,9 +156,12 @@ CLUSTER NOSUCH
 CLUSTER INFO extra
 CLUSTER
 COMMAND LIST FILTERBY PATTERN migrate
+COMMAND LIST FILTERBY PATTERN monitor
 COMMAND LIST FILTERBY PATTERN cluster|help
 ~COMMAND LIST FILTERBY PATTERN cluster*
+COMMAND INFO monitor
 COMMAND INFO cluster|addslots
+MONITOR extra
 `)
 	// Name, arity, flags, key positions and ACL categories (Redis adds
 	// @dangerous to MIGRATE's, which Moonstone derives from the flags).

@@ -75,6 +75,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."),
 		def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."),
 		def("swapdb", 3, "write fast", noKeys, "server", "4.0.0", cmdSwapDB, "Swaps two Redis databases"),
+		def("monitor", 1, "admin noscript loading stale", noKeys, "server", "1.0.0", cmdMonitor, "Listens for all requests received by the server in real-time."),
 		def("shutdown", -1, "admin noscript loading stale no_multi allow_busy", noKeys, "server", "1.0.0", cmdShutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server."),
 		// persistence (cmd_persistence.go)
 		def("checkpoint", 2, "admin noscript no_multi", noKeys, "server", "7.0.0", cmdCheckpoint, "Writes a consistent copy of the data directory to a new directory (Moonstone)."),

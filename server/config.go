@@ -363,7 +363,7 @@ func (s *Server) applyConfig(name, value string) error {
 	case "lua-memory-limit":
 		s.scripts.SetMemoryLimit(s.cfg.LuaMemoryLimit())
 	case "client-output-buffer-limit":
-		s.setPubSubLimits(value)
+		s.setOutputLimits(value)
 	case "notify-keyspace-events":
 		s.setNotifyFlags(s.cfg.NotifyFlags())
 	case "slowlog-log-slower-than", "slowlog-max-len":

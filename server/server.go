@@ -38,12 +38,13 @@ type Server struct {
 	conns  map[int64]*Conn
 	connWG sync.WaitGroup
 
-	stats   serverStats
-	pubsub  pubsubRegistry // pubsub.go
-	cursors cursorTable
-	persist persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
-	slowlog slowlog       // SLOWLOG (slowlog.go)
-	blocks  blockRegistry // blocked clients (blocking.go)
+	stats    serverStats
+	pubsub   pubsubRegistry  // pubsub.go
+	monitors monitorRegistry // monitor.go
+	cursors  cursorTable
+	persist  persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	slowlog  slowlog       // SLOWLOG (slowlog.go)
+	blocks   blockRegistry // blocked clients (blocking.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -125,7 +126,7 @@ func New(cfg *Config) (*Server, error) {
 	s.loadFunctions()
 	s.slowlog.configure(cfg)
 	cfg.onChange = s.applyConfig
-	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
+	s.setOutputLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())
 	s.setMaxMemory()
 	s.sampleMemory()

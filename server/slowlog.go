@@ -103,9 +103,10 @@ func slowlogArgs(cmd *Command, args [][]byte) [][]byte {
 }
 
 // redacted reports whether argument j is a secret Redis keeps out of the
-// slow log: AUTH's password (and user name, given both), HELLO's AUTH
-// pair, and the values of sensitive parameters (requirepass, masterauth,
-// masteruser) in CONFIG SET.
+// slow log and MONITOR: AUTH's password (and user name, given both),
+// HELLO's AUTH pair, MIGRATE's AUTH and AUTH2 credentials, and the values
+// of sensitive parameters (requirepass, masterauth, masteruser) in CONFIG
+// SET.
 func redacted(cmd *Command, args [][]byte, j int) bool {
 	switch cmd.Name {
 	case "auth":
