@@ -334,7 +334,7 @@ func cmdClientKill(c *Call) {
 		return
 	}
 	var id int64
-	var addr, laddr string
+	var addr, laddr, clientType string
 	skipMe := true
 	for i := 2; i < len(c.Args); i += 2 {
 		if i+1 >= len(c.Args) {
@@ -365,12 +365,17 @@ func cmdClientKill(c *Call) {
 				return
 			}
 		case "type":
-			t := strings.ToLower(v)
-			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
+			clientType = strings.ToLower(v)
+			if clientType != "normal" && clientType != "master" && clientType != "replica" && clientType != "slave" && clientType != "pubsub" {
 				c.Error("ERR Unknown client type '" + v + "'")
 				return
 			}
-		case "user", "maxage":
+		case "user":
+			// Every connection is the default user's, the only one.
+			if v != "default" {
+				c.Error("ERR No such user '" + v + "'")
+				return
+			}
 		default:
 			c.Error(errSyntax)
 			return
@@ -378,7 +383,7 @@ func cmdClientKill(c *Call) {
 	}
 	var n int64
 	for _, cn := range c.Srv.clients() {
-		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) {
+		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) || !cn.isType(clientType) {
 			continue
 		}
 		if skipMe && cn == c.Conn {
@@ -397,6 +402,52 @@ func (c *Call) killClient(cn *Conn) {
 		return
 	}
 	cn.kill()
+}
+
+// cmdClientHelp is Redis 7.0's CLIENT HELP, less the subcommands Moonstone
+// does not have (CACHING, GETREDIR, PAUSE, UNPAUSE, TRACKING,
+// TRACKINGINFO), with 7.2's SETINFO and NO-TOUCH, which it has.
+func cmdClientHelp(c *Call) {
+	replyHelp(c, "CLIENT",
+		"GETNAME",
+		"    Return the name of the current connection.",
+		"ID",
+		"    Return the ID of the current connection.",
+		"INFO",
+		"    Return information about the current client connection.",
+		"KILL <ip:port>",
+		"    Kill connection made from <ip:port>.",
+		"KILL <option> <value> [<option> <value> [...]]",
+		"    Kill connections. Options are:",
+		"    * ADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made from the specified address",
+		"    * LADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made to specified local address",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Kill connections by type.",
+		"    * USER <username>",
+		"      Kill connections authenticated by <username>.",
+		"    * SKIPME (YES|NO)",
+		"      Skip killing current connection (default: yes).",
+		"LIST [options ...]",
+		"    Return information about client connections. Options:",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Return clients of specified type.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
+		"SETNAME <name>",
+		"    Assign the name <name> to the current connection.",
+		"SETINFO <option> <value>",
+		"    Set client meta attr. Options are:",
+		"    * LIB-NAME: the client lib name.",
+		"    * LIB-VER: the client lib version.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
+		"NO-EVICT (ON|OFF)",
+		"    Protect current client connection from eviction.",
+		"NO-TOUCH (ON|OFF)",
+		"    Will not touch LRU/LFU stats when this mode is on.",
+	)
 }
 
 // cmdClientNoop serves CLIENT subcommands that only tune behaviour Moonstone

@@ -144,6 +144,7 @@ COMMAND GETKEYSANDFLAGS zmpop 2 a b min
 }
 
 // CLUSTER answers as a Redis server without cluster support; MIGRATE and
+// MONITOR are in the command table as Redis has them; CLIENT HELP and
 // CLUSTER HELP are there for COMMAND LIST.
 func TestIntrospectionCommandsMatchRedis(t *testing.T) {
 	testkit.Diff(t, `
@@ -158,10 +159,14 @@ CLUSTER
 COMMAND LIST FILTERBY PATTERN migrate
 COMMAND LIST FILTERBY PATTERN monitor
 COMMAND LIST FILTERBY PATTERN cluster|help
+COMMAND LIST FILTERBY PATTERN client|help
+~COMMAND LIST FILTERBY PATTERN cl*help
 ~COMMAND LIST FILTERBY PATTERN cluster*
 COMMAND INFO monitor
 COMMAND INFO cluster|addslots
+COMMAND INFO client|help
 MONITOR extra
+CLIENT HELP extra
 `)
 	// Name, arity, flags, key positions and ACL categories (Redis adds
 	// @dangerous to MIGRATE's, which Moonstone derives from the flags).

@@ -66,6 +66,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("unblock", -3, "admin noscript loading stale", noKeys, "", "5.0.0", cmdClientUnblock, "Unblock a client blocked in a blocking command from a different connection"),
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
+			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdClientHelp, "Show helpful text about the different subcommands"),
 		),
 
 		// server
