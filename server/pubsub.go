@@ -429,8 +429,8 @@ func (cn *Conn) pushLoop(ps *connPubSub) {
 			return
 		}
 		ps.mu.Lock()
-		ps.inflight = append(ps.inflight, ps.msgs...)
-		ps.msgs = nil
+		// inflight is empty here: every round, or drainPushes, ends it.
+		ps.inflight, ps.msgs = ps.msgs, nil
 		n := len(ps.inflight)
 		ps.mu.Unlock()
 		if n == 0 {
