@@ -65,8 +65,22 @@ func (cmd *Command) aclCategories() []string {
 	if cmd.Is(flagBlocking) {
 		cats = append(cats, "@blocking")
 	}
+	// Redis lists them in the order of its category table.
+	sort.SliceStable(cats, func(i, j int) bool { return aclCategoryOrder[cats[i]] < aclCategoryOrder[cats[j]] })
 	return cats
 }
+
+// aclCategoryOrder is the order of Redis 7.0's ACL category table, in
+// which COMMAND INFO lists a command's categories.
+var aclCategoryOrder = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range []string{"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+		"bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
+		"dangerous", "connection", "transaction", "scripting"} {
+		m["@"+c] = i
+	}
+	return m
+}()
 
 // writeInfo writes one COMMAND INFO entry: Redis 7's ten fields.
 func (cmd *Command) writeInfo(r Reply) {
@@ -261,38 +275,46 @@ func cmdCommandList(c *Call) {
 	}
 }
 
+// cmdCommandGetKeys is COMMAND GETKEYS and GETKEYSANDFLAGS, with Redis's
+// checks in its order: the command, whether it has keys at all, its arity,
+// then the keys of this call (none is an error unless the command is
+// flagged no_mandatory_keys, as EVAL with numkeys 0).
 func cmdCommandGetKeys(c *Call) {
+	s := c.Srv
 	args := c.Args[2:]
-	cmd, reject := c.Srv.lookup(args)
-	if reject != "" {
-		if strings.HasPrefix(reject, "ERR wrong number") {
-			c.Error("ERR Invalid number of arguments specified for command")
-		} else {
-			c.Error("ERR Invalid command specified")
-		}
+	cmd := s.command(s.commands, args[0])
+	if cmd != nil && cmd.Subcommands != nil && len(args) > 1 {
+		cmd = s.command(cmd.Subcommands, args[1])
+	}
+	switch {
+	case cmd == nil:
+		c.Error("ERR Invalid command specified")
+		return
+	case !cmd.hasKeys():
+		c.Error("ERR The command has no key arguments")
+		return
+	case !cmd.arityOK(len(args)):
+		c.Error("ERR Invalid number of arguments specified for command")
 		return
 	}
 	pos := cmd.KeyPositions(args)
-	if len(pos) == 0 {
-		c.Error("ERR The command has no key arguments")
+	if len(pos) == 0 && !cmd.Is(flagNoMandatoryKeys) {
+		c.Error("ERR Invalid arguments specified for command")
 		return
 	}
 	withFlags := c.Cmd.Name == "command|getkeysandflags"
 	c.r.Array(len(pos))
-	for _, p := range pos {
-		if withFlags {
-			c.r.Array(2)
+	for i, p := range pos {
+		if !withFlags {
 			c.r.Bulk(args[p])
-			flags := []string{"RW", "access", "update"}
-			if cmd.Is(flagReadOnly) {
-				flags = []string{"RO", "access"}
-			}
-			c.r.Set(len(flags))
-			for _, f := range flags {
-				c.r.Status(f)
-			}
 			continue
 		}
+		c.r.Array(2)
 		c.r.Bulk(args[p])
+		flags := keyFlags(cmd, args, i)
+		c.r.Set(len(flags))
+		for _, f := range flags {
+			c.r.Status(f)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,6 +151,10 @@ func cmdHello(c *Call) {
 
 func cmdReset(c *Call) {
 	cn := c.Conn
+	// A monitor stops, and the lines queued until now go before +RESET:
+	// nothing follows it.
+	c.Srv.stopMonitor(cn)
+	cn.drainPushes()
 	cn.resetMulti()
 	c.Srv.unsubscribeAll(cn)
 	cn.replyOff, cn.replySkipNext = false, false
@@ -221,22 +226,58 @@ func cmdClientSetInfo(c *Call) {
 	c.r.Status(replyOK)
 }
 
-// info is the CLIENT LIST / CLIENT INFO line describing cn.
-func (cn *Conn) info() string {
+// info is the CLIENT LIST / CLIENT INFO line describing cn, in Redis
+// 7.0's fields (and 7.2's lib-name and lib-ver). c is the command asking:
+// for its own connection qbuf is the size of the request being run plus
+// what is buffered behind it, and argv-mem its arguments' bytes, as Redis
+// counts them mid-command; other connections are between requests, where
+// Redis shows both 0. Other memory and output-buffer figures are fixed.
+func (cn *Conn) info(c *Call) string {
 	sub, psub, ssub := cn.pubsubCounts()
+	blocked := cn.srv.isBlocked(cn.id)
+	qbuf, argvMem := 0, 0
+	if cn == c.Conn {
+		qbuf = requestSize(c.Args) + cn.rd.Buffered()
+		for _, a := range c.Args {
+			argvMem += len(a)
+		}
+	}
+	multi := int(cn.multiLen.Load()) - 1
+	// Redis's order of flag letters; N when none applies.
+	var flags []byte
+	if cn.monitor.Load() {
+		flags = append(flags, 'O')
+	}
+	if sub+psub+ssub > 0 {
+		flags = append(flags, 'P')
+	}
+	if multi >= 0 {
+		flags = append(flags, 'x')
+	}
+	if blocked {
+		flags = append(flags, 'b')
+	}
+	if len(flags) == 0 {
+		flags = append(flags, 'N')
+	}
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	now := time.Now()
-	flags := clientFlags(sub + psub + ssub)
-	if cn.srv.isBlocked(cn.id) {
-		flags = "b"
-	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=%d multi-mem=%d rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
 		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
-		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, cn.lastCmd, cn.resp, cn.libName, cn.libVer)
+		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, multi, qbuf, argvMem, cn.multiMem.Load(), cn.lastCmd, cn.resp, cn.libName, cn.libVer)
 }
 
-func cmdClientInfo(c *Call) { c.r.Verbatim("txt", c.Conn.info()+"\n") }
+// requestSize is the size of args sent as a RESP multibulk request.
+func requestSize(args [][]byte) int {
+	n := 1 + len(strconv.Itoa(len(args))) + 2
+	for _, a := range args {
+		n += 1 + len(strconv.Itoa(len(a))) + 2 + len(a) + 2
+	}
+	return n
+}
+
+func cmdClientInfo(c *Call) { c.r.Verbatim("txt", c.Conn.info(c)+"\n") }
 
 func cmdClientList(c *Call) {
 	var ids map[int64]bool
@@ -273,14 +314,14 @@ func cmdClientList(c *Call) {
 		if (ids != nil && !ids[cn.id]) || !cn.isType(clientType) {
 			continue
 		}
-		b.WriteString(cn.info())
+		b.WriteString(cn.info(c))
 		b.WriteByte('\n')
 	}
 	c.r.Verbatim("txt", b.String())
 }
 
 func cmdClientKill(c *Call) {
-	// The old form: CLIENT KILL addr:port.
+	// The old form: CLIENT KILL addr:port, which may kill the caller.
 	if len(c.Args) == 3 {
 		for _, cn := range c.Srv.clients() {
 			if cn.addr == string(c.Args[2]) {
@@ -293,7 +334,7 @@ func cmdClientKill(c *Call) {
 		return
 	}
 	var id int64
-	var addr, laddr string
+	var addr, laddr, clientType string
 	skipMe := true
 	for i := 2; i < len(c.Args); i += 2 {
 		if i+1 >= len(c.Args) {
@@ -324,12 +365,17 @@ func cmdClientKill(c *Call) {
 				return
 			}
 		case "type":
-			t := strings.ToLower(v)
-			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
+			clientType = strings.ToLower(v)
+			if clientType != "normal" && clientType != "master" && clientType != "replica" && clientType != "slave" && clientType != "pubsub" {
 				c.Error("ERR Unknown client type '" + v + "'")
 				return
 			}
-		case "user", "maxage":
+		case "user":
+			// Every connection is the default user's, the only one.
+			if v != "default" {
+				c.Error("ERR No such user '" + v + "'")
+				return
+			}
 		default:
 			c.Error(errSyntax)
 			return
@@ -337,7 +383,7 @@ func cmdClientKill(c *Call) {
 	}
 	var n int64
 	for _, cn := range c.Srv.clients() {
-		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) {
+		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) || !cn.isType(clientType) {
 			continue
 		}
 		if skipMe && cn == c.Conn {
@@ -356,6 +402,52 @@ func (c *Call) killClient(cn *Conn) {
 		return
 	}
 	cn.kill()
+}
+
+// cmdClientHelp is Redis 7.0's CLIENT HELP, less the subcommands Moonstone
+// does not have (CACHING, GETREDIR, PAUSE, UNPAUSE, TRACKING,
+// TRACKINGINFO), with 7.2's SETINFO and NO-TOUCH, which it has.
+func cmdClientHelp(c *Call) {
+	replyHelp(c, "CLIENT",
+		"GETNAME",
+		"    Return the name of the current connection.",
+		"ID",
+		"    Return the ID of the current connection.",
+		"INFO",
+		"    Return information about the current client connection.",
+		"KILL <ip:port>",
+		"    Kill connection made from <ip:port>.",
+		"KILL <option> <value> [<option> <value> [...]]",
+		"    Kill connections. Options are:",
+		"    * ADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made from the specified address",
+		"    * LADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made to specified local address",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Kill connections by type.",
+		"    * USER <username>",
+		"      Kill connections authenticated by <username>.",
+		"    * SKIPME (YES|NO)",
+		"      Skip killing current connection (default: yes).",
+		"LIST [options ...]",
+		"    Return information about client connections. Options:",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Return clients of specified type.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
+		"SETNAME <name>",
+		"    Assign the name <name> to the current connection.",
+		"SETINFO <option> <value>",
+		"    Set client meta attr. Options are:",
+		"    * LIB-NAME: the client lib name.",
+		"    * LIB-VER: the client lib version.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
+		"NO-EVICT (ON|OFF)",
+		"    Protect current client connection from eviction.",
+		"NO-TOUCH (ON|OFF)",
+		"    Will not touch LRU/LFU stats when this mode is on.",
+	)
 }
 
 // cmdClientNoop serves CLIENT subcommands that only tune behaviour Moonstone

@@ -100,6 +100,7 @@ func cmdFcall(c *Call)   { fcallGeneric(c, false) }
 func cmdFcallRO(c *Call) { fcallGeneric(c, true) }
 
 func fcallGeneric(c *Call, ro bool) {
+	defer c.feedSelf()
 	f := c.Srv.functionsFor(c.Tx).Function(string(c.Args[1]))
 	if f == nil {
 		c.Error(errFunctionNotFnd)

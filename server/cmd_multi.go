@@ -70,6 +70,13 @@ func (s *Server) queueInMulti(cn *Conn, cmd *Command, args [][]byte) bool {
 		cp[i] = append([]byte(nil), a...)
 	}
 	m.queue = append(m.queue, queuedCmd{cmd: cmd, args: cp})
+	cn.multiLen.Store(int32(len(m.queue) + 1))
+	// Redis's multi-mem: the arguments' bytes plus a pointer each.
+	size := int64(8 * len(args))
+	for _, a := range args {
+		size += int64(len(a))
+	}
+	cn.multiMem.Add(size)
 	cn.reply.Status("QUEUED")
 	return true
 }
@@ -79,7 +86,7 @@ func cmdMulti(c *Call) {
 		c.Error(errMultiNested)
 		return
 	}
-	c.Conn.multi = &multiState{}
+	c.Conn.setMulti(&multiState{})
 	c.r.Status("OK")
 }
 
@@ -99,7 +106,7 @@ func cmdExec(c *Call) {
 		c.Error(errExecNoMulti)
 		return
 	}
-	cn.multi = nil
+	cn.setMulti(nil)
 	if m.failed {
 		cn.unwatch()
 		c.Error(errExecAbort)
@@ -129,7 +136,11 @@ func cmdExec(c *Call) {
 		s.runQueued(sub)
 		s.countCall(q.cmd, time.Since(start), sub.failed)
 		s.slowlogCall(cn, q.cmd, q.args, start)
+		if s.monitors.active() {
+			s.feedRun(cn.db, cn.addr, q.cmd, q.args)
+		}
 	}
+	c.feedSelf()
 	p, err := s.commitWrite(tx)
 	if err != nil {
 		s.logf(levelWarning, "commit failed: %v", err)
@@ -179,8 +190,19 @@ func cmdUnwatch(c *Call) {
 
 // resetMulti ends an open MULTI block and every watch (DISCARD, RESET).
 func (cn *Conn) resetMulti() {
-	cn.multi = nil
+	cn.setMulti(nil)
 	cn.unwatch()
+}
+
+// setMulti opens (m) or ends (nil) a MULTI block.
+func (cn *Conn) setMulti(m *multiState) {
+	cn.multi = m
+	cn.multiMem.Store(0)
+	if m == nil {
+		cn.multiLen.Store(0)
+	} else {
+		cn.multiLen.Store(int32(len(m.queue) + 1))
+	}
 }
 
 func (cn *Conn) unwatch() {

@@ -227,14 +227,6 @@ func (s *Server) pubsubStats() (channels, patterns, shard int) {
 	return len(reg.channels), len(reg.patterns), len(reg.shard)
 }
 
-// clientFlags is CLIENT LIST's flags field: P for a subscriber.
-func clientFlags(subscriptions int) string {
-	if subscriptions > 0 {
-		return "P"
-	}
-	return "N"
-}
-
 // isType reports whether cn is of CLIENT LIST's TYPE t ("" for any): a
 // client with subscriptions is "pubsub", not "normal"; there are no
 // replicas or masters.

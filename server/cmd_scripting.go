@@ -32,9 +32,13 @@ const (
 	errNotBusy              = "NOTBUSY No scripts in execution right now."
 )
 
-func cmdEval(c *Call) { evalGeneric(c, false) }
+func cmdEval(c *Call) {
+	defer c.feedSelf()
+	evalGeneric(c, false)
+}
 
 func cmdEvalSHA(c *Call) {
+	defer c.feedSelf()
 	if len(c.Args[1]) != 40 {
 		c.Error(scripting.ErrNoScript.Error())
 		return
@@ -106,6 +110,9 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 		defer func() { c.Conn.await(h.tx.Close()) }()
 	default:
 		if h.tx = c.Srv.beginWrite(); h.tx == nil {
+			// Refused, as Redis refuses a script while another is
+			// busy, before it runs: not fed.
+			c.fed = true
 			c.Error(c.Srv.busyError())
 			return
 		}
@@ -113,6 +120,7 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 		// Should the engine panic, the lock must not stay taken.
 		defer h.abort()
 	}
+	c.feedSelf()
 	out := &errorWatch{Reply: c.r, srv: c.Srv}
 	run(h, out)
 	if out.failed {
@@ -216,6 +224,9 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 	cmd.Run(c)
 	s.countCall(cmd, time.Since(start), c.failed)
 	s.slowlogCall(nil, cmd, args, start)
+	if s.monitors.active() {
+		s.feedRun(h.conn.db, "lua", cmd, args)
+	}
 }
 
 // scriptLookup finds the command a script calls, with the error texts

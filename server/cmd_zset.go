@@ -303,8 +303,10 @@ func numkeysKeys(args [][]byte, numkeysAt, first int) []int {
 		return out
 	}
 	n, ok := codec.ParseInt(args[numkeysAt])
-	if !ok || n < 1 {
-		return out
+	if !ok || n < 1 || n > int64(len(args)-numkeysAt-1) {
+		// As Redis's genericGetKeys: a call that will fail on its
+		// numkeys has no keys, not even its destination.
+		return nil
 	}
 	for i := numkeysAt + 1; i < len(args) && int64(i-numkeysAt) <= n; i++ {
 		out = append(out, i)

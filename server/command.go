@@ -133,6 +133,10 @@ type Call struct {
 	canBlock bool
 	arrived  time.Time
 	blocked  *waiter
+	// fed is set once the command fed the monitors itself (EVAL and
+	// FCALL before their script runs, EXEC before it lets other writers
+	// in), or must not be fed (monitor.go).
+	fed bool
 	// oom is whether the server was out of memory when the client's
 	// command began (Redis's pre_command_oom_state): a script that has
 	// not written yet may then not run a denyoom command (oom.go).

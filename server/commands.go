@@ -66,6 +66,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("unblock", -3, "admin noscript loading stale", noKeys, "", "5.0.0", cmdClientUnblock, "Unblock a client blocked in a blocking command from a different connection"),
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
+			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdClientHelp, "Show helpful text about the different subcommands"),
 		),
 
 		// server
@@ -75,6 +76,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."),
 		def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."),
 		def("swapdb", 3, "write fast", noKeys, "server", "4.0.0", cmdSwapDB, "Swaps two Redis databases"),
+		def("monitor", 1, "admin noscript loading stale", noKeys, "server", "1.0.0", cmdMonitor, "Listens for all requests received by the server in real-time."),
 		def("shutdown", -1, "admin noscript loading stale no_multi allow_busy", noKeys, "server", "1.0.0", cmdShutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server."),
 		// persistence (cmd_persistence.go)
 		def("checkpoint", 2, "admin noscript no_multi", noKeys, "server", "7.0.0", cmdCheckpoint, "Writes a consistent copy of the data directory to a new directory (Moonstone)."),
@@ -99,6 +101,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("metrics", 2, "admin loading stale", noKeys, "", "7.0.0", cmdMoonstoneMetrics, "Returns Pebble's metrics report (Moonstone)."),
 			def("help", 2, "loading stale", noKeys, "", "7.0.0", cmdMoonstoneHelp, "Show helpful text about the different subcommands"),
 		),
+		clusterCommand(), // cmd_cluster.go
 		// slowlog (slowlog.go, cmd_slowlog.go)
 		parent("slowlog", -2, "server", "2.2.12", "A container for slow log commands.",
 			def("get", -2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogGet, "Returns the slow log's entries."),
@@ -163,6 +166,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 		def("dump", 2, "readonly", key1, "generic", "2.6.0", cmdDump, "Returns a serialized representation of the value stored at a key."),
 		def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."),
+		withKeys(def("migrate", -6, "write movablekeys", [3]int{3, 3, 1}, "generic", "2.6.0", cmdMigrate, "Atomically transfer a key from a Redis instance to another one."), migrateKeys),
 
 		// bitmap (cmd_bits.go)
 		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),

@@ -56,8 +56,9 @@ var moonstoneDefaults = map[string]string{
 type Config struct {
 	mu     sync.RWMutex
 	values map[string]string // by canonical name
-	// onChange applies a changed parameter to the running server.
-	onChange func(name, value string)
+	// onChange applies a changed parameter to the running server; an
+	// error undoes the CONFIG SET (set).
+	onChange func(name, value string) error
 	// configFile is the file the configuration was read from, if any.
 	configFile string
 	// timeout is the "timeout" parameter as a time.Duration.
@@ -133,12 +134,26 @@ func (c *Config) Get(name string) string {
 	return c.values[name]
 }
 
-// set is CONFIG SET of several pairs: all names are checked before any
-// value, and nothing changes unless every pair is valid, as in Redis.
+// set is CONFIG SET of several pairs, in Redis's two steps: every name
+// is checked before any value, and nothing changes unless every pair is
+// valid; then each changed parameter is applied (onChange), and if one
+// cannot be (a port nobody can listen on), every value goes back to what
+// it was and the ones already applied are applied again, as Redis's
+// rollback does.
+//
+// Moonstone's own start-up parameters (cache-size, memtable-size,
+// row-cache-size) accept their current value, so that a tool writing back
+// all of CONFIG GET * (as Redis's CONFIG sanity test does, which skips only
+// Redis's own immutable parameters) does not fail on them; any other value
+// is "can't set immutable config".
 func (c *Config) set(pairs [][]byte) error {
 	type change struct {
-		def          *ParamDef
-		value, given string
+		def                *ParamDef
+		name, value, given string
+		old                string
+	}
+	failed := func(name string, err error) error {
+		return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - %v", name, err)
 	}
 	var changes []change
 	seen := map[string]bool{}
@@ -149,35 +164,69 @@ func (c *Config) set(pairs [][]byte) error {
 			return fmt.Errorf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", name)
 		}
 		if seen[d.Name] {
-			return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter", name)
+			return failed(name, errors.New("duplicate parameter"))
 		}
 		seen[d.Name] = true
-		if err := ParamCheckSettable(d); err != nil {
-			return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - %v", name, err)
+		if err := ParamCheckSettable(d); err != nil && !isMoonstoneParam(d) {
+			return failed(name, err)
 		}
-		changes = append(changes, change{def: d})
+		changes = append(changes, change{def: d, name: name})
 	}
 	for i := range changes {
-		d := changes[i].def
-		name := string(pairs[2*i])
-		v, err := ParamNormalize(d, c.Get(d.Name), string(pairs[2*i+1]))
+		ch := &changes[i]
+		ch.old = c.Get(ch.def.Name)
+		v, err := ParamNormalize(ch.def, ch.old, string(pairs[2*i+1]))
 		if err != nil {
-			return fmt.Errorf("ERR CONFIG SET failed (possibly related to argument '%s') - %v", ParamArgName(d, name), err)
+			return failed(ParamArgName(ch.def, ch.name), err)
 		}
-		changes[i].value, changes[i].given = v, string(pairs[2*i+1])
+		if ch.def.Immutable && v != ch.old {
+			return failed(ch.name, errors.New(paramErrImmutable))
+		}
+		ch.value, ch.given = v, string(pairs[2*i+1])
 	}
+	timeout, notify := c.timeout.Load(), c.notifyFlags.Load()
 	c.mu.Lock()
 	for _, ch := range changes {
 		c.values[ch.def.Name] = ch.value
 		c.cacheLocked(ch.def.Name, ch.value, ch.given)
 	}
 	c.mu.Unlock()
-	if c.onChange != nil {
-		for _, ch := range changes {
-			c.onChange(ch.def.Name, ch.value)
+	if c.onChange == nil {
+		return nil
+	}
+	for i, ch := range changes {
+		if ch.value == ch.old {
+			continue
 		}
+		err := c.onChange(ch.def.Name, ch.value)
+		if err == nil {
+			continue
+		}
+		c.mu.Lock()
+		for _, back := range changes {
+			c.values[back.def.Name] = back.old
+		}
+		c.mu.Unlock()
+		c.timeout.Store(timeout)
+		c.notifyFlags.Store(notify)
+		for _, back := range changes[:i] {
+			if back.value != back.old {
+				c.onChange(back.def.Name, back.old)
+			}
+		}
+		return failed(ch.name, err)
 	}
 	return nil
+}
+
+// isMoonstoneParam reports whether d is one of Moonstone's own parameters.
+func isMoonstoneParam(d *ParamDef) bool {
+	for i := range moonstoneParams {
+		if d == &moonstoneParams[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // match returns the name/value pairs whose name or alias matches the glob
@@ -286,7 +335,6 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// applyConfig makes a CONFIG SET take effect.
 // File is the config file the server started from ("" if none).
 func (c *Config) File() string { return c.configFile }
 
@@ -297,7 +345,9 @@ func (s *Server) setHashLimits() {
 	s.db.SetHashLimits(entries, value)
 }
 
-func (s *Server) applyConfig(name, value string) {
+// applyConfig makes a CONFIG SET take effect. Only moving the listener
+// (port, bind) can fail; the error is Redis's text for it.
+func (s *Server) applyConfig(name, value string) error {
 	switch name {
 	case "appendfsync":
 		if p, ok := storage.ParseSyncPolicy(value); ok {
@@ -313,12 +363,15 @@ func (s *Server) applyConfig(name, value string) {
 	case "lua-memory-limit":
 		s.scripts.SetMemoryLimit(s.cfg.LuaMemoryLimit())
 	case "client-output-buffer-limit":
-		s.setPubSubLimits(value)
+		s.setOutputLimits(value)
 	case "notify-keyspace-events":
 		s.setNotifyFlags(s.cfg.NotifyFlags())
 	case "slowlog-log-slower-than", "slowlog-max-len":
 		s.slowlog.configure(s.cfg)
 	case "maxmemory", "maxmemory-policy":
 		s.setMaxMemory()
+	case "port", "bind":
+		return s.relisten(name)
 	}
+	return nil
 }

@@ -51,8 +51,13 @@ type Conn struct {
 	reply Reply
 
 	// multi is the open MULTI block, watch the WATCHed keys (cmd_multi.go).
-	multi *multiState
-	watch *storage.Watch
+	// multiLen and multiMem are, for CLIENT LIST on other connections, the
+	// number of commands queued plus one (0 outside MULTI) and their size
+	// (setMulti, queueInMulti).
+	multi    *multiState
+	multiLen atomic.Int32
+	multiMem atomic.Int64
+	watch    *storage.Watch
 
 	// pending are committed batches this connection's replies wait for;
 	// barrier is the newest batch any of its reads may have seen.
@@ -63,6 +68,8 @@ type Conn struct {
 
 	closeAfterReply bool
 	killed          atomic.Bool
+	// monitor is set while the connection monitors (monitor.go).
+	monitor atomic.Bool
 
 	// out is the output lock: held by serve from the start of a command
 	// until its replies are flushed, and by the pub/sub writer while it
@@ -212,6 +219,7 @@ func (cn *Conn) close() {
 	cn.resetMulti()
 	cn.srv.sockets.unwatch(cn)
 	cn.nc.Close()
+	cn.srv.stopMonitor(cn)
 	cn.closePubSub()
 	cn.srv.retireNet(cn)
 	cn.srv.removeConn(cn)

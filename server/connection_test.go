@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,24 @@ CLIENT KILL ID 0
 CLIENT KILL ID 999999
 CLIENT KILL BAD x
 CLIENT LIST TYPE bogus
+CLIENT KILL USER wrong_user
+CLIENT KILL USER default TYPE master
+CLIENT KILL TYPE replica SKIPME no
+CLIENT KILL TYPE wrong_type
+CLIENT KILL ID str
+CLIENT KILL ID -1
+CLIENT KILL ID 10 wrong_arg
+CLIENT KILL SKIPME yes_or_no
+CLIENT KILL MAXAGE 1
+CLIENT KILL ADDR 1.2.3.4:5 LADDR 1.2.3.4:6
+MULTI
+EXEC extra
+EXEC
+MULTI
+SET k v
+EXEC extra
+GET k
+DISCARD
 NOSUCHCOMMAND a b
 nosuchcommand
 GET
@@ -171,4 +190,87 @@ func TestIdleTimeout(t *testing.T) {
 	if _, err := idle.Do("PING"); err == nil {
 		t.Fatal("idle client still connected after the timeout")
 	}
+}
+
+// CLIENT INFO and CLIENT LIST describe a connection with Redis's fields:
+// qbuf is the size of the request being run (a client's own line) and 0
+// for others, argv-mem its arguments' bytes; flags and multi show a
+// monitor (O), a subscriber (P) and a MULTI block (x, with the number of
+// commands queued and multi-mem their size as Redis counts it), for the
+// connection itself and seen from another.
+func TestClientInfoFieldsMatchRedis(t *testing.T) {
+	p := testkit.StartPair(t)
+	fields := []string{"flags", "db", "sub", "psub", "ssub", "multi", "qbuf", "argv-mem", "multi-mem", "obl", "oll", "omem", "events", "cmd", "user", "redir", "resp"}
+	pick := func(line string) string {
+		var out []string
+		for _, f := range fields {
+			m := regexp.MustCompile(`(?:^| )` + regexp.QuoteMeta(f) + `=(\S*)`).FindStringSubmatch(line)
+			if m == nil {
+				out = append(out, f+"=<absent>")
+				continue
+			}
+			out = append(out, f+"="+m[1])
+		}
+		return strings.Join(out, " ")
+	}
+	// named finds the line of the client called name in a CLIENT LIST.
+	named := func(list, name string) string {
+		for _, l := range strings.Split(list, "\n") {
+			if strings.Contains(l, " name="+name+" ") {
+				return l
+			}
+		}
+		return ""
+	}
+	type side struct {
+		name         string
+		self, other  *testkit.RawConn
+		sub, watcher *testkit.RawConn
+	}
+	var sides []*side
+	for _, s := range []struct{ name, addr string }{{"moonstone", p.Moonstone.Addr}, {"redis", p.Redis.Addr}} {
+		dial := func(name string) *testkit.RawConn {
+			rc, err := testkit.DialRaw(s.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { rc.Close() })
+			rc.Do("CLIENT", "SETNAME", name)
+			return rc
+		}
+		sides = append(sides, &side{name: s.name, self: dial("self"), other: dial("other"), sub: dial("sub"), watcher: dial("watcher")})
+	}
+	check := func(what string, get func(sd *side) string) {
+		t.Helper()
+		var got []string
+		for _, sd := range sides {
+			got = append(got, pick(get(sd)))
+		}
+		if got[0] != got[1] {
+			t.Errorf("%s:\n  moonstone: %s\n  redis:     %s", what, got[0], got[1])
+		}
+	}
+	do := func(c func(sd *side) *testkit.RawConn, args ...string) {
+		for _, sd := range sides {
+			if _, err := c(sd).Do(args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check("CLIENT INFO", func(sd *side) string { r, _ := sd.self.Do("CLIENT", "INFO"); return r })
+	check("CLIENT LIST, own line", func(sd *side) string { r, _ := sd.self.Do("CLIENT", "LIST"); return named(r, "self") })
+	check("CLIENT LIST, another idle client", func(sd *side) string { r, _ := sd.self.Do("CLIENT", "LIST"); return named(r, "other") })
+	do(func(sd *side) *testkit.RawConn { return sd.other }, "MULTI")
+	do(func(sd *side) *testkit.RawConn { return sd.other }, "SET", "k", "v")
+	do(func(sd *side) *testkit.RawConn { return sd.other }, "INCR", "n")
+	do(func(sd *side) *testkit.RawConn { return sd.sub }, "SUBSCRIBE", "a", "b")
+	do(func(sd *side) *testkit.RawConn { return sd.sub }, "PSUBSCRIBE", "c*")
+	do(func(sd *side) *testkit.RawConn { return sd.watcher }, "MONITOR")
+	check("another client in MULTI", func(sd *side) string { r, _ := sd.self.Do("CLIENT", "LIST"); return named(r, "other") })
+	check("a subscriber", func(sd *side) string { r, _ := sd.self.Do("CLIENT", "LIST"); return named(r, "sub") })
+	check("a monitor", func(sd *side) string { r, _ := sd.self.Do("CLIENT", "LIST"); return named(r, "watcher") })
+	check("CLIENT LIST TYPE normal, own line", func(sd *side) string {
+		r, _ := sd.self.Do("CLIENT", "LIST", "TYPE", "normal")
+		return named(r, "self")
+	})
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,12 +42,21 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	s.stats.commandsProcessed.Add(1)
 	// However the command ends, its arrival note goes (arrival.go).
 	defer cn.note.clear()
+	// Whether anyone monitors, loaded once: with no monitor, this load
+	// is all MONITOR costs a command (monitor.go).
+	mon := s.monitors.active()
 	cmd, reject := s.lookup(args)
 	if cn.group != nil && (reject != "" || !s.canGroup(cn, cmd)) {
 		// What follows a group sees it committed.
 		s.endGroup(cn)
 	}
 	if reject != "" {
+		if cmd != nil && cmd.Name == "exec" {
+			// EXEC with arguments: Redis's arity error has no ERR
+			// before it inside EXECABORT (see refuse).
+			s.refuse(cn, cmd, args, strings.TrimPrefix(reject, "ERR "))
+			return
+		}
 		if cn.multi != nil {
 			// dispatch replies with the error; the block is void.
 			cn.multi.failed = true
@@ -56,11 +66,14 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		return
 	}
 	if cn.multi != nil && !cmd.Is(flagAllowBusy) && s.scripts.IsBusy() {
-		s.refuse(cn, cmd, s.busyError())
+		s.refuse(cn, cmd, args, s.busyError())
 		return
 	}
 	if s.refusedForMemory(cn, cmd, args) {
-		s.refuse(cn, cmd, errOOM)
+		s.refuse(cn, cmd, args, errOOM)
+		return
+	}
+	if mon && cn.monitor.Load() && s.monitorRefuses(cn, cmd, args) {
 		return
 	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
@@ -69,21 +82,18 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	cn.setLastCmd(cmd.Name)
 	if !cn.authed.Load() && !cmd.Is(flagNoAuth) {
-		s.countRejected(cmd, errNoAuth)
-		cn.reply.Error(errNoAuth)
+		s.refuse(cn, cmd, args, errNoAuth)
 		return
 	}
 	if s.refuseInPubSub(cn, cmd) {
 		return
 	}
 	if s.rejectWhileBusy(cmd) {
-		busy := s.busyError()
-		s.countRejected(cmd, busy)
-		cn.reply.Error(busy)
+		s.refuse(cn, cmd, args, s.busyError())
 		return
 	}
 	start := time.Now()
-	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start, oom: s.outOfMemory()}
+	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start, oom: s.outOfMemory(), fed: !mon}
 	s.awaitTurn(c)
 	if cmd.Is(flagWrite) && s.canGroup(cn, cmd) {
 		if !s.runGrouped(cn, c) {
@@ -109,6 +119,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	cn.await(s.run(c))
 	s.countCall(cmd, time.Since(start), c.failed)
+	c.feedRun()
 	if c.blocked != nil {
 		// As in Redis, a command that blocks is logged when it is served,
 		// after the write that served it, and not at all if it times out.
@@ -120,16 +131,25 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 }
 
 // refuse answers a command refused before it runs, as Redis's
-// rejectCommand does: inside MULTI the refusal voids the block, and EXEC
-// itself reports the reason and ends it.
-func (s *Server) refuse(cn *Conn, cmd *Command, msg string) {
-	s.countRejected(cmd, msg)
-	if cn.multi != nil && cmd.Name == "exec" {
-		cn.multi = nil
+// rejectCommand does: inside MULTI the refusal voids the block, and a
+// refused EXEC, in MULTI or not, answers EXECABORT with the reason, ends
+// the block and drops the watched keys (Redis's execCommandAbort: the
+// error counted is EXECABORT, and monitors see the EXEC, so that every
+// MULTI they saw is closed).
+func (s *Server) refuse(cn *Conn, cmd *Command, args [][]byte, msg string) {
+	if cmd.Name == "exec" {
+		cmd.stats.rejected.Add(1)
+		cn.setMulti(nil)
 		cn.unwatch()
-		cn.reply.Error("EXECABORT Transaction discarded because of: " + msg)
+		abort := "EXECABORT Transaction discarded because of: " + msg
+		s.countError(abort)
+		cn.reply.Error(abort)
+		if s.monitors.active() {
+			s.feedMonitors(cn.db, cn.addr, cmd, args)
+		}
 		return
 	}
+	s.countRejected(cmd, msg)
 	if cn.multi != nil {
 		cn.multi.failed = true
 	}
@@ -192,12 +212,16 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 		c.Cmd.Run(c)
 		if c.failed {
 			tx.Discard()
+			c.feedRun()
 			return s.db.ReadBarrier()
 		}
 		p, err := s.commitWrite(tx)
 		if err != nil {
 			s.logf(levelWarning, "commit failed: %v", err)
 		}
+		// Fed holding the write gate, so monitors see writes in the
+		// order they ran.
+		c.feedRun()
 		return p
 	case c.Cmd.Is(flagReadOnly):
 		var tx *storage.Tx

@@ -24,3 +24,6 @@ func WithPanickingWrite(name string) (undo func()) {
 	}
 	return func() { testCommands = nil }
 }
+
+// Monitors is the number of connections in MONITOR mode.
+func (s *Server) Monitors() int { return int(s.monitors.n.Load()) }

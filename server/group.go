@@ -124,6 +124,12 @@ func (s *Server) endGroup(cn *Conn) {
 	if err != nil {
 		s.logf(levelWarning, "commit failed: %v", err)
 	}
+	// Monitors see the group's commands once they are committed, before
+	// another writer's (an abandoned group's commands are fed when they
+	// run again, alone).
+	for _, c := range g.calls {
+		c.feedRun()
+	}
 	s.endWrite()
 	cn.await(p)
 }

@@ -60,6 +60,10 @@ MULTI
 INCR k
 SET n 1
 EXEC
+MULTI
+SET n 2
+EXEC extra
+EXEC extra
 EVAL "return redis.call('lpush', 'k', 'x')" 0
 EVAL "return redis.pcall('lpush', 'k', 'x')" 0
 EVAL "return redis.error_reply('MY own')" 0

@@ -41,19 +41,28 @@ type pubsubRegistry struct {
 
 	// Limits of the pubsub client class (client-output-buffer-limit),
 	// read by publishers on every message.
-	hardLimit, softLimit atomic.Int64
-	softSeconds          atomic.Int64
+	limits queueLimits
 	// notify is notify-keyspace-events as Redis's flag bits (notify.go).
 	notify atomic.Int64
 }
 
+// queueLimits are one client class's client-output-buffer-limit, applied
+// to a delivery queue: closed past hard bytes, or past soft bytes for more
+// than softSeconds (0 disables a limit).
+type queueLimits struct {
+	hard, soft, softSeconds atomic.Int64
+}
+
 // connPubSub is a subscribing connection's side: its subscriptions and its
-// delivery queue. It exists only for connections that subscribed.
+// delivery queue. It exists only for connections that subscribed, or that
+// monitor (monitor.go), which use the queue alone.
 type connPubSub struct {
 	channels, patterns, shard orderedSet
 
-	mu        sync.Mutex
-	msgs      []pushMsg
+	mu   sync.Mutex
+	msgs []pushMsg
+	// inflight is the batch pushLoop took and has not written yet.
+	inflight  []pushMsg
 	bytes     int64     // queued plus being written
 	softSince time.Time // when the queue first went over the soft limit
 	dead      bool      // closed for going over the limit
@@ -101,7 +110,7 @@ func (s *orderedSet) remove(k string) bool {
 // pushMsg is one message waiting for a subscriber. Its byte slices are
 // shared by every subscriber of one publish and never modified.
 type pushMsg struct {
-	kind    string // "message", "pmessage", "smessage"
+	kind    string // "message", "pmessage", "smessage", or pushRaw
 	pattern string
 	channel []byte
 	payload []byte
@@ -140,7 +149,14 @@ func appendBulkString(b []byte, s string) []byte {
 	return append(b, '\r', '\n')
 }
 
+// pushRaw is the kind of a message whose payload is written as it is: a
+// MONITOR line, the same in both protocols.
+const pushRaw = "raw"
+
 func (m *pushMsg) appendFrame(b []byte, resp int) []byte {
+	if m.kind == pushRaw {
+		return append(b, m.payload...)
+	}
 	if m.kind == "pmessage" {
 		b = appendPushHeader(b, resp, 4)
 		b = appendBulkString(b, m.kind)
@@ -315,14 +331,14 @@ func (s *Server) publish(channel, msg []byte, shard bool) int {
 	if shard {
 		m := pushMsg{kind: "smessage", channel: channel, payload: msg}
 		for cn := range reg.shard[string(channel)] {
-			cn.ps.push(cn, m)
+			cn.ps.push(cn, m, &reg.limits)
 			n++
 		}
 		return n
 	}
 	m := pushMsg{kind: "message", channel: channel, payload: msg}
 	for cn := range reg.channels[string(channel)] {
-		cn.ps.push(cn, m)
+		cn.ps.push(cn, m, &reg.limits)
 		n++
 	}
 	for pat, subs := range reg.patterns {
@@ -331,7 +347,7 @@ func (s *Server) publish(channel, msg []byte, shard bool) int {
 		}
 		pm := pushMsg{kind: "pmessage", pattern: pat, channel: channel, payload: msg}
 		for cn := range subs {
-			cn.ps.push(cn, pm)
+			cn.ps.push(cn, pm, &reg.limits)
 			n++
 		}
 	}
@@ -354,10 +370,10 @@ func (c *Call) publishCall(channel, msg []byte, shard bool) int {
 	return s.publish(ch, m, shard)
 }
 
-// push queues m for cn, closing cn when its queue goes over the pubsub
-// output buffer limit. It never blocks on the network.
-func (ps *connPubSub) push(cn *Conn, m pushMsg) {
-	reg := &cn.srv.pubsub
+// push queues m for cn, closing cn when its queue goes over limits (the
+// pubsub class for messages, the normal class for MONITOR lines). It never
+// blocks on the network.
+func (ps *connPubSub) push(cn *Conn, m pushMsg, limits *queueLimits) {
 	size := m.size()
 	ps.mu.Lock()
 	if ps.dead {
@@ -366,16 +382,16 @@ func (ps *connPubSub) push(cn *Conn, m pushMsg) {
 	}
 	ps.bytes += size
 	over := false
-	if hard := reg.hardLimit.Load(); hard > 0 && ps.bytes > hard {
+	if hard := limits.hard.Load(); hard > 0 && ps.bytes > hard {
 		over = true
 	}
-	if soft := reg.softLimit.Load(); soft > 0 && ps.bytes > soft {
+	if soft := limits.soft.Load(); soft > 0 && ps.bytes > soft {
 		// As Redis: the first time over the soft limit starts the clock;
 		// still over it more than soft_seconds later closes the client.
 		now := time.Now()
 		if ps.softSince.IsZero() {
 			ps.softSince = now
-		} else if now.Sub(ps.softSince) > time.Duration(reg.softSeconds.Load())*time.Second {
+		} else if now.Sub(ps.softSince) > time.Duration(limits.softSeconds.Load())*time.Second {
 			over = true
 		}
 	} else {
@@ -397,7 +413,11 @@ func (ps *connPubSub) push(cn *Conn, m pushMsg) {
 	}
 }
 
-// pushLoop writes cn's queued messages until the connection closes.
+// pushLoop writes cn's queued messages until the connection closes. The
+// batch it takes stays in ps.inflight until it holds the output lock: a
+// command that must answer after every message queued before it (a
+// monitor's RESET) takes that batch too (drainPushes), and pushLoop then
+// finds nothing left to write.
 func (cn *Conn) pushLoop(ps *connPubSub) {
 	defer close(ps.exited)
 	db := cn.srv.db
@@ -409,10 +429,11 @@ func (cn *Conn) pushLoop(ps *connPubSub) {
 			return
 		}
 		ps.mu.Lock()
-		msgs := ps.msgs
-		ps.msgs = nil
+		// inflight is empty here: every round, or drainPushes, ends it.
+		ps.inflight, ps.msgs = ps.msgs, nil
+		n := len(ps.inflight)
 		ps.mu.Unlock()
-		if len(msgs) == 0 {
+		if n == 0 {
 			continue
 		}
 		if err := db.Wait(db.ReadBarrier()); err != nil {
@@ -420,8 +441,16 @@ func (cn *Conn) pushLoop(ps *connPubSub) {
 			cn.kill()
 			return
 		}
-		var size int64
 		cn.out.Lock()
+		ps.mu.Lock()
+		msgs := ps.inflight
+		ps.inflight = nil
+		ps.mu.Unlock()
+		if len(msgs) == 0 {
+			cn.out.Unlock()
+			continue
+		}
+		var size int64
 		buf = buf[:0]
 		for i := range msgs {
 			buf = msgs[i].appendFrame(buf, cn.resp)
@@ -442,6 +471,36 @@ func (cn *Conn) pushLoop(ps *connPubSub) {
 	}
 }
 
+// drainPushes moves the messages queued for cn, and the batch its writer
+// holds, into its reply buffer, so they go out before the reply of the
+// command it is about to run. The connection's goroutine calls it holding
+// the output lock; the reply then waits, as the messages would have, for
+// the commits made before them.
+func (cn *Conn) drainPushes() {
+	ps := cn.ps
+	if ps == nil {
+		return
+	}
+	ps.mu.Lock()
+	msgs := append(ps.inflight, ps.msgs...)
+	ps.inflight, ps.msgs = nil, nil
+	ps.mu.Unlock()
+	if len(msgs) == 0 {
+		return
+	}
+	var size int64
+	var buf []byte
+	for i := range msgs {
+		buf = msgs[i].appendFrame(buf, cn.resp)
+		size += msgs[i].size()
+	}
+	cn.w.WriteRaw(buf)
+	cn.await(cn.srv.db.ReadBarrier())
+	ps.mu.Lock()
+	ps.bytes -= size
+	ps.mu.Unlock()
+}
+
 // closePubSub ends cn's subscriptions and its writer; the socket is
 // already closed, so a write in progress fails at once.
 func (cn *Conn) closePubSub() {
@@ -453,17 +512,20 @@ func (cn *Conn) closePubSub() {
 	<-cn.ps.exited
 }
 
-// setPubSubLimits applies the pubsub class of client-output-buffer-limit.
-func (s *Server) setPubSubLimits(value string) {
+// setOutputLimits applies client-output-buffer-limit: the pubsub class to
+// subscribers' queues, the normal class to monitors' (monitor.go).
+func (s *Server) setOutputLimits(value string) {
 	limits := map[string]paramOBufLimit{}
 	if paramParseOutputBufferLimit(limits, value) != nil {
 		return
 	}
-	l, ok := limits["pubsub"]
-	if !ok {
-		return
+	for class, q := range map[string]*queueLimits{"pubsub": &s.pubsub.limits, "normal": &s.monitors.limits} {
+		l, ok := limits[class]
+		if !ok {
+			continue
+		}
+		q.hard.Store(int64(l.hard))
+		q.soft.Store(int64(l.soft))
+		q.softSeconds.Store(int64(l.seconds))
 	}
-	s.pubsub.hardLimit.Store(int64(l.hard))
-	s.pubsub.softLimit.Store(int64(l.soft))
-	s.pubsub.softSeconds.Store(int64(l.seconds))
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -37,12 +38,13 @@ type Server struct {
 	conns  map[int64]*Conn
 	connWG sync.WaitGroup
 
-	stats   serverStats
-	pubsub  pubsubRegistry // pubsub.go
-	cursors cursorTable
-	persist persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
-	slowlog slowlog       // SLOWLOG (slowlog.go)
-	blocks  blockRegistry // blocked clients (blocking.go)
+	stats    serverStats
+	pubsub   pubsubRegistry  // pubsub.go
+	monitors monitorRegistry // monitor.go
+	cursors  cursorTable
+	persist  persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	slowlog  slowlog       // SLOWLOG (slowlog.go)
+	blocks   blockRegistry // blocked clients (blocking.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -124,7 +126,7 @@ func New(cfg *Config) (*Server, error) {
 	s.loadFunctions()
 	s.slowlog.configure(cfg)
 	cfg.onChange = s.applyConfig
-	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
+	s.setOutputLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())
 	s.setMaxMemory()
 	s.sampleMemory()
@@ -151,7 +153,8 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(ln)
 }
 
-// Serve accepts clients on ln until Shutdown.
+// Serve accepts clients on ln until Shutdown. CONFIG SET port or bind
+// replaces the listener (relisten); Serve then goes on with the new one.
 func (s *Server) Serve(ln net.Listener) error {
 	s.connMu.Lock()
 	s.ln = ln
@@ -167,6 +170,13 @@ func (s *Server) Serve(ln net.Listener) error {
 			default:
 			}
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			s.connMu.Lock()
+			next := s.ln
+			s.connMu.Unlock()
+			if next != ln {
+				ln = next
 				continue
 			}
 			return err
@@ -187,8 +197,62 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 }
 
+// relisten moves the listener to the configured bind address and port,
+// as CONFIG SET port and bind do in Redis (Moonstone listens on the first
+// bind address only): the new address is listened on first, so a failure
+// leaves the server where it was (and CONFIG SET rolls back); connected
+// clients stay. Port 0, which in Redis means "no TCP, unix socket only",
+// is refused: Moonstone has no unix socket, and would be left unreachable.
+func (s *Server) relisten(param string) error {
+	s.connMu.Lock()
+	old := s.ln
+	s.connMu.Unlock()
+	if old == nil {
+		return nil // not serving yet: ListenAndServe reads the config
+	}
+	unable := errors.New("Unable to listen on this port. Check server logs.")
+	port := s.cfg.Port()
+	if param == "bind" {
+		// A new address, on the port in use.
+		unable = errors.New("Failed to bind to specified addresses.")
+		if a, ok := old.Addr().(*net.TCPAddr); ok {
+			port = a.Port
+		}
+	}
+	if port == 0 {
+		s.logf(levelWarning, "Not listening on port 0: Moonstone has no unix socket, clients could not connect")
+		return unable
+	}
+	addr := net.JoinHostPort(s.cfg.Bind(), strconv.Itoa(port))
+	if addr == old.Addr().String() {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		s.logf(levelWarning, "Failed listening on %s: %v", addr, err)
+		return unable
+	}
+	s.connMu.Lock()
+	select {
+	case <-s.done:
+		s.connMu.Unlock()
+		ln.Close()
+		return nil
+	default:
+	}
+	s.ln = ln
+	s.connMu.Unlock()
+	old.Close()
+	s.logf(levelNotice, "Listening on %s", ln.Addr())
+	return nil
+}
+
 // Addr is the address the server listens on.
-func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+func (s *Server) Addr() net.Addr {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	return s.ln.Addr()
+}
 
 func (s *Server) addConn(cn *Conn) bool {
 	s.connMu.Lock()

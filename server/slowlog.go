@@ -108,9 +108,10 @@ func slowlogArgs(cmd *Command, args [][]byte) [][]byte {
 }
 
 // redacted reports whether argument j is a secret Redis keeps out of the
-// slow log: AUTH's password (and user name, given both), HELLO's AUTH
-// pair, and the values of sensitive parameters (requirepass, masterauth,
-// masteruser) in CONFIG SET.
+// slow log and MONITOR: AUTH's password (and user name, given both),
+// HELLO's AUTH pair, MIGRATE's AUTH and AUTH2 credentials, and the values
+// of sensitive parameters (requirepass, masterauth, masteruser) in CONFIG
+// SET.
 func redacted(cmd *Command, args [][]byte, j int) bool {
 	switch cmd.Name {
 	case "auth":
@@ -124,6 +125,23 @@ func redacted(cmd *Command, args [][]byte, j int) bool {
 				i += 2
 			} else if strings.EqualFold(string(args[i]), "setname") {
 				i++
+			}
+		}
+	case "migrate":
+		// The password after AUTH, the user and password after AUTH2,
+		// as Redis's migrateCommand redacts them while it parses.
+		for i := 6; i < len(args) && !strings.EqualFold(string(args[i]), "keys"); i++ {
+			switch {
+			case strings.EqualFold(string(args[i]), "auth"):
+				if j == i+1 {
+					return true
+				}
+				i++
+			case strings.EqualFold(string(args[i]), "auth2"):
+				if j == i+1 || j == i+2 {
+					return true
+				}
+				i += 2
 			}
 		}
 	case "config|set":
