@@ -105,7 +105,7 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 		h.tx = c.Srv.db.BeginRead()
 		defer func() { c.Conn.await(h.tx.Close()) }()
 	default:
-		if h.tx = c.Srv.beginWrite(); h.tx == nil {
+		if h.tx = c.Srv.beginHeldWrite(c.Conn); h.tx == nil {
 			c.Error(c.Srv.busyError())
 			return
 		}

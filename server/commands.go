@@ -63,6 +63,8 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("list", -2, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientList, "Lists open connections."),
 			def("kill", -3, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientKill, "Terminates open connections."),
 			def("reply", 3, "noscript loading stale", noKeys, "", "3.2.0", cmdClientReply, "Instruct the server whether to reply to commands"),
+			def("pause", -3, "admin noscript loading stale", noKeys, "", "2.9.50", cmdClientPause, "Stop processing commands from clients for some time"),
+			def("unpause", 2, "admin noscript loading stale", noKeys, "", "6.2.0", cmdClientUnpause, "Resume processing of clients that were paused"),
 			def("unblock", -3, "admin noscript loading stale", noKeys, "", "5.0.0", cmdClientUnblock, "Unblock a client blocked in a blocking command from a different connection"),
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),

@@ -63,6 +63,13 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		s.refuse(cn, cmd, errOOM)
 		return
 	}
+	if s.pause.inForce() {
+		done, ok := s.holdIfPaused(cn, cmd, args)
+		if !ok {
+			return // the client left while held (pause.go)
+		}
+		defer done()
+	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
 		cn.setLastCmd(cmd.Name)
 		return
@@ -98,7 +105,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	if cmd.Is(flagWrite) {
 		// Taken here, not in run, so that BUSY is a rejection.
-		c.Tx = s.beginWrite()
+		c.Tx = s.beginHeldWrite(cn)
 		cn.note.clear()
 		if c.Tx == nil {
 			busy := s.busyError()
