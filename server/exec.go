@@ -63,12 +63,8 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		s.refuse(cn, cmd, errOOM)
 		return
 	}
-	if s.pause.inForce() {
-		done, ok := s.holdIfPaused(cn, cmd, args)
-		if !ok {
-			return // the client left while held (pause.go)
-		}
-		defer done()
+	if s.pause.inForce() && s.holdWhilePaused(cn, cmd, args) {
+		return // held, then run from the top; or dropped (pause.go)
 	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
 		cn.setLastCmd(cmd.Name)

@@ -22,10 +22,12 @@ import (
 // function that may write (EVAL, EVALSHA and FCALL of one without the
 // no-writes flag, and of one without a shebang, which is flagged
 // may_replicate), and EXEC of a block holding any of those. A held command
-// is not refused: it waits, then runs as if it had just arrived. A
-// command with an error found before it would run (unknown, wrong arity,
-// NOAUTH, BUSY, OOM, not allowed in MULTI or while subscribed) gets it at
-// once, as in Redis, whose pause check comes after those.
+// is not refused: it waits, then is dispatched again from the top, as if
+// it had just arrived (Redis processes an unblocked client's command
+// afresh). A command with an error found before it would run (unknown,
+// wrong arity, NOAUTH, BUSY, OOM, not allowed in MULTI or while
+// subscribed) gets it at once, as in Redis, whose pause check comes after
+// those.
 //
 // Invariants, and where they are kept:
 //
@@ -55,7 +57,9 @@ import (
 //     UNPAUSE runs one sweep before it replies.
 //   - A held client that disconnects, or is killed, is dropped: its
 //     command never runs. A watcher peeks at the socket as for a blocked
-//     client (blocking.go park).
+//     client (blocking.go park); the held command's arguments must not
+//     alias the reader's buffer, which the peek may refill (they do not:
+//     the reader copies them).
 //
 // A pause issued inside MULTI takes effect when EXEC's block is done: the
 // block's later commands run in its transaction, which already holds the
@@ -322,16 +326,32 @@ func (s *Server) parked(id int64) bool {
 	return s.blocks.byConn[id] != nil
 }
 
-// holdIfPaused is dispatch's hook while a pause is in force: it holds cn's
-// command while the pause covers it. It returns what dispatch must call
-// once the command ran, and false when the client left while held: the
-// command must then not run.
-func (s *Server) holdIfPaused(cn *Conn, cmd *Command, args [][]byte) (done func(), ok bool) {
+// holdWhilePaused is dispatch's hook while a pause is in force. When the
+// pause covers cn's command it holds it, then, once released, dispatches
+// it again from the top, as Redis processes a client it unblocks afresh
+// (a newer pause may hold it again), and reports true: dispatch is done
+// with the request, which also holds when the client left while held and
+// the command never ran. It reports false for a command the pause does
+// not hold: dispatch goes on with it.
+func (s *Server) holdWhilePaused(cn *Conn, cmd *Command, args [][]byte) bool {
 	if s.refusedBeforePause(cn, cmd) {
-		return func() {}, true
+		return false
+	}
+	mayWrite := s.mayReplicate(cn, cmd, args)
+	if !s.pause.covers(mayWrite) {
+		return false // most commands during a WRITE pause: no lock taken
 	}
 	cn.setLastCmd(cmd.Name) // CLIENT LIST names the held command
-	return s.hold(cn, s.mayReplicate(cn, cmd, args), true)
+	h, ok := s.hold(cn, mayWrite, true)
+	if h == nil {
+		return false // the pause ended meanwhile
+	}
+	if ok {
+		s.stats.commandsProcessed.Add(-1) // counted again by dispatch
+		s.dispatch(cn, args)
+		close(h.turn)
+	}
+	return true
 }
 
 // refusedBeforePause reports whether dispatch refuses cmd for a reason
@@ -387,8 +407,10 @@ func (s *Server) beginHeld(cn *Conn, exec bool, queue []queuedCmd) *storage.Tx {
 		s.endWrite()
 		// The command is under way: its client may leave, its reply is
 		// then lost, as for a client that leaves while any command runs.
-		done, _ := s.hold(cn, mayWrite, false)
-		done()
+		// Its place in the order of release is kept, not its turn.
+		if h, ok := s.hold(cn, mayWrite, false); h != nil && ok {
+			close(h.turn)
+		}
 	}
 }
 
@@ -405,11 +427,11 @@ func (p *pauseState) covers(mayWrite bool) bool {
 // (mayWrite) or only reads. From dispatch (prepare), the connection first
 // ends its write group, sends its buffered replies and lets go of its
 // output lock, and a watcher notices the client leaving. It returns the
-// function that ends the command's turn, and false when the client left
-// or the server is shutting down.
-func (s *Server) hold(cn *Conn, mayWrite, prepare bool) (done func(), ok bool) {
+// command's last heldCommand, nil if it was not held after all, and false
+// when the client left or the server is shutting down. Once released,
+// the caller closes h.turn when the command's turn is over.
+func (s *Server) hold(cn *Conn, mayWrite, prepare bool) (h *heldCommand, ok bool) {
 	p := &s.pause
-	var h *heldCommand
 	unlocked := false
 	defer func() {
 		if unlocked {
@@ -417,17 +439,10 @@ func (s *Server) hold(cn *Conn, mayWrite, prepare bool) (done func(), ok bool) {
 		}
 	}()
 	for {
-		if h == nil && !p.covers(mayWrite) {
-			// Most commands during a WRITE pause: no lock taken.
-			return func() {}, true
-		}
 		p.mu.Lock()
 		if !p.mode.covers(mayWrite) {
 			p.mu.Unlock()
-			if h == nil {
-				return func() {}, true
-			}
-			return func() { close(h.turn) }, true
+			return h, true
 		}
 		if h != nil {
 			// Released, then covered again by a newer pause.
@@ -450,7 +465,7 @@ func (s *Server) hold(cn *Conn, mayWrite, prepare bool) (done func(), ok bool) {
 			}
 			p.mu.Unlock()
 			close(h.turn)
-			return nil, false
+			return h, false
 		}
 	}
 }
