@@ -246,19 +246,19 @@ func (s *Server) cancelWaiter(w *waiter, st blockState) bool {
 	return true
 }
 
-// blockedClients is INFO's blocked_clients.
+// blockedClients is INFO's blocked_clients: blocked clients and, as in
+// Redis, clients held by CLIENT PAUSE (pause.go).
 func (s *Server) blockedClients() int {
 	s.blocks.mu.Lock()
-	defer s.blocks.mu.Unlock()
-	return len(s.blocks.byConn)
+	n := len(s.blocks.byConn)
+	s.blocks.mu.Unlock()
+	return n + s.heldCount()
 }
 
-// isBlocked reports whether the client with id is blocked (CLIENT LIST's
-// flag b).
+// isBlocked reports whether the client with id is blocked or held by
+// CLIENT PAUSE (CLIENT LIST's flag b).
 func (s *Server) isBlocked(id int64) bool {
-	s.blocks.mu.Lock()
-	defer s.blocks.mu.Unlock()
-	return s.blocks.byConn[id] != nil
+	return s.parked(id) || s.isHeld(id)
 }
 
 // commitWrite commits a write unit's transaction after serving the

@@ -150,6 +150,12 @@ func (c *Call) storeHLLCount(key []byte, h *codec.HLL) {
 		return
 	}
 	defer s.endWrite()
+	if s.pause.inForce() {
+		// A pause began after dispatch let this PFCOUNT through: nothing
+		// may commit during it (pause.go), so the cache stays stale.
+		tx.Discard()
+		return
+	}
 	cur, ok, err := tx.Get(c.DB(), key)
 	counted := h.Bytes()
 	same := err == nil && ok && len(cur) == len(counted) &&

@@ -115,7 +115,7 @@ func cmdExec(c *Call) {
 	s := c.Srv
 	// Through the write gate, like every writer: a script past the busy
 	// threshold makes EXEC answer BUSY instead of waiting behind it.
-	tx := s.beginWrite()
+	tx := s.beginHeldExec(cn, m.queue)
 	if tx == nil {
 		cn.unwatch()
 		c.Error(s.busyError())

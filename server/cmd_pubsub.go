@@ -17,18 +17,23 @@ import (
 // mode: only the (un)subscribe commands, PING, QUIT and RESET may run. It
 // replies and reports true when cmd is refused.
 func (s *Server) refuseInPubSub(cn *Conn, cmd *Command) bool {
-	if cn.ps == nil || cn.resp != 2 || !cn.inPubSub() {
-		return false
-	}
-	switch cmd.Name {
-	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
-		"psubscribe", "punsubscribe", "quit", "reset":
+	if cn.ps == nil || cn.resp != 2 || !cn.inPubSub() || allowedWhileSubscribed(cmd.Name) {
 		return false
 	}
 	msg := "ERR Can't execute '" + cmd.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	s.countRejected(cmd, msg)
 	cn.reply.Error(msg)
 	return true
+}
+
+// allowedWhileSubscribed are the commands a RESP2 subscriber may send.
+func allowedWhileSubscribed(name string) bool {
+	switch name {
+	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+		"psubscribe", "punsubscribe", "quit", "reset":
+		return true
+	}
+	return false
 }
 
 // pingInPubSub answers PING for a RESP2 subscriber, as Redis does: a

@@ -109,7 +109,7 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 		h.tx = c.Srv.db.BeginRead()
 		defer func() { c.Conn.await(h.tx.Close()) }()
 	default:
-		if h.tx = c.Srv.beginWrite(); h.tx == nil {
+		if h.tx = c.Srv.beginHeldWrite(c.Conn); h.tx == nil {
 			// Refused, as Redis refuses a script while another is
 			// busy, before it runs: not fed.
 			c.fed = true

@@ -63,6 +63,8 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("list", -2, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientList, "Lists open connections."),
 			def("kill", -3, "admin noscript loading stale", noKeys, "", "2.4.0", cmdClientKill, "Terminates open connections."),
 			def("reply", 3, "noscript loading stale", noKeys, "", "3.2.0", cmdClientReply, "Instruct the server whether to reply to commands"),
+			def("pause", -3, "admin noscript loading stale", noKeys, "", "2.9.50", cmdClientPause, "Stop processing commands from clients for some time"),
+			def("unpause", 2, "admin noscript loading stale", noKeys, "", "6.2.0", cmdClientUnpause, "Resume processing of clients that were paused"),
 			def("unblock", -3, "admin noscript loading stale", noKeys, "", "5.0.0", cmdClientUnblock, "Unblock a client blocked in a blocking command from a different connection"),
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
@@ -339,8 +341,8 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("unwatch", 1, "noscript loading stale fast allow_busy", noKeys, "transactions", "2.2.0", cmdUnwatch, "Forget about all watched keys"),
 
 		// scripting (cmd_scripting.go)
-		withKeys(def("eval", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEval, "Executes a server-side Lua script."), evalKeys),
-		withKeys(def("evalsha", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEvalSHA, "Executes a server-side Lua script by SHA1 digest."), evalKeys),
+		withKeys(def("eval", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEval, "Executes a server-side Lua script."), evalKeys),
+		withKeys(def("evalsha", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys movablekeys", noKeys, "scripting", "2.6.0", cmdEvalSHA, "Executes a server-side Lua script by SHA1 digest."), evalKeys),
 		withKeys(def("eval_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdEval, "Executes a read-only server-side Lua script."), evalKeys),
 		withKeys(def("evalsha_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdEvalSHA, "Executes a read-only server-side Lua script by SHA1 digest."), evalKeys),
 		parent("script", -2, "scripting", "2.6.0", "A container for Lua scripts management commands.",
@@ -357,10 +359,10 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("unsubscribe", -1, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdUnsubscribe, "Stop listening for messages posted to the given channels"),
 		def("psubscribe", -2, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdPSubscribe, "Listen for messages published to channels matching the given patterns"),
 		def("punsubscribe", -1, "pubsub noscript loading stale", noKeys, "pubsub", "2.0.0", cmdPUnsubscribe, "Stop listening for messages posted to channels matching the given patterns"),
-		def("publish", 3, "pubsub loading stale fast", noKeys, "pubsub", "2.0.0", cmdPublish, "Post a message to a channel"),
+		def("publish", 3, "pubsub loading stale fast may_replicate", noKeys, "pubsub", "2.0.0", cmdPublish, "Post a message to a channel"),
 		def("ssubscribe", -2, "pubsub noscript loading stale", keysAll, "pubsub", "7.0.0", cmdSSubscribe, "Listen for messages published to the given shard channels"),
 		def("sunsubscribe", -1, "pubsub noscript loading stale", keysAll, "pubsub", "7.0.0", cmdSUnsubscribe, "Stop listening for messages posted to the given shard channels"),
-		def("spublish", 3, "pubsub loading stale fast", key1, "pubsub", "7.0.0", cmdSPublish, "Post a message to a shard channel"),
+		def("spublish", 3, "pubsub loading stale fast may_replicate", key1, "pubsub", "7.0.0", cmdSPublish, "Post a message to a shard channel"),
 		parent("pubsub", -2, "pubsub", "2.8.0", "A container for Pub/Sub commands",
 			def("channels", -2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubChannels, "List active channels"),
 			def("numsub", -2, "pubsub loading stale", noKeys, "", "2.8.0", cmdPubSubNumSub, "Get the count of subscribers for channels"),
@@ -371,7 +373,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 
 		// functions (cmd_function.go)
-		withKeys(def("fcall", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdFcall, "Invokes a function."), evalKeys),
+		withKeys(def("fcall", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdFcall, "Invokes a function."), evalKeys),
 		withKeys(def("fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", noKeys, "scripting", "7.0.0", cmdFcallRO, "Invokes a read-only function."), evalKeys),
 		parent("function", -2, "scripting", "7.0.0", "A container for function commands.",
 			def("load", -3, "write denyoom noscript", noKeys, "", "7.0.0", cmdFunctionLoad, "Creates a library."),

@@ -76,6 +76,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	if mon && cn.monitor.Load() && s.monitorRefuses(cn, cmd, args) {
 		return
 	}
+	if s.pause.inForce() && s.holdWhilePaused(cn, cmd, args) {
+		return // held, then run from the top; or dropped (pause.go)
+	}
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
 		cn.setLastCmd(cmd.Name)
 		return
@@ -108,7 +111,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	}
 	if cmd.Is(flagWrite) {
 		// Taken here, not in run, so that BUSY is a rejection.
-		c.Tx = s.beginWrite()
+		c.Tx = s.beginHeldWrite(cn)
 		cn.note.clear()
 		if c.Tx == nil {
 			busy := s.busyError()

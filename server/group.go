@@ -72,7 +72,7 @@ func (s *Server) canGroup(cn *Conn, cmd *Command) bool {
 func (s *Server) runGrouped(cn *Conn, c *Call) bool {
 	g := cn.group
 	if g == nil {
-		tx := s.beginWrite()
+		tx := s.beginHeldWrite(cn)
 		if tx == nil {
 			return false
 		}

@@ -87,8 +87,14 @@ func (s *Server) deniesOOM(cmd *Command, args [][]byte) bool {
 	if cmd.Is(flagDenyOOM) {
 		return true
 	}
-	var shebang bool
-	var flags scripting.Flags
+	shebang, flags := s.scriptFlags(cmd, args)
+	return shebang && flags&(scripting.FlagAllowOOM|scripting.FlagNoWrites) == 0
+}
+
+// scriptFlags are the flags the script or function a call runs declares
+// (shebang false: none, the command's own flags count), as Redis's
+// getCommandFlags finds them before the call runs.
+func (s *Server) scriptFlags(cmd *Command, args [][]byte) (shebang bool, flags scripting.Flags) {
 	switch cmd.Name {
 	case "eval", "eval_ro":
 		shebang, flags = scripting.DeclaredFlags(args[1])
@@ -101,7 +107,7 @@ func (s *Server) deniesOOM(cmd *Command, args [][]byte) bool {
 			shebang, flags = true, f.Flags
 		}
 	}
-	return shebang && flags&(scripting.FlagAllowOOM|scripting.FlagNoWrites) == 0
+	return shebang, flags
 }
 
 // allowsOOM is a script's or function's allow-oom flag, which lets its

@@ -45,6 +45,7 @@ type Server struct {
 	persist  persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 	slowlog  slowlog       // SLOWLOG (slowlog.go)
 	blocks   blockRegistry // blocked clients (blocking.go)
+	pause    pauseState    // CLIENT PAUSE (pause.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).

@@ -131,6 +131,8 @@ type DB struct {
 	watch watchTable
 	// blocked counts blocked clients, for ready-key tracking (ready.go).
 	blocked blockInterest
+	// expiryHeld stops the sweeper (HoldExpiry).
+	expiryHeld atomic.Bool
 
 	stats Stats
 	// keyHook reports expired and created keys (keyhook.go).

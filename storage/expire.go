@@ -119,9 +119,9 @@ func (tx *Tx) SweepExpired(db int, limit int) (int, bool, error) {
 // Sweeper runs the active expiry cycle until stop is closed: every tick it
 // removes expired keys in bounded batches, like Redis's active expire cycle,
 // yielding the write lock between batches so clients are never stalled.
-// databases is how many dbs to visit.
+// databases is how many dbs to visit. It skips its ticks while expiry is
+// held (HoldExpiry).
 func (db *DB) Sweeper(stop <-chan struct{}, databases int, tick time.Duration) {
-	const perBatch = 200
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
@@ -132,34 +132,62 @@ func (db *DB) Sweeper(stop <-chan struct{}, databases int, tick time.Duration) {
 			return
 		case <-t.C:
 		}
-		for n := 0; n < databases; n++ {
-			if db.ExpiresCount(n) == 0 {
-				continue
-			}
-			for {
-				tx := db.BeginWrite()
-				select {
-				case <-db.stop:
-					// Close took the lock between two batches and may
-					// have closed Pebble already.
-					tx.Discard()
-					return
-				default:
-				}
-				removed, more, err := tx.SweepExpired(n, perBatch)
-				if err != nil || removed == 0 {
-					tx.Discard()
-					break
-				}
-				// Expired keys are gone logically already; losing this batch
-				// in a crash only means sweeping them again.
-				if _, err := tx.commitNoSync(); err != nil || !more {
-					break
-				}
-			}
+		if !db.sweep(databases) {
+			return
 		}
 	}
 }
+
+// HoldExpiry stops (on) or resumes the removal of expired keys by the
+// sweeper, for CLIENT PAUSE: while it is held the data set stays as it was,
+// expired keys being only hidden from reads. A batch under way when it is
+// held is the last one.
+func (db *DB) HoldExpiry(on bool) { db.expiryHeld.Store(on) }
+
+// SweepNow runs one pass of the sweeper at once, in the caller's goroutine:
+// when a pause that held expiry ends, the keys it kept are removed before
+// the server answers.
+func (db *DB) SweepNow(databases int) { db.sweep(databases) }
+
+// sweep is one pass of the active expiry cycle over the first databases
+// dbs. It reports false once the store is closing.
+func (db *DB) sweep(databases int) bool {
+	const perBatch = 200
+	for n := 0; n < databases; n++ {
+		if db.ExpiresCount(n) == 0 {
+			continue
+		}
+		for !db.expiryHeld.Load() {
+			tx := db.BeginWrite()
+			select {
+			case <-db.stop:
+				// Close took the lock between two batches and may
+				// have closed Pebble already.
+				tx.Discard()
+				return false
+			default:
+			}
+			removed, more, err := tx.SweepExpired(n, perBatch)
+			if err != nil || removed == 0 {
+				tx.Discard()
+				break
+			}
+			// Expired keys are gone logically already; losing this batch
+			// in a crash only means sweeping them again.
+			if _, err := tx.commitNoSync(); err != nil || !more {
+				break
+			}
+		}
+	}
+	return true
+}
+
+// KeepExpired makes tx, a write transaction that will only read, leave the
+// expired keys it looks at in place (reported absent as always) instead of
+// removing them in its batch: EXEC of a block of reads during CLIENT PAUSE,
+// which must not change the data set. A transaction that writes must not
+// use it: a write over an expired key needs the old one removed first.
+func (tx *Tx) KeepExpired() { tx.keepExpired = true }
 
 // commitNoSync commits without asking for an fsync, for work that a crash
 // may safely undo.

@@ -11,7 +11,8 @@ type Meta = codec.Meta
 
 // meta loads key's metadata. An expired key is reported absent; in a write
 // transaction it is also removed physically, in this batch, so the write
-// that follows starts from a clean slate.
+// that follows starts from a clean slate (unless the transaction only
+// reads: KeepExpired).
 func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 	tx.replaced = nil
 	// The key is built in the transaction's scratch buffer: get keeps no
@@ -27,7 +28,7 @@ func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 		return nil, err
 	}
 	if m.Expired(tx.now) {
-		if tx.b != nil {
+		if tx.b != nil && !tx.keepExpired {
 			if err := tx.deleteKey(db, key, &m); err != nil {
 				return nil, err
 			}

@@ -56,6 +56,8 @@ type Tx struct {
 	stamped int64
 	// keyBuf is scratch space for a record key that is only looked up.
 	keyBuf []byte
+	// keepExpired: expired keys are not removed (KeepExpired).
+	keepExpired bool
 }
 
 // readCache holds, for a few keys, the value a transaction last read or
