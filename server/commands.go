@@ -1,5 +1,7 @@
 package server
 
+import "strings"
+
 // The command table: every command Moonstone serves, in one place. Dispatch,
 // arity checks, COMMAND's replies, what scripts and MULTI may call and which
 // transaction a command runs in all read it. Flags, key positions and
@@ -28,6 +30,20 @@ func parent(name string, arity int, group, since, summary string, subs ...*Comma
 		p.Subcommands[short] = s
 	}
 	return p
+}
+
+// withACL gives cmd the ACL categories Redis's table names for it
+// (acl_categories: "admin dangerous"), instead of its group's; the
+// categories its flags imply are added anyway.
+func withACL(cmd *Command, categories string) *Command {
+	cmd.ACL = mustACLCategories(categories)
+	return cmd
+}
+
+// withTips gives cmd Redis's command tips, as COMMAND INFO lists them.
+func withTips(cmd *Command, tips string) *Command {
+	cmd.Tips = strings.Fields(tips)
+	return cmd
 }
 
 var (
@@ -69,18 +85,18 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 
 		// server
-		def("info", -1, "loading stale", noKeys, "server", "1.0.0", cmdInfo, "Returns information and statistics about the server."),
+		withACL(def("info", -1, "loading stale", noKeys, "server", "1.0.0", cmdInfo, "Returns information and statistics about the server."), "dangerous"),
 		def("time", 1, "loading stale fast", noKeys, "server", "2.6.0", cmdTime, "Returns the server time."),
-		def("dbsize", 1, "readonly fast", noKeys, "server", "1.0.0", cmdDBSize, "Returns the number of keys in the database."),
-		def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."),
-		def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."),
-		def("swapdb", 3, "write fast", noKeys, "server", "4.0.0", cmdSwapDB, "Swaps two Redis databases"),
+		withACL(def("dbsize", 1, "readonly fast", noKeys, "server", "1.0.0", cmdDBSize, "Returns the number of keys in the database."), "keyspace"),
+		withACL(def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."), "keyspace dangerous"),
+		withACL(def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."), "keyspace dangerous"),
+		withACL(def("swapdb", 3, "write fast", noKeys, "server", "4.0.0", cmdSwapDB, "Swaps two Redis databases"), "keyspace dangerous"),
 		def("shutdown", -1, "admin noscript loading stale no_multi allow_busy", noKeys, "server", "1.0.0", cmdShutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server."),
 		// persistence (cmd_persistence.go)
 		def("checkpoint", 2, "admin noscript no_multi", noKeys, "server", "7.0.0", cmdCheckpoint, "Writes a consistent copy of the data directory to a new directory (Moonstone)."),
 		def("save", 1, "admin noscript no_async_loading no_multi", noKeys, "server", "1.0.0", cmdSave, "Synchronously saves the database(s) to disk."),
 		def("bgsave", -1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGSave, "Asynchronously saves the database(s) to disk."),
-		def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."),
+		withACL(def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."), "admin dangerous"),
 		parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
 			def("count", 2, "loading stale", noKeys, "", "2.8.13", cmdCommandCount, "Returns a count of commands."),
 			def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."),
@@ -149,7 +165,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("renamenx", 3, "write fast", keys12, "generic", "1.0.0", cmdRename, "Renames a key only when the target key name doesn't exist."),
 		def("copy", -3, "write denyoom", keys12, "generic", "6.2.0", cmdCopy, "Copies the value of a key to a new key."),
 		def("move", 3, "write fast", key1, "generic", "1.0.0", cmdMove, "Moves a key to another database."),
-		def("keys", 2, "readonly", noKeys, "generic", "1.0.0", cmdKeys, "Returns all key names that match a pattern."),
+		withACL(def("keys", 2, "readonly", noKeys, "generic", "1.0.0", cmdKeys, "Returns all key names that match a pattern."), "keyspace dangerous"),
 		def("scan", -2, "readonly", noKeys, "generic", "2.8.0", cmdScan, "Iterates over the key names in the database."),
 		def("randomkey", 1, "readonly", noKeys, "generic", "1.0.0", cmdRandomKey, "Returns a random key name from the database."),
 		def("expire", -3, "write fast", key1, "generic", "1.0.0", cmdExpire, "Sets the expiration time of a key in seconds."),
@@ -162,7 +178,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("pexpiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix milliseconds timestamp."),
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 		def("dump", 2, "readonly", key1, "generic", "2.6.0", cmdDump, "Returns a serialized representation of the value stored at a key."),
-		def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."),
+		withACL(def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."), "keyspace dangerous"),
 
 		// bitmap (cmd_bits.go)
 		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),
@@ -317,8 +333,8 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 
 		// sort (cmd_sort.go)
-		withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
-		def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
+		withACL(withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys), "set sortedset list dangerous"),
+		withACL(def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."), "set sortedset list dangerous"),
 
 		// transactions (cmd_multi.go)
 		def("multi", 1, "noscript loading stale fast allow_busy", noKeys, "transactions", "1.2.0", cmdMulti, "Mark the start of a transaction block"),
