@@ -18,7 +18,8 @@ import (
 
 // Blocking commands: the machinery behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
 // BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP (cmd_blocking.go) and XREAD /
-// XREADGROUP BLOCK, and CLIENT UNBLOCK.
+// XREADGROUP BLOCK, and CLIENT UNBLOCK. WAIT (cmd_replication.go) blocks on
+// no key at all, until its timeout: BlockForTimeout.
 //
 // # How a blocking command uses it
 //
@@ -114,8 +115,11 @@ type waiter struct {
 	typ     codec.Type
 	serve   ServeFunc
 	gone    GoneFunc
-	timeout time.Duration // 0: forever
-	took    time.Duration // the blocking call's own time, for the slowlog
+	// timedOut, when set, writes the reply of a timeout (BlockForTimeout);
+	// otherwise it is a null array.
+	timedOut func(Reply)
+	timeout  time.Duration // 0: forever
+	took     time.Duration // the blocking call's own time, for the slowlog
 
 	// prev are the replies buffered before the client blocked, sent by
 	// park; the connection's writer then belongs to whoever serves.
@@ -163,17 +167,10 @@ func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, s
 	if !c.CanBlock() {
 		panic("server: Block outside a blockable call")
 	}
-	cn := c.Conn
-	w := &waiter{
-		conn: cn, arrived: c.arrived, cmd: c.Cmd, db: cn.db, typ: t, serve: serve, gone: gone, timeout: timeout,
-		wake: make(chan struct{}),
-	}
-	w.args = make([][]byte, len(c.Args))
-	for i, a := range c.Args {
-		w.args[i] = append([]byte(nil), a...)
-	}
+	w := c.newWaiter(timeout)
+	w.typ, w.serve, w.gone = t, serve, gone
 	for _, k := range keys {
-		bk := blockKey{db: cn.db, key: string(k)}
+		bk := blockKey{db: w.db, key: string(k)}
 		dup := false
 		for _, x := range w.keys {
 			dup = dup || x == bk
@@ -182,6 +179,40 @@ func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, s
 			w.keys = append(w.keys, bk)
 		}
 	}
+	c.register(w)
+}
+
+// BlockForTimeout blocks c's client on no key: only its timeout (0:
+// forever), CLIENT UNBLOCK, its leaving or shutdown end the wait.
+// timedOut writes the reply of a timeout, or of CLIENT UNBLOCK ... TIMEOUT
+// (WAIT's count of replicas). It must be called from the handler of a
+// client's own request (not inside MULTI or a script), which then replies
+// nothing; the command needs no transaction.
+func (c *Call) BlockForTimeout(timeout time.Duration, timedOut func(Reply)) {
+	if !c.canBlock {
+		panic("server: Block outside a blockable call")
+	}
+	w := c.newWaiter(timeout)
+	w.timedOut = timedOut
+	c.register(w)
+}
+
+func (c *Call) newWaiter(timeout time.Duration) *waiter {
+	w := &waiter{
+		conn: c.Conn, arrived: c.arrived, cmd: c.Cmd, db: c.Conn.db, timeout: timeout,
+		wake: make(chan struct{}),
+	}
+	w.args = make([][]byte, len(c.Args))
+	for i, a := range c.Args {
+		w.args[i] = append([]byte(nil), a...)
+	}
+	return w
+}
+
+// register puts w in the registry, on its keys and its connection, and
+// makes c's dispatch park the client.
+func (c *Call) register(w *waiter) {
+	cn := c.Conn
 	// From now on a serving writer may write into the connection's reply
 	// buffer; what is already there is sent by park.
 	w.prev = cn.w.Buffer()
@@ -205,7 +236,9 @@ func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, s
 	}
 	b.byConn[cn.id] = w
 	b.mu.Unlock()
-	c.Srv.db.AddBlockInterest(1)
+	if len(w.keys) > 0 {
+		c.Srv.db.AddBlockInterest(1)
+	}
 	c.blocked = w
 }
 
@@ -229,7 +262,9 @@ func (s *Server) removeWaiterLocked(w *waiter) {
 	if b.byConn[w.conn.id] == w {
 		delete(b.byConn, w.conn.id)
 	}
-	s.db.AddBlockInterest(-1)
+	if len(w.keys) > 0 {
+		s.db.AddBlockInterest(-1)
+	}
 }
 
 // cancel ends w's wait with state st unless it already ended; it reports
@@ -436,7 +471,11 @@ func (s *Server) park(w *waiter) {
 		s.slowlogTook(cn, w.cmd, w.args, w.took)
 		cn.await(w.pending)
 	case blockTimedOut:
-		cn.reply.NullArray()
+		if w.timedOut != nil {
+			w.timedOut(cn.reply)
+		} else {
+			cn.reply.NullArray()
+		}
 	case blockUnblockedError:
 		cn.reply.Error(errUnblocked)
 		// Counted as Redis counts an error ending a blocked command.

@@ -389,6 +389,16 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("kill", 2, "noscript allow_busy", noKeys, "", "7.0.0", cmdFunctionKill, "Terminates a function during execution."),
 			def("help", 2, "loading stale", noKeys, "", "7.0.0", cmdFunctionHelp, "Returns helpful text about the different subcommands."),
 		),
+
+		// replication (cmd_replication.go): a master without replicas
+		withTips(withACL(def("wait", 3, "noscript", noKeys, "generic", "3.0.0", cmdWait, "Wait for the synchronous replication of all the write commands sent in the context of the current connection"), "connection"), "request_policy:all_shards response_policy:agg_min"),
+		withACL(def("role", 1, "noscript loading stale fast", noKeys, "server", "2.8.12", cmdRole, "Return the role of the instance in the context of replication"), "admin dangerous"),
+		def("replicaof", 3, "admin noscript stale no_async_loading", noKeys, "server", "5.0.0", cmdReplicaOf, "Make the server a replica of another instance, or promote it as master."),
+		def("slaveof", 3, "admin noscript stale no_async_loading", noKeys, "server", "1.0.0", cmdReplicaOf, "Make the server a replica of another instance, or promote it as master."),
+		def("failover", -1, "admin noscript stale", noKeys, "server", "6.2.0", cmdFailover, "Start a coordinated failover between this server and one of its replicas."),
+		def("sync", 1, "admin noscript no_async_loading no_multi", noKeys, "server", "1.0.0", cmdSync, "Internal command used for replication"),
+		def("psync", -3, "admin noscript no_async_loading no_multi", noKeys, "server", "2.8.0", cmdSync, "Internal command used for replication"),
+		def("replconf", -1, "admin noscript loading stale allow_busy", noKeys, "server", "3.0.0", cmdReplConf, "An internal command for configuring the replication stream"),
 	}
 	if extra != nil {
 		list = append(list, extra()...)
