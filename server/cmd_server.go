@@ -164,3 +164,15 @@ func cmdObject(c *Call) {
 		c.r.Int(0)
 	}
 }
+
+// cmdLolwut is LOLWUT [VERSION v]: Redis 7.0's answer, its version line,
+// for every version. (VERSION 5 and 6 draw generative art in Redis;
+// Moonstone draws none.)
+func cmdLolwut(c *Call) {
+	if len(c.Args) >= 3 && c.ArgIs(1, "version") {
+		if _, ok := c.Int(2); !ok {
+			return
+		}
+	}
+	c.r.Verbatim("txt", "Redis ver. "+RedisVersion+"\n")
+}

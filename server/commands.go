@@ -433,6 +433,16 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		withACL(def("asking", 1, "fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Sent by cluster clients after an -ASK redirect"), "connection"),
 		withACL(def("readonly", 1, "loading stale fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Enables read queries for a connection to a cluster replica node"), "connection"),
 		withACL(def("readwrite", 1, "loading stale fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Disables read queries for a connection to a cluster replica node"), "connection"),
+
+		// modules (cmd_module.go): none can be loaded
+		parent("module", -2, "server", "4.0.0", "A container for module commands",
+			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdModuleHelp, "Show helpful text about the different subcommands"),
+			withTips(def("list", 2, "admin noscript", noKeys, "", "4.0.0", cmdModuleList, "List all modules loaded by the server"), "nondeterministic_output_order"),
+			def("load", -3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleLoad, "Load a module"),
+			def("loadex", -3, "admin noscript no_async_loading protected", noKeys, "", "7.0.0", cmdModuleLoad, "Load a module with extended parameters"),
+			def("unload", 3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleUnload, "Unload a module"),
+		),
+		def("lolwut", -1, "readonly fast", noKeys, "server", "5.0.0", cmdLolwut, "Display some computer art and the Redis version"),
 	}
 	if extra != nil {
 		list = append(list, extra()...)

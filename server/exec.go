@@ -42,6 +42,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	// However the command ends, its arrival note goes (arrival.go).
 	defer cn.note.clear()
 	cmd, reject := s.lookup(args)
+	if reject == "" && cmd.Is(flagProtected) {
+		reject = s.refuseProtected(cn, cmd)
+	}
 	if cn.group != nil && (reject != "" || !s.canGroup(cn, cmd)) {
 		// What follows a group sees it committed.
 		s.endGroup(cn)
