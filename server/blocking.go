@@ -469,6 +469,7 @@ func (s *Server) park(w *waiter) {
 	switch w.state {
 	case blockServed:
 		s.slowlogTook(cn, w.cmd, w.args, w.took)
+		s.recordLatency(w.cmd, w.took)
 		cn.await(w.pending)
 	case blockTimedOut:
 		if w.timedOut != nil {

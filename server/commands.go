@@ -443,6 +443,17 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("unload", 3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleUnload, "Unload a module"),
 		),
 		def("lolwut", -1, "readonly fast", noKeys, "server", "5.0.0", cmdLolwut, "Display some computer art and the Redis version"),
+
+		// latency (cmd_latency.go, latency.go): no latency monitor; per-command histograms
+		parent("latency", -2, "server", "2.8.13", "A container for latency diagnostics commands",
+			withTips(def("doctor", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyDoctor, "Return a human readable latency analysis report."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("graph", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyGraph, "Return a latency graph for the event."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			def("help", 2, "loading stale", noKeys, "", "2.8.13", cmdLatencyHelp, "Show helpful text about the different subcommands."),
+			withTips(def("histogram", -2, "admin noscript loading stale", noKeys, "", "7.0.0", cmdLatencyHistogram, "Return the cumulative distribution of latencies of a subset of commands or all."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("history", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyHistory, "Return timestamp-latency samples for the event."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("latest", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyLatest, "Return the latest latency samples for all events."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("reset", -2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyReset, "Reset latency data for one or more events."), "request_policy:all_nodes response_policy:all_succeeded"),
+		),
 	}
 	if extra != nil {
 		list = append(list, extra()...)

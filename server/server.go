@@ -40,9 +40,10 @@ type Server struct {
 	stats   serverStats
 	pubsub  pubsubRegistry // pubsub.go
 	cursors cursorTable
-	persist persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
-	slowlog slowlog       // SLOWLOG (slowlog.go)
-	blocks  blockRegistry // blocked clients (blocking.go)
+	persist persistState   // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	slowlog slowlog        // SLOWLOG (slowlog.go)
+	latency latencyTracker // latency tracking (latency.go)
+	blocks  blockRegistry  // blocked clients (blocking.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -123,6 +124,7 @@ func New(cfg *Config) (*Server, error) {
 	})
 	s.loadFunctions()
 	s.slowlog.configure(cfg)
+	s.latency.configure(cfg)
 	cfg.onChange = s.applyConfig
 	s.setPubSubLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())
