@@ -452,6 +452,23 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 		def("lolwut", -1, "readonly fast", noKeys, "server", "5.0.0", cmdLolwut, "Display some computer art and the Redis version"),
 
+		// ACL (cmd_acl.go): the default user, whose password is requirepass
+		parent("acl", -2, "server", "6.0.0", "A container for Access List Control commands ",
+			def("cat", -2, "noscript loading stale", noKeys, "", "6.0.0", cmdACLCat, "List the ACL categories or the commands inside a category"),
+			def("deluser", -3, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLDelUser, "Remove the specified ACL users and the associated rules"),
+			def("dryrun", -4, "admin noscript loading stale", noKeys, "", "7.0.0", cmdACLDryRun, "Returns whether the user can execute the given command without executing the command."),
+			def("genpass", -2, "noscript loading stale", noKeys, "", "6.0.0", cmdACLGenPass, "Generate a pseudorandom secure password to use for ACL users"),
+			def("getuser", 3, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLGetUser, "Get the rules for a specific ACL user"),
+			def("help", 2, "loading stale", noKeys, "", "6.0.0", cmdACLHelp, "Show helpful text about the different subcommands"),
+			def("list", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLList, "List the current ACL rules in ACL config file format"),
+			def("load", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLLoadSave, "Reload the ACLs from the configured ACL file"),
+			def("log", -2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLLog, "List latest events denied because of ACLs in place"),
+			def("save", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLLoadSave, "Save the current ACL rules in the configured ACL file"),
+			def("setuser", -3, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLSetUser, "Modify or create the rules for a specific ACL user"),
+			def("users", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLUsers, "List the username of all the configured ACL rules"),
+			def("whoami", 2, "noscript loading stale", noKeys, "", "6.0.0", cmdACLWhoAmI, "Return the name of the user associated to the current connection"),
+		),
+
 		// latency (cmd_latency.go, latency.go): no latency monitor; per-command histograms
 		parent("latency", -2, "server", "2.8.13", "A container for latency diagnostics commands",
 			withTips(def("doctor", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyDoctor, "Return a human readable latency analysis report."), "nondeterministic_output request_policy:all_nodes response_policy:special"),

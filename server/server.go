@@ -43,6 +43,7 @@ type Server struct {
 	persist persistState   // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 	slowlog slowlog        // SLOWLOG (slowlog.go)
 	latency latencyTracker // latency tracking (latency.go)
+	acl     aclDefaultUser // the default user beyond requirepass (cmd_acl.go)
 	blocks  blockRegistry  // blocked clients (blocking.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions

@@ -109,8 +109,8 @@ func slowlogArgs(cmd *Command, args [][]byte) [][]byte {
 
 // redacted reports whether argument j is a secret Redis keeps out of the
 // slow log: AUTH's password (and user name, given both), HELLO's AUTH
-// pair, and the values of sensitive parameters (requirepass, masterauth,
-// masteruser) in CONFIG SET.
+// pair, the values of sensitive parameters (requirepass, masterauth,
+// masteruser) in CONFIG SET, and ACL SETUSER's user and modifiers.
 func redacted(cmd *Command, args [][]byte, j int) bool {
 	switch cmd.Name {
 	case "auth":
@@ -126,6 +126,8 @@ func redacted(cmd *Command, args [][]byte, j int) bool {
 				i++
 			}
 		}
+	case "acl|setuser":
+		return j >= 2
 	case "config|set":
 		if j >= 3 && j%2 == 1 {
 			def := lookupParam(strings.ToLower(string(args[j-1])))
