@@ -100,6 +100,7 @@ const (
 	blockWaiting blockState = iota
 	blockServed
 	blockTimedOut
+	blockUnblocked // CLIENT UNBLOCK id [TIMEOUT]
 	blockUnblockedError
 	blockGone // the connection closed, or the server is shutting down
 )
@@ -471,7 +472,7 @@ func (s *Server) park(w *waiter) {
 		s.slowlogTook(cn, w.cmd, w.args, w.took)
 		s.recordLatency(w.cmd, w.took)
 		cn.await(w.pending)
-	case blockTimedOut:
+	case blockTimedOut, blockUnblocked:
 		if w.timedOut != nil {
 			w.timedOut(cn.reply)
 		} else {
@@ -479,9 +480,15 @@ func (s *Server) park(w *waiter) {
 		}
 	case blockUnblockedError:
 		cn.reply.Error(errUnblocked)
-		// Counted as Redis counts an error ending a blocked command.
-		w.cmd.stats.failed.Add(1)
 		s.countError(errUnblocked)
+	}
+	if w.state == blockUnblocked || w.state == blockUnblockedError {
+		// As Redis 7.0's CLIENT UNBLOCK (updateStatsOnUnblock), either
+		// way: a failed call, timed like a served one. (Redis also adds
+		// a slow log entry, but without arguments, having reset them:
+		// Moonstone adds none.)
+		w.cmd.stats.failed.Add(1)
+		s.recordLatency(w.cmd, w.took)
 	}
 }
 
@@ -550,7 +557,7 @@ func cmdClientUnblock(c *Call) {
 	if !ok {
 		return
 	}
-	st := blockTimedOut
+	st := blockUnblocked
 	if len(c.Args) == 4 {
 		switch c.Arg(3) {
 		case "timeout":
@@ -569,6 +576,9 @@ func cmdClientUnblock(c *Call) {
 	w := s.blocks.byConn[id]
 	s.blocks.mu.Unlock()
 	if w != nil && s.cancelWaiter(w, st) {
+		// Redis counts the error it sends the blocked client as this
+		// command's failure too.
+		c.failed = st == blockUnblockedError
 		c.r.Int(1)
 		return
 	}
