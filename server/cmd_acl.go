@@ -518,7 +518,7 @@ func cmdACLSetUser(c *Call) {
 	}
 	if name != defaultUser {
 		// Redis creates the user from nothing; modifiers are still checked.
-		e = defaultUserEdit{allChannels: s.cfg.Get("acl-pubsub-default") == "allchannels", sanitize: false}
+		e = defaultUserEdit{allChannels: s.cfg.Get("acl-pubsub-default") == "allchannels"}
 	}
 	for _, op := range ops {
 		if msg := e.apply(s, op); msg != "" {
