@@ -18,7 +18,8 @@ import (
 
 // Blocking commands: the machinery behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
 // BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP (cmd_blocking.go) and XREAD /
-// XREADGROUP BLOCK, and CLIENT UNBLOCK.
+// XREADGROUP BLOCK, and CLIENT UNBLOCK. WAIT (cmd_replication.go) blocks on
+// no key at all, until its timeout: BlockForTimeout.
 //
 // # How a blocking command uses it
 //
@@ -99,6 +100,7 @@ const (
 	blockWaiting blockState = iota
 	blockServed
 	blockTimedOut
+	blockUnblocked // CLIENT UNBLOCK id [TIMEOUT]
 	blockUnblockedError
 	blockGone // the connection closed, or the server is shutting down
 )
@@ -114,8 +116,11 @@ type waiter struct {
 	typ     codec.Type
 	serve   ServeFunc
 	gone    GoneFunc
-	timeout time.Duration // 0: forever
-	took    time.Duration // the blocking call's own time, for the slowlog
+	// timedOut, when set, writes the reply of a timeout (BlockForTimeout);
+	// otherwise it is a null array.
+	timedOut func(Reply)
+	timeout  time.Duration // 0: forever
+	took     time.Duration // the blocking call's own time, for the slowlog
 
 	// prev are the replies buffered before the client blocked, sent by
 	// park; the connection's writer then belongs to whoever serves.
@@ -163,17 +168,10 @@ func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, s
 	if !c.CanBlock() {
 		panic("server: Block outside a blockable call")
 	}
-	cn := c.Conn
-	w := &waiter{
-		conn: cn, arrived: c.arrived, cmd: c.Cmd, db: cn.db, typ: t, serve: serve, gone: gone, timeout: timeout,
-		wake: make(chan struct{}),
-	}
-	w.args = make([][]byte, len(c.Args))
-	for i, a := range c.Args {
-		w.args[i] = append([]byte(nil), a...)
-	}
+	w := c.newWaiter(timeout)
+	w.typ, w.serve, w.gone = t, serve, gone
 	for _, k := range keys {
-		bk := blockKey{db: cn.db, key: string(k)}
+		bk := blockKey{db: w.db, key: string(k)}
 		dup := false
 		for _, x := range w.keys {
 			dup = dup || x == bk
@@ -182,6 +180,40 @@ func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, s
 			w.keys = append(w.keys, bk)
 		}
 	}
+	c.register(w)
+}
+
+// BlockForTimeout blocks c's client on no key: only its timeout (0:
+// forever), CLIENT UNBLOCK, its leaving or shutdown end the wait.
+// timedOut writes the reply of a timeout, or of CLIENT UNBLOCK ... TIMEOUT
+// (WAIT's count of replicas). It must be called from the handler of a
+// client's own request (not inside MULTI or a script), which then replies
+// nothing; the command needs no transaction.
+func (c *Call) BlockForTimeout(timeout time.Duration, timedOut func(Reply)) {
+	if !c.canBlock {
+		panic("server: Block outside a blockable call")
+	}
+	w := c.newWaiter(timeout)
+	w.timedOut = timedOut
+	c.register(w)
+}
+
+func (c *Call) newWaiter(timeout time.Duration) *waiter {
+	w := &waiter{
+		conn: c.Conn, arrived: c.arrived, cmd: c.Cmd, db: c.Conn.db, timeout: timeout,
+		wake: make(chan struct{}),
+	}
+	w.args = make([][]byte, len(c.Args))
+	for i, a := range c.Args {
+		w.args[i] = append([]byte(nil), a...)
+	}
+	return w
+}
+
+// register puts w in the registry, on its keys and its connection, and
+// makes c's dispatch park the client.
+func (c *Call) register(w *waiter) {
+	cn := c.Conn
 	// From now on a serving writer may write into the connection's reply
 	// buffer; what is already there is sent by park.
 	w.prev = cn.w.Take()
@@ -204,7 +236,9 @@ func (c *Call) BlockOrGone(t codec.Type, keys [][]byte, timeout time.Duration, s
 	}
 	b.byConn[cn.id] = w
 	b.mu.Unlock()
-	c.Srv.db.AddBlockInterest(1)
+	if len(w.keys) > 0 {
+		c.Srv.db.AddBlockInterest(1)
+	}
 	c.blocked = w
 }
 
@@ -228,7 +262,9 @@ func (s *Server) removeWaiterLocked(w *waiter) {
 	if b.byConn[w.conn.id] == w {
 		delete(b.byConn, w.conn.id)
 	}
-	s.db.AddBlockInterest(-1)
+	if len(w.keys) > 0 {
+		s.db.AddBlockInterest(-1)
+	}
 }
 
 // cancel ends w's wait with state st unless it already ended; it reports
@@ -433,14 +469,25 @@ func (s *Server) park(w *waiter) {
 	switch w.state {
 	case blockServed:
 		s.slowlogTook(cn, w.cmd, w.args, w.took)
+		s.recordLatency(w.cmd, w.took)
 		cn.await(w.pending)
-	case blockTimedOut:
-		cn.reply.NullArray()
+	case blockTimedOut, blockUnblocked:
+		if w.timedOut != nil {
+			w.timedOut(cn.reply)
+		} else {
+			cn.reply.NullArray()
+		}
 	case blockUnblockedError:
 		cn.reply.Error(errUnblocked)
-		// Counted as Redis counts an error ending a blocked command.
-		w.cmd.stats.failed.Add(1)
 		s.countError(errUnblocked)
+	}
+	if w.state == blockUnblocked || w.state == blockUnblockedError {
+		// As Redis 7.0's CLIENT UNBLOCK (updateStatsOnUnblock), either
+		// way: a failed call, timed like a served one. (Redis also adds
+		// a slow log entry, but without arguments, having reset them:
+		// Moonstone adds none.)
+		w.cmd.stats.failed.Add(1)
+		s.recordLatency(w.cmd, w.took)
 	}
 }
 
@@ -509,7 +556,7 @@ func cmdClientUnblock(c *Call) {
 	if !ok {
 		return
 	}
-	st := blockTimedOut
+	st := blockUnblocked
 	if len(c.Args) == 4 {
 		switch c.Arg(3) {
 		case "timeout":
@@ -528,6 +575,9 @@ func cmdClientUnblock(c *Call) {
 	w := s.blocks.byConn[id]
 	s.blocks.mu.Unlock()
 	if w != nil && s.cancelWaiter(w, st) {
+		// Redis counts the error it sends the blocked client as this
+		// command's failure too.
+		c.failed = st == blockUnblockedError
 		c.r.Int(1)
 		return
 	}

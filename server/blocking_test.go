@@ -721,3 +721,44 @@ func TestBlockedErrorsCountAsFailedCalls(t *testing.T) {
 		t.Fatalf("counters differ\nmoonstone:\n%s\nredis:\n%s", ms, rd)
 	}
 }
+
+// CLIENT UNBLOCK, TIMEOUT or ERROR, makes the blocked pop a failed call,
+// and with ERROR CLIENT UNBLOCK too, as Redis 7.0 counts them.
+func TestClientUnblockCountedAsRedis(t *testing.T) {
+	p := testkit.StartPair(t)
+	p.Run(t, "CONFIG RESETSTAT")
+	for _, reason := range []string{"TIMEOUT", "ERROR"} {
+		replies := map[string]string{}
+		for name, addr := range map[string]string{"moonstone": p.Moonstone.Addr, "redis": p.Redis.Addr} {
+			c, err := testkit.DialRaw(addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			id, _ := c.Do("CLIENT", "ID")
+			id = strings.TrimSuffix(strings.TrimPrefix(id, ":"), "\r\n")
+			if err := c.Send("BLPOP", "nolist", "0"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.ReadWithin(200); err == nil {
+				t.Fatalf("%s: BLPOP did not block", name)
+			}
+			ctl, err := testkit.DialRaw(addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ctl.Close()
+			if got, _ := ctl.Do("CLIENT", "UNBLOCK", id, reason); got != ":1\r\n" {
+				t.Fatalf("%s: CLIENT UNBLOCK %s: %q", name, reason, got)
+			}
+			replies[name], _ = c.Read()
+		}
+		if replies["moonstone"] != replies["redis"] {
+			t.Errorf("BLPOP after CLIENT UNBLOCK %s: %q, Redis %q", reason, replies["moonstone"], replies["redis"])
+		}
+	}
+	got, want := pairStats(t, p)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stats differ\nmoonstone:\n%s\nredis:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -35,52 +35,92 @@ func sortedSubs(cmd *Command) []*Command {
 	return out
 }
 
-// aclCategories derives a command's ACL categories from its group and
-// flags, the way Redis assigns them.
-func (cmd *Command) aclCategories() []string {
-	var cats []string
-	if cmd.Is(flagWrite) {
-		cats = append(cats, "@write")
+// aclCategoryNames are Redis's ACL categories, in Redis's order: ACL CAT
+// lists them so, and COMMAND INFO lists a command's categories so.
+var aclCategoryNames = []string{
+	"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+	"hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
+	"connection", "transaction", "scripting",
+}
+
+// aclCategorySet holds ACL categories, bit i for aclCategoryNames[i].
+type aclCategorySet uint32
+
+// aclCategory returns the category named name (without '@', any case).
+func aclCategory(name string) (aclCategorySet, bool) {
+	for i, n := range aclCategoryNames {
+		if strings.EqualFold(n, name) {
+			return 1 << i, true
+		}
 	}
-	if cmd.Is(flagReadOnly) && cmd.Group != "scripting" {
-		// Redis keeps scripting commands out of @read.
-		cats = append(cats, "@read")
+	return 0, false
+}
+
+func mustACLCategories(names string) aclCategorySet {
+	var set aclCategorySet
+	for _, n := range strings.Fields(names) {
+		cat, ok := aclCategory(n)
+		if !ok {
+			panic("server: unknown ACL category " + n)
+		}
+		set |= cat
 	}
-	if g := map[string]string{
-		"string": "@string", "hash": "@hash", "list": "@list", "set": "@set",
-		"sorted-set": "@sortedset", "generic": "@keyspace", "connection": "@connection",
-		"scripting": "@scripting", "pubsub": "@pubsub", "transactions": "@transaction",
-		"stream": "@stream", "bitmap": "@bitmap", "geo": "@geo", "hyperloglog": "@hyperloglog",
-	}[cmd.Group]; g != "" {
-		cats = append(cats, g)
+	return set
+}
+
+// groupCategories is the category a command's group gives it when the
+// table names none (Command.ACL). Containers get none, as in Redis.
+var groupCategories = map[string]string{
+	"string": "string", "hash": "hash", "list": "list", "set": "set",
+	"sorted-set": "sortedset", "generic": "keyspace", "connection": "connection",
+	"scripting": "scripting", "transactions": "transaction",
+	"stream": "stream", "bitmap": "bitmap", "geo": "geo", "hyperloglog": "hyperloglog",
+}
+
+// aclCategorySet is the command's ACL categories: those the table names
+// (or its group's), plus those Redis derives from flags
+// (setImplicitACLCategories): write, read (not for scripting commands),
+// admin and dangerous, pubsub, fast or else slow, blocking.
+func (cmd *Command) aclCategorySet() aclCategorySet {
+	cats := cmd.ACL
+	if cats == 0 && cmd.Subcommands == nil {
+		if g := groupCategories[cmd.Group]; g != "" {
+			cats = mustACLCategories(g)
+		}
 	}
-	if cmd.Is(flagAdmin) {
-		cats = append(cats, "@admin", "@dangerous")
+	implied := []struct {
+		f    Flags
+		cats string
+	}{
+		{flagWrite, "write"}, {flagAdmin, "admin dangerous"}, {flagPubSub, "pubsub"},
+		{flagFast, "fast"}, {flagBlocking, "blocking"},
 	}
-	if cmd.Is(flagFast) {
-		cats = append(cats, "@fast")
-	} else {
-		cats = append(cats, "@slow")
+	for _, im := range implied {
+		if cmd.Is(im.f) {
+			cats |= mustACLCategories(im.cats)
+		}
 	}
-	if cmd.Is(flagBlocking) {
-		cats = append(cats, "@blocking")
+	if cmd.Is(flagReadOnly) && cats&mustACLCategories("scripting") == 0 {
+		cats |= mustACLCategories("read")
 	}
-	// Redis lists them in the order of its category table.
-	sort.SliceStable(cats, func(i, j int) bool { return aclCategoryOrder[cats[i]] < aclCategoryOrder[cats[j]] })
+	if cats&mustACLCategories("fast") == 0 {
+		cats |= mustACLCategories("slow")
+	}
 	return cats
 }
 
-// aclCategoryOrder is the order of Redis 7.0's ACL category table, in
-// which COMMAND INFO lists a command's categories.
-var aclCategoryOrder = func() map[string]int {
-	m := map[string]int{}
-	for i, c := range []string{"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
-		"bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
-		"dangerous", "connection", "transaction", "scripting"} {
-		m["@"+c] = i
+// aclCategories names the command's ACL categories, '@' first, in Redis's
+// order.
+func (cmd *Command) aclCategories() []string {
+	set := cmd.aclCategorySet()
+	var out []string
+	for i, n := range aclCategoryNames {
+		if set&(1<<i) != 0 {
+			out = append(out, "@"+n)
+		}
 	}
-	return m
-}()
+	return out
+}
 
 // writeInfo writes one COMMAND INFO entry: Redis 7's ten fields.
 func (cmd *Command) writeInfo(r Reply) {
@@ -106,7 +146,10 @@ func (cmd *Command) writeInfo(r Reply) {
 	for _, cat := range cats {
 		r.Status(cat)
 	}
-	r.Set(0) // tips
+	r.Set(len(cmd.Tips))
+	for _, tip := range cmd.Tips {
+		r.BulkString(tip)
+	}
 	// Key specs are a set, and so are absent subcommands
 	// (addReplyCommandKeySpecs, addReplyCommandSubCommands).
 	if cmd.FirstKey > 0 {
@@ -317,4 +360,27 @@ func cmdCommandGetKeys(c *Call) {
 			c.r.Status(f)
 		}
 	}
+}
+
+func cmdCommandHelp(c *Call) {
+	replyHelp(c, "COMMAND",
+		"(no subcommand)",
+		"    Return details about all Redis commands.",
+		"COUNT",
+		"    Return the total number of commands in this Redis server.",
+		"LIST",
+		"    Return a list of all commands in this Redis server.",
+		"INFO [<command-name> ...]",
+		"    Return details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
+		"DOCS [<command-name> ...]",
+		"    Return documentation details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
+		"GETKEYS <full-command>",
+		"    Return the keys from a full Redis command.",
+		"GETKEYSANDFLAGS <full-command>",
+		"    Return the keys and the access flags from a full Redis command.",
+	)
 }

@@ -14,7 +14,7 @@ import (
 // every section but commandstats and latencystats.
 var infoSections = []string{
 	"server", "clients", "memory", "persistence", "stats", "replication",
-	"cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace", "moonstone",
+	"cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace", "moonstone",
 }
 
 func isDefaultSection(s string) bool { return s != "commandstats" && s != "latencystats" }
@@ -48,8 +48,8 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 	}
 	title := strings.ToUpper(sec[:1]) + sec[1:]
 	switch sec {
-	case "commandstats", "errorstats":
-		title = map[string]string{"commandstats": "Commandstats", "errorstats": "Errorstats"}[sec]
+	case "commandstats", "errorstats", "latencystats":
+		title = map[string]string{"commandstats": "Commandstats", "errorstats": "Errorstats", "latencystats": "Latencystats"}[sec]
 	case "cpu":
 		title = "CPU"
 	}
@@ -226,6 +226,8 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 			line("errorstat_%s:count=%d", code, s.stats.perError[code])
 		}
 		s.stats.mu.Unlock()
+	case "latencystats":
+		s.writeInfoLatencyStats(line)
 	case "cluster":
 		line("cluster_enabled:0")
 	case "keyspace":

@@ -32,6 +32,9 @@ const (
 	flagNoMandatoryKeys
 	flagMovableKeys
 	flagNoAsyncLoading
+	// flagProtected marks the commands that enable-module-command (and
+	// enable-debug-command) guard; like Redis, COMMAND INFO does not show it.
+	flagProtected
 )
 
 var flagNames = []struct {
@@ -50,6 +53,10 @@ var flagNames = []struct {
 func parseFlags(s string) Flags {
 	var f Flags
 	for _, w := range strings.Fields(s) {
+		if w == "protected" {
+			f |= flagProtected
+			continue
+		}
 		found := false
 		for _, fn := range flagNames {
 			if fn.name == w {
@@ -82,6 +89,12 @@ type Command struct {
 	// not a fixed range (EVAL's numkeys, ZUNIONSTORE, ...).
 	Keys        func(args [][]byte) []int
 	Subcommands map[string]*Command
+	// ACL holds the ACL categories Redis's command table names for the
+	// command (acl_categories), set with withACL; without them the
+	// category comes from Group. Flags add the rest (aclCategories).
+	ACL aclCategorySet
+	// Tips are Redis's command tips (COMMAND INFO), set with withTips.
+	Tips []string
 
 	stats cmdStats
 }

@@ -1,5 +1,7 @@
 package server
 
+import "strings"
+
 // The command table: every command Moonstone serves, in one place. Dispatch,
 // arity checks, COMMAND's replies, what scripts and MULTI may call and which
 // transaction a command runs in all read it. Flags, key positions and
@@ -28,6 +30,20 @@ func parent(name string, arity int, group, since, summary string, subs ...*Comma
 		p.Subcommands[short] = s
 	}
 	return p
+}
+
+// withACL gives cmd the ACL categories Redis's table names for it
+// (acl_categories: "admin dangerous"), instead of its group's; the
+// categories its flags imply are added anyway.
+func withACL(cmd *Command, categories string) *Command {
+	cmd.ACL = mustACLCategories(categories)
+	return cmd
+}
+
+// withTips gives cmd Redis's command tips, as COMMAND INFO lists them.
+func withTips(cmd *Command, tips string) *Command {
+	cmd.Tips = strings.Fields(tips)
+	return cmd
 }
 
 var (
@@ -72,19 +88,19 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 
 		// server
-		def("info", -1, "loading stale", noKeys, "server", "1.0.0", cmdInfo, "Returns information and statistics about the server."),
+		withACL(def("info", -1, "loading stale", noKeys, "server", "1.0.0", cmdInfo, "Returns information and statistics about the server."), "dangerous"),
 		def("time", 1, "loading stale fast", noKeys, "server", "2.6.0", cmdTime, "Returns the server time."),
-		def("dbsize", 1, "readonly fast", noKeys, "server", "1.0.0", cmdDBSize, "Returns the number of keys in the database."),
-		def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."),
-		def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."),
-		def("swapdb", 3, "write fast", noKeys, "server", "4.0.0", cmdSwapDB, "Swaps two Redis databases"),
+		withACL(def("dbsize", 1, "readonly fast", noKeys, "server", "1.0.0", cmdDBSize, "Returns the number of keys in the database."), "keyspace"),
+		withACL(def("flushdb", -1, "write", noKeys, "server", "1.0.0", cmdFlushDB, "Removes all keys from the current database."), "keyspace dangerous"),
+		withACL(def("flushall", -1, "write", noKeys, "server", "1.0.0", cmdFlushAll, "Removes all keys from all databases."), "keyspace dangerous"),
+		withACL(def("swapdb", 3, "write fast", noKeys, "server", "4.0.0", cmdSwapDB, "Swaps two Redis databases"), "keyspace dangerous"),
 		def("monitor", 1, "admin noscript loading stale", noKeys, "server", "1.0.0", cmdMonitor, "Listens for all requests received by the server in real-time."),
 		def("shutdown", -1, "admin noscript loading stale no_multi allow_busy", noKeys, "server", "1.0.0", cmdShutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server."),
 		// persistence (cmd_persistence.go)
 		def("checkpoint", 2, "admin noscript no_multi", noKeys, "server", "7.0.0", cmdCheckpoint, "Writes a consistent copy of the data directory to a new directory (Moonstone)."),
 		def("save", 1, "admin noscript no_async_loading no_multi", noKeys, "server", "1.0.0", cmdSave, "Synchronously saves the database(s) to disk."),
 		def("bgsave", -1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGSave, "Asynchronously saves the database(s) to disk."),
-		def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."),
+		withACL(def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."), "admin dangerous"),
 		parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
 			def("count", 2, "loading stale", noKeys, "", "2.8.13", cmdCommandCount, "Returns a count of commands."),
 			def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."),
@@ -92,18 +108,19 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("list", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandList, "Returns a list of command names."),
 			def("getkeys", -4, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."),
 			def("getkeysandflags", -4, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."),
+			withACL(def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdCommandHelp, "Show helpful text about the different subcommands"), "connection"),
 		),
 		parent("config", -2, "server", "2.0.0", "A container for server configuration commands.",
 			def("get", -3, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigGet, "Returns the effective values of configuration parameters."),
 			def("set", -4, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigSet, "Sets configuration parameters in-flight."),
 			def("resetstat", 2, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigResetStat, "Resets the server's statistics."),
 			def("rewrite", 2, "admin noscript loading stale", noKeys, "", "2.8.0", cmdConfigRewrite, "Persists the effective configuration to file."),
+			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdConfigHelp, "Show helpful text about the different subcommands"),
 		),
 		parent("moonstone", -2, "server", "7.0.0", "A container for Moonstone's own diagnostics (Moonstone).",
 			def("metrics", 2, "admin loading stale", noKeys, "", "7.0.0", cmdMoonstoneMetrics, "Returns Pebble's metrics report (Moonstone)."),
 			def("help", 2, "loading stale", noKeys, "", "7.0.0", cmdMoonstoneHelp, "Show helpful text about the different subcommands"),
 		),
-		clusterCommand(), // cmd_cluster.go
 		// slowlog (slowlog.go, cmd_slowlog.go)
 		parent("slowlog", -2, "server", "2.2.12", "A container for slow log commands.",
 			def("get", -2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogGet, "Returns the slow log's entries."),
@@ -111,14 +128,20 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("reset", 2, "admin loading stale", noKeys, "", "2.2.12", cmdSlowlogReset, "Clears all entries from the slow log."),
 			def("help", 2, "loading stale", noKeys, "", "6.2.0", cmdSlowlogHelp, "Show helpful text about the different subcommands"),
 		),
-		parent("memory", -2, "server", "4.0.0", "A container for memory diagnostics commands.",
-			def("usage", -3, "readonly", [3]int{2, 2, 1}, "", "4.0.0", cmdMemoryUsage, "Estimates the memory usage of a key."),
+		parent("memory", -2, "server", "4.0.0", "A container for memory diagnostics commands",
+			def("usage", -3, "readonly", [3]int{2, 2, 1}, "", "4.0.0", cmdMemoryUsage, "Estimate the memory usage of a key"),
+			withTips(def("doctor", 2, "", noKeys, "", "4.0.0", cmdMemoryDoctor, "Outputs memory problems report"), "nondeterministic_output request_policy:all_shards response_policy:special"),
+			withTips(def("stats", 2, "", noKeys, "", "4.0.0", cmdMemoryStats, "Show memory usage details"), "nondeterministic_output request_policy:all_shards response_policy:special"),
+			withTips(def("malloc-stats", 2, "", noKeys, "", "4.0.0", cmdMemoryMallocStats, "Show allocator internal stats"), "nondeterministic_output request_policy:all_shards response_policy:special"),
+			withTips(def("purge", 2, "", noKeys, "", "4.0.0", cmdMemoryPurge, "Ask the allocator to release memory"), "request_policy:all_shards response_policy:all_succeeded"),
+			def("help", 2, "loading stale", noKeys, "", "4.0.0", cmdMemoryHelp, "Show helpful text about the different subcommands"),
 		),
-		parent("object", -2, "generic", "2.2.3", "A container for object introspection commands.",
-			def("encoding", 3, "readonly", key2, "", "2.2.3", cmdObject, "Returns the internal encoding of a Redis object."),
-			def("refcount", 3, "readonly", key2, "", "2.2.3", cmdObject, "Returns the reference count of a value of a key."),
-			def("idletime", 3, "readonly", key2, "", "2.2.3", cmdObject, "Returns the time since the last access to a Redis object."),
-			def("freq", 3, "readonly", key2, "", "4.0.0", cmdObject, "Returns the logarithmic access frequency counter of a Redis object."),
+		parent("object", -2, "generic", "2.2.3", "A container for object introspection commands",
+			withTips(def("encoding", 3, "readonly", key2, "", "2.2.3", cmdObject, "Inspect the internal encoding of a Redis object"), "nondeterministic_output"),
+			withTips(def("refcount", 3, "readonly", key2, "", "2.2.3", cmdObject, "Get the number of references to the value of the key"), "nondeterministic_output"),
+			withTips(def("idletime", 3, "readonly", key2, "", "2.2.3", cmdObject, "Get the time since a Redis object was last accessed"), "nondeterministic_output"),
+			withTips(def("freq", 3, "readonly", key2, "", "4.0.0", cmdObject, "Get the logarithmic access frequency counter of a Redis object"), "nondeterministic_output"),
+			def("help", 2, "loading stale", noKeys, "", "6.2.0", cmdObjectHelp, "Show helpful text about the different subcommands"),
 		),
 
 		// strings
@@ -154,7 +177,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("renamenx", 3, "write fast", keys12, "generic", "1.0.0", cmdRename, "Renames a key only when the target key name doesn't exist."),
 		def("copy", -3, "write denyoom", keys12, "generic", "6.2.0", cmdCopy, "Copies the value of a key to a new key."),
 		def("move", 3, "write fast", key1, "generic", "1.0.0", cmdMove, "Moves a key to another database."),
-		def("keys", 2, "readonly", noKeys, "generic", "1.0.0", cmdKeys, "Returns all key names that match a pattern."),
+		withACL(def("keys", 2, "readonly", noKeys, "generic", "1.0.0", cmdKeys, "Returns all key names that match a pattern."), "keyspace dangerous"),
 		def("scan", -2, "readonly", noKeys, "generic", "2.8.0", cmdScan, "Iterates over the key names in the database."),
 		def("randomkey", 1, "readonly", noKeys, "generic", "1.0.0", cmdRandomKey, "Returns a random key name from the database."),
 		def("expire", -3, "write fast", key1, "generic", "1.0.0", cmdExpire, "Sets the expiration time of a key in seconds."),
@@ -167,8 +190,8 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("pexpiretime", 2, "readonly fast", key1, "generic", "7.0.0", cmdTTL, "Returns the expiration time of a key as a Unix milliseconds timestamp."),
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 		def("dump", 2, "readonly", key1, "generic", "2.6.0", cmdDump, "Returns a serialized representation of the value stored at a key."),
-		def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."),
-		withKeys(def("migrate", -6, "write movablekeys", [3]int{3, 3, 1}, "generic", "2.6.0", cmdMigrate, "Atomically transfer a key from a Redis instance to another one."), migrateKeys),
+		withACL(def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."), "keyspace dangerous"),
+		withACL(withKeys(def("migrate", -6, "write movablekeys", [3]int{3, 3, 1}, "generic", "2.6.0", cmdMigrate, "Atomically transfer a key from a Redis instance to another one."), migrateKeys), "keyspace dangerous"),
 
 		// bitmap (cmd_bits.go)
 		def("setbit", 4, "write denyoom", key1, "bitmap", "2.2.0", cmdSetBit, "Sets or clears the bit at offset in the string value stored at key"),
@@ -330,8 +353,8 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 
 		// sort (cmd_sort.go)
-		withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys),
-		def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
+		withACL(withKeys(def("sort", -2, "write denyoom movablekeys", key1, "generic", "1.0.0", cmdSort, "Sort the elements in a list, set or sorted set"), sortKeys), "set sortedset list dangerous"),
+		withACL(def("sort_ro", -2, "readonly movablekeys", key1, "generic", "7.0.0", cmdSort, "Sort the elements in a list, set or sorted set. Read-only variant of SORT."), "set sortedset list dangerous"),
 
 		// transactions (cmd_multi.go)
 		def("multi", 1, "noscript loading stale fast allow_busy", noKeys, "transactions", "1.2.0", cmdMulti, "Mark the start of a transaction block"),
@@ -385,6 +408,88 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("stats", 2, "noscript allow_busy", noKeys, "", "7.0.0", cmdFunctionStats, "Returns information about a function during execution."),
 			def("kill", 2, "noscript allow_busy", noKeys, "", "7.0.0", cmdFunctionKill, "Terminates a function during execution."),
 			def("help", 2, "loading stale", noKeys, "", "7.0.0", cmdFunctionHelp, "Returns helpful text about the different subcommands."),
+		),
+
+		// replication (cmd_replication.go): a master without replicas
+		withTips(withACL(def("wait", 3, "noscript", noKeys, "generic", "3.0.0", cmdWait, "Wait for the synchronous replication of all the write commands sent in the context of the current connection"), "connection"), "request_policy:all_shards response_policy:agg_min"),
+		withACL(def("role", 1, "noscript loading stale fast", noKeys, "server", "2.8.12", cmdRole, "Return the role of the instance in the context of replication"), "admin dangerous"),
+		def("replicaof", 3, "admin noscript stale no_async_loading", noKeys, "server", "5.0.0", cmdReplicaOf, "Make the server a replica of another instance, or promote it as master."),
+		def("slaveof", 3, "admin noscript stale no_async_loading", noKeys, "server", "1.0.0", cmdReplicaOf, "Make the server a replica of another instance, or promote it as master."),
+		def("failover", -1, "admin noscript stale", noKeys, "server", "6.2.0", cmdFailover, "Start a coordinated failover between this server and one of its replicas."),
+		def("sync", 1, "admin noscript no_async_loading no_multi", noKeys, "server", "1.0.0", cmdSync, "Internal command used for replication"),
+		def("psync", -3, "admin noscript no_async_loading no_multi", noKeys, "server", "2.8.0", cmdSync, "Internal command used for replication"),
+		def("replconf", -1, "admin noscript loading stale allow_busy", noKeys, "server", "3.0.0", cmdReplConf, "An internal command for configuring the replication stream"),
+
+		// cluster (cmd_cluster.go): cluster support disabled, as in a standalone Redis
+		parent("cluster", -2, "cluster", "3.0.0", "A container for cluster commands",
+			def("addslots", -3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Assign new hash slots to receiving node"),
+			def("addslotsrange", -4, "admin stale no_async_loading", noKeys, "", "7.0.0", cmdClusterDisabled, "Assign new hash slots to receiving node"),
+			withTips(def("bumpepoch", 2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Advance the cluster config epoch"), "nondeterministic_output"),
+			withTips(def("count-failure-reports", 3, "admin stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return the number of failure reports active for a given node"), "nondeterministic_output"),
+			def("countkeysinslot", 3, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return the number of local keys in the specified hash slot"),
+			def("delslots", -3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Set hash slots as unbound in receiving node"),
+			def("delslotsrange", -4, "admin stale no_async_loading", noKeys, "", "7.0.0", cmdClusterDisabled, "Set hash slots as unbound in receiving node"),
+			def("failover", -2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Forces a replica to perform a manual failover of its master."),
+			def("flushslots", 2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Delete a node's own slots information"),
+			def("forget", 3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Remove a node from the nodes table"),
+			withTips(def("getkeysinslot", 4, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return local key names in the specified hash slot"), "nondeterministic_output"),
+			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdClusterDisabled, "Show helpful text about the different subcommands"),
+			withTips(def("info", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Provides info about Redis Cluster node state"), "nondeterministic_output"),
+			def("keyslot", 3, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Returns the hash slot of the specified key"),
+			withTips(def("links", 2, "stale", noKeys, "", "7.0.0", cmdClusterDisabled, "Returns a list of all TCP links to and from peer nodes in cluster"), "nondeterministic_output"),
+			def("meet", -4, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Force a node cluster to handshake with another node"),
+			def("myid", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return the node id"),
+			withTips(def("nodes", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Get Cluster config for the node"), "nondeterministic_output"),
+			withTips(def("replicas", 3, "admin stale", noKeys, "", "5.0.0", cmdClusterDisabled, "List replica nodes of the specified master node"), "nondeterministic_output"),
+			def("replicate", 3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Reconfigure a node as a replica of the specified master node"),
+			def("reset", -2, "admin noscript stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Reset a Redis Cluster node"),
+			def("saveconfig", 2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Forces the node to save cluster state on disk"),
+			def("set-config-epoch", 3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Set the configuration epoch in a new node"),
+			def("setslot", -4, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Bind a hash slot to a specific node"),
+			withTips(def("shards", 2, "stale", noKeys, "", "7.0.0", cmdClusterDisabled, "Get array of cluster slots to node mappings"), "nondeterministic_output"),
+			withTips(def("slaves", 3, "admin stale", noKeys, "", "3.0.0", cmdClusterDisabled, "List replica nodes of the specified master node"), "nondeterministic_output"),
+			withTips(def("slots", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Get array of Cluster slot to node mappings"), "nondeterministic_output"),
+		),
+		withACL(def("asking", 1, "fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Sent by cluster clients after an -ASK redirect"), "connection"),
+		withACL(def("readonly", 1, "loading stale fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Enables read queries for a connection to a cluster replica node"), "connection"),
+		withACL(def("readwrite", 1, "loading stale fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Disables read queries for a connection to a cluster replica node"), "connection"),
+
+		// modules (cmd_module.go): none can be loaded
+		parent("module", -2, "server", "4.0.0", "A container for module commands",
+			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdModuleHelp, "Show helpful text about the different subcommands"),
+			withTips(def("list", 2, "admin noscript", noKeys, "", "4.0.0", cmdModuleList, "List all modules loaded by the server"), "nondeterministic_output_order"),
+			def("load", -3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleLoad, "Load a module"),
+			def("loadex", -3, "admin noscript no_async_loading protected", noKeys, "", "7.0.0", cmdModuleLoad, "Load a module with extended parameters"),
+			def("unload", 3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleUnload, "Unload a module"),
+		),
+		def("lolwut", -1, "readonly fast", noKeys, "server", "5.0.0", cmdLolwut, "Display some computer art and the Redis version"),
+
+		// ACL (cmd_acl.go): the default user, whose password is requirepass
+		parent("acl", -2, "server", "6.0.0", "A container for Access List Control commands ",
+			def("cat", -2, "noscript loading stale", noKeys, "", "6.0.0", cmdACLCat, "List the ACL categories or the commands inside a category"),
+			def("deluser", -3, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLDelUser, "Remove the specified ACL users and the associated rules"),
+			def("dryrun", -4, "admin noscript loading stale", noKeys, "", "7.0.0", cmdACLDryRun, "Returns whether the user can execute the given command without executing the command."),
+			def("genpass", -2, "noscript loading stale", noKeys, "", "6.0.0", cmdACLGenPass, "Generate a pseudorandom secure password to use for ACL users"),
+			def("getuser", 3, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLGetUser, "Get the rules for a specific ACL user"),
+			def("help", 2, "loading stale", noKeys, "", "6.0.0", cmdACLHelp, "Show helpful text about the different subcommands"),
+			def("list", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLList, "List the current ACL rules in ACL config file format"),
+			def("load", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLLoadSave, "Reload the ACLs from the configured ACL file"),
+			def("log", -2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLLog, "List latest events denied because of ACLs in place"),
+			def("save", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLLoadSave, "Save the current ACL rules in the configured ACL file"),
+			def("setuser", -3, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLSetUser, "Modify or create the rules for a specific ACL user"),
+			def("users", 2, "admin noscript loading stale", noKeys, "", "6.0.0", cmdACLUsers, "List the username of all the configured ACL rules"),
+			def("whoami", 2, "noscript loading stale", noKeys, "", "6.0.0", cmdACLWhoAmI, "Return the name of the user associated to the current connection"),
+		),
+
+		// latency (cmd_latency.go, latency.go): no latency monitor; per-command histograms
+		parent("latency", -2, "server", "2.8.13", "A container for latency diagnostics commands",
+			withTips(def("doctor", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyDoctor, "Return a human readable latency analysis report."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("graph", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyGraph, "Return a latency graph for the event."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			def("help", 2, "loading stale", noKeys, "", "2.8.13", cmdLatencyHelp, "Show helpful text about the different subcommands."),
+			withTips(def("histogram", -2, "admin noscript loading stale", noKeys, "", "7.0.0", cmdLatencyHistogram, "Return the cumulative distribution of latencies of a subset of commands or all."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("history", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyHistory, "Return timestamp-latency samples for the event."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("latest", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyLatest, "Return the latest latency samples for all events."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			withTips(def("reset", -2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyReset, "Reset latency data for one or more events."), "request_policy:all_nodes response_policy:all_succeeded"),
 		),
 	}
 	if extra != nil {

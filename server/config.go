@@ -368,6 +368,8 @@ func (s *Server) applyConfig(name, value string) error {
 		s.setNotifyFlags(s.cfg.NotifyFlags())
 	case "slowlog-log-slower-than", "slowlog-max-len":
 		s.slowlog.configure(s.cfg)
+	case "latency-tracking":
+		s.latency.configure(s.cfg)
 	case "maxmemory", "maxmemory-policy":
 		s.setMaxMemory()
 	case "port", "bind":

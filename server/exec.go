@@ -28,6 +28,7 @@ type serverStats struct {
 // by every client.
 type cmdStats struct {
 	calls, usec, rejected, failed atomic.Int64
+	latency                       latencyHistogram
 }
 
 func (st *cmdStats) reset() {
@@ -35,6 +36,7 @@ func (st *cmdStats) reset() {
 	st.usec.Store(0)
 	st.rejected.Store(0)
 	st.failed.Store(0)
+	st.latency.reset()
 }
 
 // dispatch runs one client request: lookup, checks, execution, stats.
@@ -46,6 +48,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	// is all MONITOR costs a command (monitor.go).
 	mon := s.monitors.active()
 	cmd, reject := s.lookup(args)
+	if reject == "" && cmd.Is(flagProtected) {
+		reject = s.refuseProtected(cn, cmd)
+	}
 	if cn.group != nil && (reject != "" || !s.canGroup(cn, cmd)) {
 		// What follows a group sees it committed.
 		s.endGroup(cn)
@@ -121,15 +126,17 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		}
 	}
 	cn.await(s.run(c))
-	s.countCall(cmd, time.Since(start), c.failed)
 	c.feedRun()
 	if c.blocked != nil {
 		// As in Redis, a command that blocks is logged when it is served,
-		// after the write that served it, and not at all if it times out.
+		// after the write that served it, and not at all if it times out;
+		// so is its latency (park).
 		c.blocked.took = time.Since(start)
+		s.countBlockedCall(cmd, c.blocked.took, c.failed)
 		s.park(c.blocked)
 		return
 	}
+	s.countCall(cmd, time.Since(start), c.failed)
 	s.slowlogCall(cn, cmd, args, start)
 }
 
@@ -291,7 +298,16 @@ func (s *Server) rejectWhileBusy(cmd *Command) bool {
 // endWrite releases the write gate after the transaction ended.
 func (s *Server) endWrite() { <-s.writeGate }
 
+// countCall counts one call of cmd in INFO commandstats and its latency
+// histogram (latency.go).
 func (s *Server) countCall(cmd *Command, d time.Duration, failed bool) {
+	s.countBlockedCall(cmd, d, failed)
+	s.recordLatency(cmd, d)
+}
+
+// countBlockedCall counts a call that blocked: its latency is recorded
+// if and when it is served.
+func (s *Server) countBlockedCall(cmd *Command, d time.Duration, failed bool) {
 	cmd.stats.calls.Add(1)
 	cmd.stats.usec.Add(d.Microseconds())
 	if failed {

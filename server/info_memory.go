@@ -20,18 +20,13 @@ import (
 // Replication, AOF buffers, eviction and defragmentation do not exist and
 // are 0; the Lua VMs are not measured apart from the heap and are 0 too.
 func (s *Server) writeInfoMemory(line func(format string, args ...any)) {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	used := int64(ms.HeapAlloc)
-	peak := max(used, int64(s.peakMemory.Load()))
-	startup := int64(s.startupMemory)
-	rss := residentBytes()
-	active := int64(ms.HeapInuse)
-	resident := int64(ms.HeapSys - ms.HeapReleased)
-	total := totalSystemMemory()
+	f := s.memoryFigures()
+	used, peak, startup, rss := f.used, f.peak, f.startup, f.rss
+	active, resident, total := f.active, f.resident, f.total
+	ms := f.ms
 	fns := s.scripts.Functions()
 	nlibs, nfuncs := fns.Count()
-	fnBytes := int64(fns.CodeBytes())
+	fnBytes := f.functions
 	maxmemory, _ := strconv.ParseInt(s.cfg.Get("maxmemory"), 10, 64)
 
 	line("used_memory:%d", used)
@@ -92,6 +87,29 @@ func (s *Server) writeInfoMemory(line func(format string, args ...any)) {
 	line("pebble_memtable_zombie_size:%d", m.MemTable.ZombieSize)
 	line("go_heap_alloc:%d", ms.HeapAlloc)
 	line("go_heap_sys:%d", ms.HeapSys)
+}
+
+// memoryFigures are the memory figures INFO memory and MEMORY STATS and
+// DOCTOR share (see writeInfoMemory for what they mean in Moonstone).
+type memoryFigures struct {
+	used, peak, startup, rss int64
+	active, resident, total  int64
+	functions                int64
+	ms                       runtime.MemStats
+}
+
+func (s *Server) memoryFigures() memoryFigures {
+	var f memoryFigures
+	runtime.ReadMemStats(&f.ms)
+	f.used = int64(f.ms.HeapAlloc)
+	f.peak = max(f.used, int64(s.peakMemory.Load()))
+	f.startup = int64(s.startupMemory)
+	f.rss = residentBytes()
+	f.active = int64(f.ms.HeapInuse)
+	f.resident = int64(f.ms.HeapSys - f.ms.HeapReleased)
+	f.total = totalSystemMemory()
+	f.functions = int64(s.scripts.Functions().CodeBytes())
+	return f
 }
 
 // ratio is a/b with two decimals, as Redis prints its memory ratios.

@@ -42,10 +42,12 @@ type Server struct {
 	pubsub   pubsubRegistry  // pubsub.go
 	monitors monitorRegistry // monitor.go
 	cursors  cursorTable
-	persist  persistState  // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
-	slowlog  slowlog       // SLOWLOG (slowlog.go)
-	blocks   blockRegistry // blocked clients (blocking.go)
-	pause    pauseState    // CLIENT PAUSE (pause.go)
+	persist  persistState   // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
+	slowlog  slowlog        // SLOWLOG (slowlog.go)
+	latency  latencyTracker // latency tracking (latency.go)
+	acl      aclDefaultUser // the default user beyond requirepass (cmd_acl.go)
+	blocks   blockRegistry  // blocked clients (blocking.go)
+	pause    pauseState     // CLIENT PAUSE (pause.go)
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -126,6 +128,7 @@ func New(cfg *Config) (*Server, error) {
 	})
 	s.loadFunctions()
 	s.slowlog.configure(cfg)
+	s.latency.configure(cfg)
 	cfg.onChange = s.applyConfig
 	s.setOutputLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())

@@ -109,9 +109,9 @@ func slowlogArgs(cmd *Command, args [][]byte) [][]byte {
 
 // redacted reports whether argument j is a secret Redis keeps out of the
 // slow log and MONITOR: AUTH's password (and user name, given both),
-// HELLO's AUTH pair, MIGRATE's AUTH and AUTH2 credentials, and the values
-// of sensitive parameters (requirepass, masterauth, masteruser) in CONFIG
-// SET.
+// HELLO's AUTH pair, MIGRATE's AUTH and AUTH2 credentials, the values of
+// sensitive parameters (requirepass, masterauth, masteruser) in CONFIG SET,
+// and ACL SETUSER's user and modifiers.
 func redacted(cmd *Command, args [][]byte, j int) bool {
 	switch cmd.Name {
 	case "auth":
@@ -144,6 +144,8 @@ func redacted(cmd *Command, args [][]byte, j int) bool {
 				i += 2
 			}
 		}
+	case "acl|setuser":
+		return j >= 2
 	case "config|set":
 		if j >= 3 && j%2 == 1 {
 			def := lookupParam(strings.ToLower(string(args[j-1])))

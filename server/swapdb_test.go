@@ -109,10 +109,8 @@ GET a
 }
 
 func TestSwapDBCommandTable(t *testing.T) {
-	// Name, arity, flags, key positions. (ACL categories are derived from
-	// flags and groups for every command: Redis's @keyspace and @dangerous
-	// are not among them.)
-	commandInfoMatchesRedis(t, 6, "swapdb")
+	// Name, arity, flags, key positions, ACL categories.
+	commandInfoMatchesRedis(t, 7, "swapdb")
 	// COMMAND DOCS: the fields Moonstone fills in, as Redis has them.
 	p := testkit.StartPair(t)
 	ms := p.Moonstone.NewClient()

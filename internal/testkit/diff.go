@@ -17,7 +17,14 @@ type Pair struct {
 // StartPair starts both servers. Moonstone gets opts as config pairs.
 func StartPair(t testing.TB, opts ...string) *Pair {
 	t.Helper()
-	r := StartRedis(t)
+	return StartPairArgs(t, nil, opts...)
+}
+
+// StartPairArgs is StartPair with redisArgs ("--name value" pairs) given to
+// redis-server, for settings both servers need at start-up.
+func StartPairArgs(t testing.TB, redisArgs []string, opts ...string) *Pair {
+	t.Helper()
+	r := StartRedis(t, redisArgs...)
 	m := Start(t, opts...)
 	p := &Pair{Moonstone: m, Redis: r, ms: m.Raw(t)}
 	rd, err := DialRaw(r.Addr)
