@@ -133,6 +133,9 @@ type DB struct {
 	blocked blockInterest
 	// expiryHeld stops the sweeper (HoldExpiry).
 	expiryHeld atomic.Bool
+	// changes is the change log's hook, for client-side caching
+	// (changes.go).
+	changes changeLog
 
 	stats Stats
 	// keyHook reports expired and created keys (keyhook.go).

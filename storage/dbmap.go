@@ -180,6 +180,7 @@ func (tx *Tx) SwapDB(a, b int) error {
 	if err := tx.watchSwap(a, b); err != nil {
 		return err
 	}
+	tx.noteSwap(a, b)
 	tx.dbs = tx.dbs.swapped(a, b)
 	tx.swappedDBs = true
 	if err := tx.b.Set(dbMapKey, tx.dbs.phys[:], nil); err != nil {

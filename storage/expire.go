@@ -202,6 +202,7 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 	err := db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) }, nil)
 	tx.b.Close()
 	if err == nil {
+		tx.runCommitHook()  // invalidations of expired keys
 		tx.runAfterCommit() // "expired" keyspace events
 	}
 	return Pending{}, err

@@ -38,6 +38,7 @@ func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 		}
 		return nil, nil
 	}
+	tx.noteVersion(db, key, &m)
 	return &m, nil
 }
 

@@ -58,6 +58,11 @@ type Tx struct {
 	keyBuf []byte
 	// keepExpired: expired keys are not removed (KeepExpired).
 	keepExpired bool
+	// changes, versionKeys and owner serve client-side caching
+	// (changes.go).
+	changes     []Change
+	versionKeys map[uint64]collectionKey
+	owner       any
 }
 
 // readCache holds, for a few keys, the value a transaction last read or
@@ -242,6 +247,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	}
 	if tx.b.Empty() {
 		tx.b.Close()
+		tx.runCommitHook()
 		tx.runAfterCommit()
 		return db.ReadBarrier(), nil
 	}
@@ -259,6 +265,7 @@ func (tx *Tx) Commit() (Pending, error) {
 		tx.b.Close()
 		return Pending{}, err
 	}
+	tx.runCommitHook()
 	tx.runAfterCommit()
 	return Pending{batch: tx.b, seq: seq, fsynced: db.SyncPolicy() == SyncAlways}, nil
 }
@@ -399,6 +406,7 @@ func (tx *Tx) set(key, value []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
+	tx.noteChange(key)
 	tx.noteReady(key)
 	tx.written.add(key)
 	if err := tx.b.Set(key, value, nil); err != nil {
@@ -416,6 +424,7 @@ func (tx *Tx) del(key []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touch(key)
+	tx.noteChange(key)
 	tx.noteReady(key)
 	tx.written.add(key)
 	if err := tx.b.Delete(key, nil); err != nil {
@@ -433,6 +442,7 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.touchRange(start)
+	tx.noteChangeRange(start)
 	tx.noteFlushed(start)
 	tx.reads.forget()
 	tx.written.all = true
