@@ -113,6 +113,15 @@ func (tx *Tx) noteChange(key []byte) {
 	}
 }
 
+// noteKeyChange records a change to key of logical database db ahead of
+// the writes that make it, where Redis reports keys in another order than
+// Moonstone writes them.
+func (tx *Tx) noteKeyChange(db int, key []byte) {
+	if tx.recordingChanges() {
+		tx.appendChange(db, key)
+	}
+}
+
 // noteChangeRange records a range deletion from start: a flush, or a
 // collection's members.
 func (tx *Tx) noteChangeRange(start []byte) {

@@ -581,6 +581,9 @@ func (tx *Tx) ListMove(db int, src, dst []byte, from, to ListEnd) (v []byte, ok 
 			return nil, false, err
 		}
 	}
+	// A list that exists is never empty: the move happens. Redis signals
+	// the destination first; so does the change log (changes.go).
+	tx.noteKeyChange(db, dst)
 	vals, err := s.pop(from, 1)
 	if err != nil {
 		return nil, false, err
