@@ -300,8 +300,9 @@ func (s *Server) isBlocked(id int64) bool {
 // commitWrite commits a write unit's transaction after serving the
 // blocked clients whose keys it made ready, in the same transaction. It
 // is the one way write units commit (run, EXEC, scripts).
-func (s *Server) commitWrite(tx *storage.Tx) (storage.Pending, error) {
+func (s *Server) commitWrite(tx *storage.Tx, by *Conn) (storage.Pending, error) {
 	served := s.serveReady(tx)
+	s.trackWriteBy(tx, by)
 	p, err := tx.Commit()
 	if len(served) > 0 {
 		shared := p.Shared()

@@ -157,6 +157,9 @@ func cmdReset(c *Call) {
 	cn.drainPushes()
 	cn.resetMulti()
 	c.Srv.unsubscribeAll(cn)
+	if cn.tracking.on {
+		c.Srv.disableTracking(cn)
+	}
 	cn.replyOff, cn.replySkipNext = false, false
 	cn.db = 0
 	cn.mu.Lock()
@@ -235,6 +238,7 @@ func cmdClientSetInfo(c *Call) {
 func (cn *Conn) info(c *Call) string {
 	sub, psub, ssub := cn.pubsubCounts()
 	blocked := cn.srv.isBlocked(cn.id)
+	tflags, redir := cn.srv.trackingListFields(cn)
 	qbuf, argvMem := 0, 0
 	if cn == c.Conn {
 		qbuf = requestSize(c.Args) + cn.rd.Buffered()
@@ -257,15 +261,16 @@ func (cn *Conn) info(c *Call) string {
 	if blocked {
 		flags = append(flags, 'b')
 	}
+	flags = append(flags, tflags...)
 	if len(flags) == 0 {
 		flags = append(flags, 'N')
 	}
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	now := time.Now()
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=%d multi-mem=%d rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=%d multi-mem=%d rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=%d resp=%d lib-name=%s lib-ver=%s",
 		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
-		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, multi, qbuf, argvMem, cn.multiMem.Load(), cn.lastCmd, cn.resp, cn.libName, cn.libVer)
+		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, multi, qbuf, argvMem, cn.multiMem.Load(), cn.lastCmd, redir, cn.resp, cn.libName, cn.libVer)
 }
 
 // requestSize is the size of args sent as a RESP multibulk request.

@@ -173,7 +173,7 @@ func (c *Call) storeHLLCount(key []byte, h *codec.HLL) {
 		tx.Discard()
 		return
 	}
-	p, err := s.commitWrite(tx)
+	p, err := s.commitWrite(tx, c.Conn)
 	if err != nil {
 		s.logf(levelWarning, "commit failed: %v", err)
 	}

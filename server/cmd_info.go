@@ -89,7 +89,7 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("client_recent_max_input_buffer:0")
 		line("client_recent_max_output_buffer:0")
 		line("blocked_clients:%d", s.blockedClients())
-		line("tracking_clients:0")
+		line("tracking_clients:%d", s.tracking.clients.Load())
 		line("clients_in_timeout_table:0")
 	case "memory":
 		s.writeInfoMemory(line)
@@ -126,7 +126,7 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("moonstone_write_stalled:%d", boolInt(f.Stalled))
 	case "stats":
 		// Redis's fields in Redis's order; replication, eviction, fork,
-		// defrag, tracking and I/O-thread figures are zero: Moonstone has
+		// defrag and I/O-thread figures are zero: Moonstone has
 		// none of those (docs/compatibility.md).
 		netIn, netOut, reads, writes := s.netTotals()
 		ops, inKbps, outKbps := s.instantaneous()
@@ -169,9 +169,10 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("active_defrag_key_misses:0")
 		line("total_active_defrag_time:0")
 		line("current_active_defrag_time:0")
-		line("tracking_total_keys:0")
-		line("tracking_total_items:0")
-		line("tracking_total_prefixes:0")
+		tkeys, titems, tprefixes := s.trackingInfo()
+		line("tracking_total_keys:%d", tkeys)
+		line("tracking_total_items:%d", titems)
+		line("tracking_total_prefixes:%d", tprefixes)
 		line("unexpected_error_replies:0")
 		line("total_error_replies:%d", s.stats.errorReplies.Load())
 		line("dump_payload_sanitizations:0")

@@ -134,6 +134,7 @@ func cmdExec(c *Call) {
 		sub := &Call{Args: q.args, Conn: cn, Srv: s, Cmd: q.cmd, r: c.r, Tx: tx, oom: c.oom}
 		start := time.Now()
 		s.runQueued(sub)
+		s.trackQueuedRead(sub)
 		s.countCall(q.cmd, time.Since(start), sub.failed)
 		s.slowlogCall(cn, q.cmd, q.args, start)
 		if s.monitors.active() {
@@ -141,7 +142,7 @@ func cmdExec(c *Call) {
 		}
 	}
 	c.feedSelf()
-	p, err := s.commitWrite(tx)
+	p, err := s.commitWrite(tx, cn)
 	if err != nil {
 		s.logf(levelWarning, "commit failed: %v", err)
 	}

@@ -106,6 +106,7 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 		// their snapshot and closes it.
 		h.tx = c.Tx
 	case h.readOnly:
+		defer c.Srv.trackReadEnd(c.Srv.trackReadBegin(c))
 		h.tx = c.Srv.db.BeginRead()
 		defer func() { c.Conn.await(h.tx.Close()) }()
 	default:
@@ -121,6 +122,7 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 		defer h.abort()
 	}
 	c.feedSelf()
+	h.track = c.Srv.trackScript(c)
 	out := &errorWatch{Reply: c.r, srv: c.Srv}
 	run(h, out)
 	if out.failed {
@@ -172,6 +174,9 @@ type scriptHost struct {
 	oom     bool
 	wrote   bool
 	pending storage.Pending
+	// track registers the caller's keys when the script calls a read
+	// command and the caller tracks them (tracking.go); nil otherwise.
+	track *trackedRead
 }
 
 // abort discards a writer's transaction that Finish never ended.
@@ -222,6 +227,9 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 		}
 	}()
 	cmd.Run(c)
+	if h.track != nil && cmd.Is(flagReadOnly) {
+		s.trackScriptRead(h)
+	}
 	s.countCall(cmd, time.Since(start), c.failed)
 	s.slowlogCall(nil, cmd, args, start)
 	if s.monitors.active() {
@@ -274,7 +282,7 @@ func (h *scriptHost) Finish(ok bool) error {
 		}
 		return nil
 	}
-	p, err := h.srv.commitWrite(h.tx)
+	p, err := h.srv.commitWrite(h.tx, h.conn)
 	if err != nil {
 		h.srv.logf(levelWarning, "script commit failed: %v", err)
 		h.pending = h.srv.db.ReadBarrier()

@@ -154,6 +154,9 @@ type Call struct {
 	// command began (Redis's pre_command_oom_state): a script that has
 	// not written yet may then not run a denyoom command (oom.go).
 	oom bool
+	// trackRead is the key registration of a read by a tracking client
+	// (tracking.go).
+	trackRead *trackedRead
 }
 
 // DB is the selected database.

@@ -85,6 +85,11 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("no-evict", 3, "admin noscript loading stale", noKeys, "", "7.0.0", cmdClientNoop, "Sets the client eviction mode of the connection."),
 			def("no-touch", 3, "noscript loading stale", noKeys, "", "7.2.0", cmdClientNoop, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
 			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdClientHelp, "Show helpful text about the different subcommands"),
+			// client-side caching (cmd_tracking.go)
+			def("tracking", -3, "noscript loading stale", noKeys, "", "6.0.0", cmdClientTracking, "Controls server-assisted client-side caching for the connection."),
+			def("caching", 3, "noscript loading stale", noKeys, "", "6.0.0", cmdClientCaching, "Instructs the server whether to track the keys in the next request."),
+			def("getredir", 2, "noscript loading stale", noKeys, "", "6.0.0", cmdClientGetRedir, "Returns the client ID to which the connection's tracking notifications are redirected."),
+			def("trackinginfo", 2, "noscript loading stale", noKeys, "", "6.2.0", cmdClientTrackingInfo, "Returns information about server-assisted client-side caching for the connection."),
 		),
 
 		// server

@@ -374,6 +374,8 @@ func (s *Server) applyConfig(name, value string) error {
 		s.setMaxMemory()
 	case "port", "bind":
 		return s.relisten(name)
+	case "tracking-table-max-keys":
+		s.setTrackingMaxKeys()
 	}
 	return nil
 }

@@ -81,6 +81,14 @@ type Conn struct {
 	// confirmations) of a command whose replies are dropped.
 	replyOff, replySkip, replySkipNext bool
 	kept                               []byte
+
+	// tracking is CLIENT TRACKING's state; trackq the queue of its
+	// messages while the connection has no pub/sub queue; leaving is set
+	// once it answered QUIT or is closing, when it stops receiving them
+	// (tracking.go).
+	tracking trackingMode
+	trackq   atomic.Pointer[connPubSub]
+	leaving  atomic.Bool
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -137,10 +145,16 @@ func (cn *Conn) serve() {
 			if !held {
 				cn.out.Lock()
 				held = true
+				if cn.ps != nil || cn.trackq.Load() != nil {
+					cn.drainPushes()
+				}
 			}
 			mark := cn.replyMark()
 			s.dispatch(cn, args)
 			cn.dropReplies(mark)
+			if cn.tracking.caching {
+				cn.trackingCommandDone(args)
+			}
 		}
 		// Replies go out once no whole request is waiting: a request
 		// still arriving (a pipeline split across packets) may take a
@@ -151,6 +165,7 @@ func (cn *Conn) serve() {
 			s.endGroup(cn)
 		}
 		if cn.closeAfterReply || cn.killed.Load() {
+			cn.leaving.Store(true)
 			if held {
 				cn.flush()
 			}
@@ -221,6 +236,7 @@ func (cn *Conn) close() {
 	cn.nc.Close()
 	cn.srv.stopMonitor(cn)
 	cn.closePubSub()
+	cn.srv.trackingClosed(cn)
 	cn.srv.retireNet(cn)
 	cn.srv.removeConn(cn)
 }
@@ -229,6 +245,7 @@ func (cn *Conn) close() {
 // its current command.
 func (cn *Conn) kill() {
 	cn.killed.Store(true)
+	cn.leaving.Store(true)
 	cn.nc.Close()
 }
 

@@ -225,7 +225,7 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 			c.feedRun()
 			return s.db.ReadBarrier()
 		}
-		p, err := s.commitWrite(tx)
+		p, err := s.commitWrite(tx, c.Conn)
 		if err != nil {
 			s.logf(levelWarning, "commit failed: %v", err)
 		}
@@ -234,6 +234,7 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 		c.feedRun()
 		return p
 	case c.Cmd.Is(flagReadOnly):
+		rd := s.trackReadBegin(c)
 		var tx *storage.Tx
 		if c.Cmd.Is(flagFast) && len(c.Args) <= maxPointArgs {
 			// A few point reads: commits wait for it instead of it
@@ -244,6 +245,7 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 		}
 		c.Tx = tx
 		c.Cmd.Run(c)
+		s.trackReadEnd(rd)
 		return tx.Close()
 	default:
 		c.Cmd.Run(c)

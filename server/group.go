@@ -120,7 +120,7 @@ func (s *Server) endGroup(cn *Conn) {
 		return
 	}
 	cn.group = nil
-	p, err := s.commitWrite(g.tx)
+	p, err := s.commitWrite(g.tx, cn)
 	if err != nil {
 		s.logf(levelWarning, "commit failed: %v", err)
 	}

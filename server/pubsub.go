@@ -150,7 +150,8 @@ func appendBulkString(b []byte, s string) []byte {
 }
 
 // pushRaw is the kind of a message whose payload is written as it is: a
-// MONITOR line, the same in both protocols.
+// MONITOR line, the same in both protocols, or an invalidation message
+// already written for its connection (tracking.go).
 const pushRaw = "raw"
 
 func (m *pushMsg) appendFrame(b []byte, resp int) []byte {
@@ -471,34 +472,37 @@ func (cn *Conn) pushLoop(ps *connPubSub) {
 	}
 }
 
-// drainPushes moves the messages queued for cn, and the batch its writer
-// holds, into its reply buffer, so they go out before the reply of the
-// command it is about to run. The connection's goroutine calls it holding
-// the output lock; the reply then waits, as the messages would have, for
-// the commits made before them.
+// drainPushes moves the messages queued for cn (pub/sub messages, MONITOR
+// lines, invalidations: tracking.go), and the batches its writers hold,
+// into its reply buffer, so they go out before the reply of the command it
+// is about to run, as Redis orders its output buffer. The connection's
+// goroutine calls it holding the output lock, when it starts a command;
+// the reply then waits, as the messages would have, for the commits made
+// before them.
 func (cn *Conn) drainPushes() {
-	ps := cn.ps
-	if ps == nil {
-		return
+	for _, ps := range [2]*connPubSub{cn.ps, cn.trackq.Load()} {
+		if ps == nil || ps == closedPushQueue {
+			continue
+		}
+		ps.mu.Lock()
+		msgs := append(ps.inflight, ps.msgs...)
+		ps.inflight, ps.msgs = nil, nil
+		ps.mu.Unlock()
+		if len(msgs) == 0 {
+			continue
+		}
+		var size int64
+		var buf []byte
+		for i := range msgs {
+			buf = msgs[i].appendFrame(buf, cn.resp)
+			size += msgs[i].size()
+		}
+		cn.w.WriteRaw(buf)
+		cn.await(cn.srv.db.ReadBarrier())
+		ps.mu.Lock()
+		ps.bytes -= size
+		ps.mu.Unlock()
 	}
-	ps.mu.Lock()
-	msgs := append(ps.inflight, ps.msgs...)
-	ps.inflight, ps.msgs = nil, nil
-	ps.mu.Unlock()
-	if len(msgs) == 0 {
-		return
-	}
-	var size int64
-	var buf []byte
-	for i := range msgs {
-		buf = msgs[i].appendFrame(buf, cn.resp)
-		size += msgs[i].size()
-	}
-	cn.w.WriteRaw(buf)
-	cn.await(cn.srv.db.ReadBarrier())
-	ps.mu.Lock()
-	ps.bytes -= size
-	ps.mu.Unlock()
 }
 
 // closePubSub ends cn's subscriptions and its writer; the socket is

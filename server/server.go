@@ -48,6 +48,8 @@ type Server struct {
 	acl      aclDefaultUser // the default user beyond requirepass (cmd_acl.go)
 	blocks   blockRegistry  // blocked clients (blocking.go)
 	pause    pauseState     // CLIENT PAUSE (pause.go)
+	// tracking is client-side caching's table (tracking.go).
+	tracking trackingTable
 
 	// scripts runs Lua scripts; writeGate serializes write transactions
 	// (see beginWrite).
@@ -132,6 +134,7 @@ func New(cfg *Config) (*Server, error) {
 	cfg.onChange = s.applyConfig
 	s.setOutputLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())
+	s.setTrackingMaxKeys()
 	s.setMaxMemory()
 	s.sampleMemory()
 	s.startupMemory = s.usedMemory.Load()
