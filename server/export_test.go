@@ -27,3 +27,25 @@ func WithPanickingWrite(name string) (undo func()) {
 
 // Monitors is the number of connections in MONITOR mode.
 func (s *Server) Monitors() int { return int(s.monitors.n.Load()) }
+
+// WithReadDuring makes the servers created until undo is called know name,
+// a read command that reads the string at its key on its snapshot, then
+// runs during (another client's write, say), then replies with what it
+// read: a read overtaken by a commit (tracking tests).
+func WithReadDuring(name string, during func()) (undo func()) {
+	testCommands = func() []*Command {
+		return []*Command{def(name, 2, "readonly", [3]int{1, 1, 1}, "string", "0.0.0", func(c *Call) {
+			v, ok, err := c.Tx.Get(c.DB(), c.Args[1])
+			during()
+			switch {
+			case err != nil:
+				c.Err(err)
+			case !ok:
+				c.r.Null()
+			default:
+				c.r.Bulk(v)
+			}
+		}, "test only")}
+	}
+	return func() { testCommands = nil }
+}
