@@ -26,6 +26,10 @@
 // made ready, inside the same transaction (blocking.go: BLPOP and the
 // other blocking commands, CLIENT UNBLOCK).
 //
+// While some client tracks keys for client-side caching, storage logs the
+// keys each write transaction changes and the commit hook in tracking.go
+// turns them into invalidation messages once the transaction committed.
+//
 // # Durability of replies
 //
 // Replies are buffered and flushed when the connection has no more

@@ -24,10 +24,14 @@ import (
 // The connection's output lock (Conn.out) is held by the connection's
 // goroutine from the start of a command until its replies are flushed, and
 // by pushLoop while it writes, so a message lands between two replies,
-// never inside one. Before writing, pushLoop waits until every commit made
-// so far is durable: a message about committed data (a keyspace event, a
-// PUBLISH from a script) is never seen before that data is on disk under
-// appendfsync always, the same promise replies keep.
+// never inside one. When the connection's goroutine starts a command it
+// takes what is queued, and the batch pushLoop holds, into its reply
+// buffer (drainPushes), so a message queued before a command was read is
+// written before its reply, as Redis orders its output buffer. Before
+// writing, pushLoop waits until every commit made so far is durable: a
+// message about committed data (a keyspace event, a PUBLISH from a script)
+// is never seen before that data is on disk under appendfsync always, the
+// same promise replies keep.
 //
 // Messages are formatted by pushLoop under the output lock, where the
 // connection's protocol version can be read safely: a frame is an array

@@ -59,8 +59,9 @@ import (
 // nothing otherwise; when the target is gone, a RESP3 tracking client gets
 // a tracking-redir-broken push instead.
 //
-// Cost when no client tracks: one atomic load per read command and per
-// commit, and storage's one load per record written.
+// Cost when no client tracks: an atomic load per read command, per commit
+// and per command start (for queued messages, conn.go), and storage's one
+// per record written.
 
 // trackingMode is a connection's CLIENT TRACKING state, read and written by
 // its own goroutine only (others read the copy in trackedClient).
@@ -364,8 +365,12 @@ func trackedKeys(c *Call) [][]byte {
 // them; c.trackRead keeps the result for the script host and trackReadEnd.
 func (s *Server) trackReadBegin(c *Call) *trackedRead {
 	if s.tracking.clients.Load() == 0 {
-		return nil
+		return nil // the common case, inlined
 	}
+	return s.trackReadRegister(c)
+}
+
+func (s *Server) trackReadRegister(c *Call) *trackedRead {
 	keys := trackedKeys(c)
 	if len(keys) == 0 {
 		return nil
@@ -383,9 +388,12 @@ func (s *Server) trackReadBegin(c *Call) *trackedRead {
 // invalidation since trackReadBegin forgot them), or, for a script that
 // called no read command, takes back what trackReadBegin added.
 func (s *Server) trackReadEnd(rd *trackedRead) {
-	if rd == nil {
-		return
+	if rd != nil {
+		s.trackReadDone(rd)
 	}
+}
+
+func (s *Server) trackReadDone(rd *trackedRead) {
 	t := &s.tracking
 	t.mu.Lock()
 	defer t.mu.Unlock()
