@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -784,16 +785,16 @@ func testkitSplit(f string) (string, []string, bool) {
 // must still invalidate what the read returns, on the client's own
 // connection (RESP3) and on a redirect target.
 func TestTrackingReadOvertakenByAWrite(t *testing.T) {
-	var s *testkit.Server
-	var w *testkit.RawConn
+	var writer atomic.Pointer[testkit.RawConn] // set here, used by the server's goroutine
 	undo := server.WithReadDuring("slowget", func() {
-		if r, err := w.Do("SET", "k", "new"); err != nil || r != "+OK\r\n" {
+		if r, err := writer.Load().Do("SET", "k", "new"); err != nil || r != "+OK\r\n" {
 			t.Errorf("SET during the read: %q %v", r, err)
 		}
 	})
 	defer undo()
-	s = testkit.Start(t)
-	w = s.Raw(t)
+	s := testkit.Start(t)
+	writer.Store(s.Raw(t))
+	w := s.Raw(t)
 	a, r := s.Raw(t), s.Raw(t)
 	do := func(rc *testkit.RawConn, want string, args ...string) {
 		t.Helper()
