@@ -875,3 +875,53 @@ B GEOADD g 1 1 m`
 	}
 	trackDiff(t, b.String())
 }
+
+func TestTrackingOptionChangesMatchRedis(t *testing.T) {
+	trackDiff(t, `
+A? HELLO 3
+# BCAST again without a prefix adds the empty one.
+A CLIENT TRACKING on BCAST PREFIX p
+A CLIENT TRACKING on BCAST
+A CLIENT TRACKINGINFO
+B SET p1 1
+A<
+A<
+A.
+A CLIENT TRACKING off
+# Redirect to itself.
+A# CLIENT TRACKING on REDIRECT $id:A
+A# CLIENT TRACKINGINFO
+A GET k
+B SET k 1
+A<
+# Options are replaced by the next CLIENT TRACKING on.
+A CLIENT TRACKING on OPTIN NOLOOP
+A CLIENT TRACKINGINFO
+A CLIENT CACHING yes
+A CLIENT TRACKING on
+A CLIENT TRACKINGINFO
+A CLIENT TRACKING on OPTIN
+A CLIENT TRACKINGINFO
+A CLIENT CACHING yes
+A CLIENT TRACKING off
+A CLIENT TRACKING on OPTIN
+A CLIENT TRACKINGINFO
+A CLIENT TRACKING off
+# Back to RESP2 without a redirect: nothing more arrives.
+A CLIENT TRACKING on
+A GET j
+A? HELLO 2
+B SET j 1
+A.
+A CLIENT TRACKING off
+# RESET turns tracking off.
+A? HELLO 3
+A CLIENT TRACKING on
+A GET r
+A RESET
+A? HELLO 3
+B SET r 1
+A.
+A CLIENT TRACKINGINFO
+`)
+}
