@@ -2,6 +2,7 @@ package storage
 
 import (
 	"math"
+	"slices"
 
 	"moonstone/codec"
 )
@@ -195,9 +196,9 @@ func (tx *Tx) geoSearch(m *Meta, q GeoQuery) ([]GeoPoint, error) {
 			cmp = geoFarther
 		}
 		if keep == n {
-			stableSort(found, cmp)
+			slices.SortStableFunc(found, cmp)
 		} else {
-			partialSort(found, cmp, 0, int(keep)-1)
+			pqsort(found, cmp, 0, int(keep)-1)
 		}
 	}
 	return found[:keep], nil

@@ -459,13 +459,13 @@ func isHexDigit(c byte) bool {
 
 // pqsort is Redis's pqsort.c (Bentley & McIlroy's quicksort that only
 // recurses into partitions overlapping [lrange, rrange]), ported exactly:
-// SORT BY ... LIMIT orders ties as Redis does only if the same comparisons
-// and swaps happen in the same order.
-func pqsort(a []sortItem, cmp func(x, y sortItem) int, lrange, rrange int) {
+// SORT BY ... LIMIT and a geo search with COUNT order ties as Redis does
+// only if the same comparisons and swaps happen in the same order.
+func pqsort[T any](a []T, cmp func(x, y T) int, lrange, rrange int) {
 	pqsortRange(a, 0, len(a), cmp, lrange, rrange)
 }
 
-func pqsortRange(v []sortItem, a, n int, cmp func(x, y sortItem) int, lrange, rrange int) {
+func pqsortRange[T any](v []T, a, n int, cmp func(x, y T) int, lrange, rrange int) {
 	c := func(i, j int) int { return cmp(v[i], v[j]) }
 	swap := func(i, j int) { v[i], v[j] = v[j], v[i] }
 	vecswap := func(i, j, k int) {
