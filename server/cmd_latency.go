@@ -1,34 +1,172 @@
 package server
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
-// LATENCY. Moonstone has no latency monitor: it records no latency events
-// (Redis's samples of commands, fsyncs, expiry cycles and the like slower
-// than latency-monitor-threshold), so LATEST, HISTORY and GRAPH answer as
-// a Redis that has none, and RESET resets none. HISTOGRAM reports the
-// per-command latency histograms of latency tracking (latency.go), which
-// Moonstone keeps as Redis does.
+// LATENCY. LATEST, HISTORY, GRAPH, DOCTOR and RESET read the latency
+// monitor (latency_monitor.go); HISTOGRAM reports the per-command latency
+// histograms of latency tracking (latency.go).
 
-func cmdLatencyLatest(c *Call) { c.r.Array(0) }
-
-func cmdLatencyHistory(c *Call) { c.r.Array(0) }
-
-func cmdLatencyReset(c *Call) { c.r.Int(0) }
-
-func cmdLatencyGraph(c *Call) {
-	c.Error(fmt.Sprintf("ERR No samples available for event '%s'", c.Args[2]))
+func cmdLatencyLatest(c *Call) {
+	latest := c.Srv.latmon.latest()
+	c.r.Array(len(latest))
+	for _, l := range latest {
+		c.r.Array(4)
+		c.r.BulkString(l.event)
+		c.r.Int(l.time)
+		c.r.Int(l.latency)
+		c.r.Int(l.max)
+	}
 }
 
-// cmdLatencyDoctor answers Redis's report for a server whose monitor is
-// off and never recorded anything (latency-monitor-threshold 0, the
-// default). With a threshold set, Redis would start sampling; Moonstone
-// says it does not.
-func cmdLatencyDoctor(c *Call) {
-	if c.Srv.cfg.Get("latency-monitor-threshold") == "0" {
-		c.r.Verbatim("txt", "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
+func cmdLatencyHistory(c *Call) {
+	samples, _, _ := c.Srv.latmon.samples(string(c.Args[2]))
+	c.r.Array(len(samples))
+	for _, s := range samples {
+		c.r.Array(2)
+		c.r.Int(s.time)
+		c.r.Int(s.latency)
+	}
+}
+
+func cmdLatencyReset(c *Call) {
+	if len(c.Args) == 2 {
+		c.r.Int(int64(c.Srv.latmon.reset("")))
 		return
 	}
-	c.r.Verbatim("txt", "I'm sorry, Dave, I can't do that. Moonstone has no latency monitor: latency-monitor-threshold is accepted, but no latency events are recorded. LATENCY HISTOGRAM and INFO latencystats report the latency of each command.\n")
+	n := 0
+	for _, e := range c.Args[2:] {
+		if len(e) > 0 {
+			n += c.Srv.latmon.reset(string(e))
+		}
+	}
+	c.r.Int(int64(n))
+}
+
+func cmdLatencyGraph(c *Call) {
+	event := string(c.Args[2])
+	samples, high, ok := c.Srv.latmon.samples(event)
+	if !ok {
+		c.Error(fmt.Sprintf("ERR No samples available for event '%s'", event))
+		return
+	}
+	c.r.Verbatim("txt", latencyGraph(event, samples, high, time.Now().Unix()))
+}
+
+// cmdLatencyDoctor answers Redis's report: each event's figures, then the
+// advice Redis gives for the events seen, word for word.
+func cmdLatencyDoctor(c *Call) {
+	c.r.Verbatim("txt", c.Srv.latencyReport())
+}
+
+// The doctor's advice, in the order Redis gives it.
+const (
+	adviseSlowlogEnabled = iota
+	adviseSlowlogTuning
+	adviseSlowlogInspect
+	adviseScheduler
+	adviseRelaxFsync
+	adviseHZ
+	adviseLargeObjects
+	adviseDisableTHP
+	adviseCount
+)
+
+func (s *Server) latencyReport() string {
+	m := &s.latmon
+	events := m.events()
+	threshold := m.threshold.Load()
+	if len(events) == 0 && threshold == 0 {
+		return "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n"
+	}
+	var b strings.Builder
+	var advise [adviseCount]bool
+	advices := 0
+	now := time.Now().Unix()
+	slower, _ := strconv.ParseInt(s.cfg.Get("slowlog-log-slower-than"), 10, 64)
+	for i, e := range events {
+		samples, high, ok := m.samples(e)
+		if !ok {
+			continue // reset meanwhile
+		}
+		if i == 0 {
+			b.WriteString("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n")
+		}
+		st := analyzeLatency(samples, high, now)
+		fmt.Fprintf(&b, "%d. %s: %d latency spikes (average %dms, mean deviation %dms, period %.2f sec). Worst all time event %dms.",
+			i+1, e, st.samples, st.avg, st.mad, float64(st.period)/float64(st.samples), high)
+		switch strings.ToLower(e) {
+		case "command":
+			if slower < 0 {
+				advise[adviseSlowlogEnabled] = true
+				advices++
+			} else if slower/1000 > threshold {
+				advise[adviseSlowlogTuning] = true
+				advices++
+			}
+			advise[adviseSlowlogInspect] = true
+			advise[adviseLargeObjects] = true
+			advices += 2
+		case "fast-command":
+			advise[adviseScheduler] = true
+			advices++
+		case "aof-fsync-always":
+			advise[adviseRelaxFsync] = true
+			advices++
+		case "expire-cycle":
+			advise[adviseHZ] = true
+			advise[adviseLargeObjects] = true
+			advices += 2
+		}
+		b.WriteByte('\n')
+	}
+	if anonHugePages() {
+		advise[adviseDisableTHP] = true
+		advices++
+	}
+	switch {
+	case len(events) == 0 && advices == 0:
+		b.WriteString("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
+		return b.String()
+	case len(events) > 0 && advices == 0:
+		b.WriteString("\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your help request.\n")
+		return b.String()
+	}
+	b.WriteString("\nI have a few advices for you:\n\n")
+	if advise[adviseSlowlogEnabled] {
+		fmt.Fprintf(&b, "- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than %d'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n", threshold*1000)
+	}
+	if advise[adviseSlowlogTuning] {
+		fmt.Fprintf(&b, "- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than %d'.\n", threshold*1000)
+	}
+	if advise[adviseSlowlogInspect] {
+		b.WriteString("- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n")
+	}
+	if advise[adviseScheduler] {
+		b.WriteString("- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n" +
+			"  1) Lower the system load.\n" +
+			"  2) Use a computer / VM just for Redis if you are running other software in the same system.\n" +
+			"  3) Check if you have a \"noisy neighbour\" problem.\n" +
+			"  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
+			"  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n")
+	}
+	if advise[adviseRelaxFsync] && s.cfg.Get("appendfsync") == "always" {
+		b.WriteString("- Your fsync policy is set to 'always'. It is very hard to get good performances with such a setup, if possible try to relax the fsync policy to 'onesec'.\n")
+	}
+	if hz, _ := strconv.Atoi(s.cfg.Get("hz")); advise[adviseHZ] && hz < 100 {
+		b.WriteString("- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n")
+	}
+	if advise[adviseLargeObjects] {
+		b.WriteString("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n")
+	}
+	if advise[adviseDisableTHP] {
+		b.WriteString("- I detected a non zero amount of anonymous huge pages used by your process. This creates very serious latency events in different conditions, especially when Redis is persisting on disk. To disable THP support use the command 'echo never > /sys/kernel/mm/transparent_hugepage/enabled', make sure to also add it into /etc/rc.local so that the command will be executed again after a reboot. Note that even if you have already disabled THP, you still need to restart the Redis process to get rid of the huge pages already created.\n")
+	}
+	return b.String()
 }
 
 // cmdLatencyHistogram is LATENCY HISTOGRAM [command ...]: every command

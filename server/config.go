@@ -370,6 +370,8 @@ func (s *Server) applyConfig(name, value string) error {
 		s.slowlog.configure(s.cfg)
 	case "latency-tracking":
 		s.latency.configure(s.cfg)
+	case "latency-monitor-threshold":
+		s.latmon.configure(s.cfg)
 	case "maxmemory", "maxmemory-policy":
 		s.setMaxMemory()
 	case "port", "bind":

@@ -184,3 +184,58 @@ func toString(v any) string {
 	}
 	return ""
 }
+
+// With latency-monitor-threshold set, a command that takes longer adds a
+// "command" sample, and LATEST, HISTORY, GRAPH, DOCTOR and RESET answer as
+// Redis's for the same events: the same replies once the figures (times
+// and milliseconds, which differ between the two servers) are masked.
+func TestLatencyMonitorMatchesRedis(t *testing.T) {
+	p := testkit.StartPair(t)
+	digits := regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
+	same := func(args ...string) {
+		t.Helper()
+		m, r, err := p.Do(args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if digits.ReplaceAllString(m, "N") != digits.ReplaceAllString(r, "N") {
+			t.Errorf("%v\n  moonstone: %q\n  redis:     %q", args, m, r)
+		}
+	}
+	same("CONFIG", "SET", "latency-monitor-threshold", "5")
+	same("LATENCY", "DOCTOR")
+	// A script loop that takes well over 5 ms on both servers.
+	same("EVAL", "local i = 0 while i < 3000000 do i = i + 1 end return 1", "0")
+	same("LATENCY", "LATEST")
+	same("LATENCY", "HISTORY", "command")
+	same("LATENCY", "HISTORY", "COMMAND")
+	same("LATENCY", "GRAPH", "command")
+	same("LATENCY", "DOCTOR")
+	same("LATENCY", "RESET", "nosuch")
+	same("LATENCY", "RESET", "COMMAND")
+	same("LATENCY", "LATEST")
+	same("LATENCY", "GRAPH", "command")
+
+	// The sample itself: the time is now, the latency at least the
+	// threshold, and the worst at least the last.
+	p.Run(t, `CONFIG SET latency-monitor-threshold 5`)
+	c := p.Moonstone.NewClient()
+	defer c.Close()
+	ctx := context.Background()
+	c.Eval(ctx, "local i = 0 while i < 3000000 do i = i + 1 end return 1", nil)
+	v, err := c.Do(ctx, "LATENCY", "LATEST").Slice()
+	if err != nil || len(v) != 1 {
+		t.Fatalf("LATENCY LATEST after a slow script: %v %v", v, err)
+	}
+	e := v[0].([]any)
+	if e[0] != "command" || time.Since(time.Unix(e[1].(int64), 0)) > 5*time.Second || e[2].(int64) < 5 || e[3].(int64) < e[2].(int64) {
+		t.Errorf("LATENCY LATEST entry %v", e)
+	}
+	// Turned off, the monitor records nothing more but keeps what it has.
+	p.Run(t, `CONFIG SET latency-monitor-threshold 0`)
+	c.Do(ctx, "LATENCY", "RESET")
+	c.Eval(ctx, "local i = 0 while i < 3000000 do i = i + 1 end return 1", nil)
+	if v, _ := c.Do(ctx, "LATENCY", "LATEST").Slice(); len(v) != 0 {
+		t.Errorf("LATENCY LATEST with the monitor off: %v", v)
+	}
+}

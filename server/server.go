@@ -45,6 +45,7 @@ type Server struct {
 	persist  persistState   // checkpoints, SAVE, BGSAVE (cmd_persistence.go)
 	slowlog  slowlog        // SLOWLOG (slowlog.go)
 	latency  latencyTracker // latency tracking (latency.go)
+	latmon   latencyMonitor // latency events (latency_monitor.go)
 	acl      aclDefaultUser // the default user beyond requirepass (cmd_acl.go)
 	blocks   blockRegistry  // blocked clients (blocking.go)
 	pause    pauseState     // CLIENT PAUSE (pause.go)
@@ -104,6 +105,11 @@ func New(cfg *Config) (*Server, error) {
 		}
 		s.logW = f
 	}
+	if cfg.Get("disable-thp") == "yes" {
+		if err := disableTHP(); err != nil {
+			s.logf(levelWarning, "disable-thp: %v", err)
+		}
+	}
 	if err := os.MkdirAll(cfg.Dir(), 0o755); err != nil {
 		return nil, fmt.Errorf("can't create data directory %s: %w", cfg.Dir(), err)
 	}
@@ -117,6 +123,7 @@ func New(cfg *Config) (*Server, error) {
 		Logger:        pebbleLogger{s},
 		Fatal:         s.storageFatal,
 		FS:            cfg.fs,
+		Latency:       s.latmon.note,
 	})
 	if err != nil {
 		return nil, err
@@ -131,6 +138,7 @@ func New(cfg *Config) (*Server, error) {
 	s.loadFunctions()
 	s.slowlog.configure(cfg)
 	s.latency.configure(cfg)
+	s.latmon.configure(cfg)
 	cfg.onChange = s.applyConfig
 	s.setOutputLimits(cfg.Get("client-output-buffer-limit"))
 	s.setNotifyFlags(cfg.NotifyFlags())

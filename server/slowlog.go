@@ -58,6 +58,13 @@ func (s *Server) slowlogCall(cn *Conn, cmd *Command, args [][]byte, start time.T
 
 // slowlogTook logs a command that took took, if that is slow enough.
 func (s *Server) slowlogTook(cn *Conn, cmd *Command, args [][]byte, took time.Duration) {
+	// The latency monitor sees every command the slow log measures, as
+	// Redis's call() feeds both.
+	if cmd.Is(flagFast) {
+		s.latmon.note("fast-command", took)
+	} else {
+		s.latmon.note("command", took)
+	}
 	l := &s.slowlog
 	limit := l.slowerThan.Load()
 	if limit < 0 || cmd.Is(flagSkipSlowlog) {

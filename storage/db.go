@@ -85,6 +85,12 @@ type Options struct {
 	// process is expected to exit and be restarted, which recovers the
 	// directory from its WAL. nil prints the error to stderr and exits 1.
 	Fatal func(error)
+	// Latency, when set, is told how long the store's own stalls took, for
+	// the server's latency monitor: "aof-fsync-always" for each WAL fsync
+	// a commit under the always policy waits for (Redis's name for the same
+	// stall of its AOF), and "expire-cycle" for the longest time an active
+	// expiry pass held the write lock. It must be cheap and must not block.
+	Latency func(event string, d time.Duration)
 }
 
 // DB is an open Moonstone data directory.
@@ -202,7 +208,7 @@ func Open(opts Options) (*DB, error) {
 	if fs == nil {
 		fs = vfs.Default
 	}
-	wal := new(walFiles)
+	wal := &walFiles{latency: opts.Latency}
 	wal.deferSync.Store(opts.Sync != SyncAlways)
 	popts.FS = walFS{fs, wal}
 	if opts.Fatal == nil {

@@ -40,6 +40,7 @@ type walFiles struct {
 	deferSync atomic.Bool
 	count     atomic.Int64 // fsyncs done
 	usec      atomic.Int64
+	latency   func(event string, d time.Duration) // Options.Latency
 
 	mu   sync.Mutex
 	open map[*walFile]struct{}
@@ -99,13 +100,18 @@ type walFile struct {
 	closed   bool
 }
 
-// fsync syncs the file for real and counts it.
-func (f *walFile) fsync(sync func() error) error {
+// fsync syncs the file for real and counts it. waited says a commit
+// waits for it (the always policy), which makes its time a latency event.
+func (f *walFile) fsync(sync func() error, waited bool) error {
 	start := time.Now()
 	f.deferred.Store(false)
 	err := sync()
+	d := time.Since(start)
 	f.w.count.Add(1)
-	f.w.usec.Add(time.Since(start).Microseconds())
+	f.w.usec.Add(d.Microseconds())
+	if waited && f.w.latency != nil {
+		f.w.latency("aof-fsync-always", d)
+	}
 	return err
 }
 
@@ -114,7 +120,7 @@ func (f *walFile) Sync() error {
 		f.deferred.Store(true)
 		return nil
 	}
-	return f.fsync(f.File.Sync)
+	return f.fsync(f.File.Sync, true)
 }
 
 func (f *walFile) SyncData() error {
@@ -122,7 +128,7 @@ func (f *walFile) SyncData() error {
 		f.deferred.Store(true)
 		return nil
 	}
-	return f.fsync(f.File.SyncData)
+	return f.fsync(f.File.SyncData, true)
 }
 
 func (f *walFile) SyncTo(length int64) (bool, error) {
@@ -130,7 +136,7 @@ func (f *walFile) SyncTo(length int64) (bool, error) {
 		f.deferred.Store(true)
 		return true, nil
 	}
-	return true, f.fsync(f.File.SyncData)
+	return true, f.fsync(f.File.SyncData, true)
 }
 
 func (f *walFile) syncIfDeferred() error {
@@ -139,7 +145,7 @@ func (f *walFile) syncIfDeferred() error {
 	if f.closed || !f.deferred.Load() {
 		return nil
 	}
-	return f.fsync(f.File.SyncData)
+	return f.fsync(f.File.SyncData, false)
 }
 
 // Close fsyncs what was deferred first: Pebble closes a WAL when it rotates
@@ -149,7 +155,7 @@ func (f *walFile) Close() error {
 	defer f.closeMu.Unlock()
 	var err error
 	if f.deferred.Load() {
-		err = f.fsync(f.File.SyncData)
+		err = f.fsync(f.File.SyncData, false)
 	}
 	f.closed = true
 	f.w.mu.Lock()

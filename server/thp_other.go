@@ -1,0 +1,5 @@
+//go:build !linux
+
+package server
+
+func disableTHP() error { return nil }
