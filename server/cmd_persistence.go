@@ -14,7 +14,7 @@ import (
 // Persistence commands: CHECKPOINT, SAVE, BGSAVE, LASTSAVE. Every one is a
 // Pebble checkpoint (storage.DB.Checkpoint): a consistent copy of the live
 // data directory that `moonstone --dir <copy>` opens, taken while clients
-// keep reading and writing.
+// keep reading and writing. And BGREWRITEAOF, which has nothing to do.
 
 // persistState is the server's record of checkpoints.
 type persistState struct {
@@ -107,6 +107,13 @@ func cmdCheckpoint(c *Call) {
 		return
 	}
 	c.OK()
+}
+
+// cmdBGRewriteAOF answers as Redis does when it starts a rewrite. Moonstone's
+// log, Pebble's WAL, never needs one: each memtable flush retires the WAL
+// segment it covered, so the log stays as long as the unflushed writes.
+func cmdBGRewriteAOF(c *Call) {
+	c.r.Status("Background append only file rewriting started")
 }
 
 func cmdSave(c *Call) {

@@ -32,6 +32,7 @@ const (
 	flagNoMandatoryKeys
 	flagMovableKeys
 	flagNoAsyncLoading
+	flagAsking
 	// flagProtected marks the commands that enable-module-command (and
 	// enable-debug-command) guard; like Redis, COMMAND INFO does not show it.
 	flagProtected
@@ -45,7 +46,7 @@ var flagNames = []struct {
 	{flagAdmin, "admin"}, {flagPubSub, "pubsub"}, {flagNoScript, "noscript"},
 	{flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
 	{flagSkipMonitor, "skip_monitor"}, {flagSkipSlowlog, "skip_slowlog"},
-	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagMayReplicate, "may_replicate"},
+	{flagAsking, "asking"}, {flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagMayReplicate, "may_replicate"},
 	{flagNoMandatoryKeys, "no_mandatory_keys"}, {flagNoAsyncLoading, "no_async_loading"}, {flagNoMulti, "no_multi"},
 	{flagMovableKeys, "movablekeys"}, {flagAllowBusy, "allow_busy"},
 }

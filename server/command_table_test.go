@@ -18,7 +18,7 @@ import (
 func TestAdminCommandTableMatchesRedis(t *testing.T) {
 	commandTableMatchesRedis(t, "wait", "role", "replicaof", "slaveof", "failover", "sync", "psync", "replconf",
 		"cluster", "readonly", "readwrite", "asking", "module", "lolwut", "latency", "memory", "acl",
-		"config|help", "object", "command|help")
+		"config|help", "object", "command|help", "bgrewriteaof", "restore-asking")
 }
 
 // commandTableMatchesRedis compares COMMAND INFO's first eight fields and

@@ -105,6 +105,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("checkpoint", 2, "admin noscript no_multi", noKeys, "server", "7.0.0", cmdCheckpoint, "Writes a consistent copy of the data directory to a new directory (Moonstone)."),
 		def("save", 1, "admin noscript no_async_loading no_multi", noKeys, "server", "1.0.0", cmdSave, "Synchronously saves the database(s) to disk."),
 		def("bgsave", -1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGSave, "Asynchronously saves the database(s) to disk."),
+		def("bgrewriteaof", 1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGRewriteAOF, "Asynchronously rewrite the append-only file"),
 		withACL(def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."), "admin dangerous"),
 		parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
 			def("count", 2, "loading stale", noKeys, "", "2.8.13", cmdCommandCount, "Returns a count of commands."),
@@ -196,6 +197,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("persist", 2, "write fast", key1, "generic", "2.2.0", cmdPersist, "Removes the expiration time of a key."),
 		def("dump", 2, "readonly", key1, "generic", "2.6.0", cmdDump, "Returns a serialized representation of the value stored at a key."),
 		withACL(def("restore", -4, "write denyoom", key1, "generic", "2.6.0", cmdRestore, "Creates a key from the serialized representation of a value."), "keyspace dangerous"),
+		withACL(def("restore-asking", -4, "write denyoom asking", key1, "server", "3.0.0", cmdRestore, "An internal command for migrating keys in a cluster"), "keyspace dangerous"),
 		withACL(withKeys(def("migrate", -6, "write movablekeys", [3]int{3, 3, 1}, "generic", "2.6.0", cmdMigrate, "Atomically transfer a key from a Redis instance to another one."), migrateKeys), "keyspace dangerous"),
 
 		// bitmap (cmd_bits.go)

@@ -107,6 +107,11 @@ RESTORE old3 0 %[17]s
 ~SMEMBERS old3
 RESTORE old4 0 %[18]s
 LRANGE old4 0 -1
+# RESTORE-ASKING is RESTORE for a cluster's migrations.
+RESTORE-ASKING asking 0 %[1]s
+GET asking
+RESTORE-ASKING asking 0 %[1]s
+RESTORE-ASKING asking
 `, bar, baz, quote(v11),
 		payload(0, 0xc0, 0x7b),                                // 4: int8 123
 		payload(0, 0xc3, 5, 8, 1, 'a', 'b', 0x80, 1),          // 5: LZF "abababab"
