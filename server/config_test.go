@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -121,5 +122,19 @@ func TestConfigSetEveryParameterToItsValue(t *testing.T) {
 		if err == nil || err.Error() != want {
 			t.Errorf("CONFIG SET %s 2mb: %v", k, err)
 		}
+	}
+}
+
+// disable-thp yes, the default, turns transparent huge pages off for the
+// process at start-up, as Redis does (the kernel reports it in
+// /proc/self/status on Linux 5.0 and later).
+func TestDisableTHP(t *testing.T) {
+	testkit.Start(t)
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil || !strings.Contains(string(status), "THP_enabled:") {
+		t.Skip("no THP_enabled in /proc/self/status")
+	}
+	if !strings.Contains(string(status), "THP_enabled:\t0") {
+		t.Errorf("transparent huge pages still enabled after start-up under disable-thp yes")
 	}
 }
