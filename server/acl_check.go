@@ -273,7 +273,7 @@ func (s *Server) killRevokedSubscribers(u *aclUser, old, now *aclRules) {
 	if superset {
 		return
 	}
-	for _, cn := range s.connsSnapshot() {
+	for _, cn := range s.clients() {
 		if cn.user.Load() != u {
 			continue
 		}
@@ -320,4 +320,29 @@ func (h *scriptHost) aclRefuse(cmd *Command, args [][]byte) string {
 	h.srv.acl.log.insert(h.srv, &aclLogEntry{reason: res, context: aclCtxLua, username: cn.userName(),
 		object: aclObject(res, cmd, args, idx), clientInfo: caller.Conn.info(caller)})
 	return "ERR The user executing the script " + aclReason(res)
+}
+
+// mayReadAnyKey reports whether the user may run the call and read every
+// key, as SORT's BY and GET patterns need: one selector allows the call
+// and has ~* or %R~* (ACLUserCheckCmdWithUnrestrictedKeyAccess).
+func (c *Call) mayReadAnyKey() bool {
+	r := c.Conn.user.Load().current()
+	if r.open {
+		return true
+	}
+	var keys aclKeys
+	for _, sel := range r.selectors {
+		if res, _ := sel.check(c.Cmd, c.Args, &keys); res != aclOK {
+			continue
+		}
+		if sel.allKeys {
+			return true
+		}
+		for _, p := range sel.keys {
+			if p.perm&aclRead != 0 && p.pattern == "*" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -164,7 +164,7 @@ func (t *aclTable) deleteUsers(c *Call, names []string) int {
 // user, unauthenticated, and is closed; the caller's own after its reply.
 func (s *Server) disconnectUser(c *Call, u *aclUser) {
 	u.deleted.Store(true)
-	for _, cn := range s.connsSnapshot() {
+	for _, cn := range s.clients() {
 		if cn.user.Load() != u {
 			continue
 		}
@@ -176,17 +176,6 @@ func (s *Server) disconnectUser(c *Call, u *aclUser) {
 			cn.kill()
 		}
 	}
-}
-
-// connsSnapshot lists the open connections.
-func (s *Server) connsSnapshot() []*Conn {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	out := make([]*Conn, 0, len(s.conns))
-	for _, cn := range s.conns {
-		out = append(out, cn)
-	}
-	return out
 }
 
 // setRequirePass makes pass the default user's only password, or makes
