@@ -326,6 +326,7 @@ func cmdClientKill(c *Call) {
 	}
 	var id int64
 	var addr, laddr, clientType string
+	var user *aclUser
 	skipMe := true
 	for i := 2; i < len(c.Args); i += 2 {
 		if i+1 >= len(c.Args) {
@@ -362,8 +363,7 @@ func cmdClientKill(c *Call) {
 				return
 			}
 		case "user":
-			// Every connection is the default user's, the only one.
-			if v != "default" {
+			if user = c.Srv.acl.user(v); user == nil {
 				c.Error("ERR No such user '" + v + "'")
 				return
 			}
@@ -374,7 +374,8 @@ func cmdClientKill(c *Call) {
 	}
 	var n int64
 	for _, cn := range c.Srv.clients() {
-		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) || !cn.isType(clientType) {
+		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) || !cn.isType(clientType) ||
+			user != nil && cn.user.Load() != user {
 			continue
 		}
 		if skipMe && cn == c.Conn {
