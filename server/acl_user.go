@@ -254,14 +254,9 @@ func (t *aclTable) applyUser(r *aclRules, op string) error {
 	}
 	switch op[0] {
 	case '>', '#':
-		var hash string
-		if op[0] == '>' {
-			hash = aclHash(op[1:])
-		} else {
-			if !validACLHash(op[1:]) {
-				return errACLBadHash
-			}
-			hash = op[1:]
+		hash, err := passwordHash(op)
+		if err != nil {
+			return err
 		}
 		if !containsString(r.passwords, hash) {
 			r.passwords = append(r.passwords, hash)
@@ -269,14 +264,9 @@ func (t *aclTable) applyUser(r *aclRules, op string) error {
 		r.nopass = false
 		return nil
 	case '<', '!':
-		var hash string
-		if op[0] == '<' {
-			hash = aclHash(op[1:])
-		} else {
-			if !validACLHash(op[1:]) {
-				return errACLBadHash
-			}
-			hash = op[1:]
+		hash, err := passwordHash(op)
+		if err != nil {
+			return err
 		}
 		for i, h := range r.passwords {
 			if h == hash {
@@ -299,6 +289,18 @@ func (t *aclTable) applyUser(r *aclRules, op string) error {
 		}
 	}
 	return t.applySelector(r.root(), op)
+}
+
+// passwordHash is the hash a password modifier names: of the password
+// given in clear (>pass, <pass), or given itself (#hash, !hash).
+func passwordHash(op string) (string, error) {
+	if op[0] == '>' || op[0] == '<' {
+		return aclHash(op[1:]), nil
+	}
+	if !validACLHash(op[1:]) {
+		return "", errACLBadHash
+	}
+	return op[1:], nil
 }
 
 func containsString(list []string, s string) bool {

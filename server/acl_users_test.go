@@ -101,7 +101,8 @@ ACL SETUSER erin on +@all -@string +get
 ACL GETUSER erin
 ACL SETUSER frank +@hash +@set -hset
 ACL GETUSER frank
-ACL SETUSER hank +acl|whoami +client -client|kill
+ACL SETUSER hank +client -client|kill
+ACL SETUSER ian +acl|whoami
 ACL GETUSER hank
 ACL SETUSER "a b"
 ACL SETUSER default resetpass >pw
@@ -137,6 +138,9 @@ ACL SETUSER alice on >p1 ~k* %R~r* %W~w* &ch* -@all +@string +@keyspace -append 
 @a EXISTS w1 r1
 @a SORT k1 STORE w1
 @a SORT k1 STORE r1
+@a SORT k1 BY v*
+@a SORT k1 GET v*
+@a SORT k1 BY nosort
 @a PUBLISH ch1 m
 @a PUBLISH x m
 @a SPUBLISH ch1 m
