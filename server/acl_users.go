@@ -236,8 +236,10 @@ func (c *Call) auth(name, pass []byte) bool {
 	t := c.Srv.acl
 	u := t.authenticate(name, pass)
 	if u == nil {
+		// Run by EXEC (the only caller that cannot block: AUTH is
+		// noscript), the attempt is in a transaction, as in Redis.
 		ctx := aclCtxTopLevel
-		if c.Conn.multi != nil {
+		if c.Conn.multi != nil || !c.canBlock {
 			ctx = aclCtxMulti
 		}
 		t.log.add(c, aclDeniedAuth, ctx, string(name), string(c.Args[0]))

@@ -228,6 +228,9 @@ ACL SETUSER alice on >p ~k* &ch -@all +get +publish +multi +exec +eval
 @a EVAL "return redis.pcall('get','z')" 0
 @a AUTH alice wrong
 @a AUTH nobody wrong
+@a MULTI
+@a AUTH alice wrong
+@a EXEC
 ACL LOG 0
 ACL LOG -1
 ACL LOG x
