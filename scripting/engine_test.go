@@ -68,7 +68,7 @@ func (m *memStore) ListScripts(fn func(string, bool, int) error) error {
 type echoHost struct{ finished int }
 
 func (h *echoHost) Call(args [][]byte, out scripting.Reply) { out.Bulk(args[len(args)-1]) }
-func (h *echoHost) CommandExists(args [][]byte) bool        { return true }
+func (h *echoHost) ACLCheckCmd(args [][]byte) (bool, bool)  { return true, true }
 func (h *echoHost) Log(int, string)                         {}
 func (h *echoHost) Finish(bool) error                       { h.finished++; return nil }
 

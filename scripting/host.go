@@ -54,9 +54,10 @@ type Host interface {
 	// enforces everything the server decides: unknown commands, arity,
 	// commands not allowed from scripts, writes from read-only scripts.
 	Call(args [][]byte, out Reply)
-	// CommandExists reports whether args name a command (and subcommand),
-	// for redis.acl_check_cmd.
-	CommandExists(args [][]byte) bool
+	// ACLCheckCmd reports, for redis.acl_check_cmd, whether args name a
+	// command (and subcommand), and whether the script's user may run it
+	// with these arguments.
+	ACLCheckCmd(args [][]byte) (exists, allowed bool)
 	// Log writes msg to the server log at a Redis log level
 	// (0 debug, 1 verbose, 2 notice, 3 warning).
 	Log(level int, msg string)

@@ -116,11 +116,11 @@ func (v *vm) redisTable() *lua.LTable {
 		if msg != "" {
 			v.raiseErr(L, msg)
 		}
-		if !r.host.CommandExists(args) {
+		exists, allowed := r.host.ACLCheckCmd(args)
+		if !exists {
 			v.raiseErr(L, "Invalid command passed to redis.acl_check_cmd()")
 		}
-		// Moonstone has one user, allowed everything.
-		L.Push(lua.LTrue)
+		L.Push(lua.LBool(allowed))
 		return 1
 	})
 	return t

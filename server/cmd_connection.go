@@ -47,38 +47,24 @@ func cmdSelect(c *Call) {
 	c.OK()
 }
 
-// checkAuth checks credentials for the default user, the only user.
-func (c *Call) checkAuth(user, pass []byte) bool {
-	want := c.Srv.cfg.RequirePass()
-	if user != nil && string(user) != "default" {
-		return false
-	}
-	if want == "" {
-		// The default user has no password: any password is accepted, as
-		// with Redis's "nopass" default user.
-		return true
-	}
-	return string(pass) == want
-}
-
+// cmdAuth is AUTH [username] password: without a user name, the default
+// user, whose password is requirepass (acl_users.go).
 func cmdAuth(c *Call) {
 	if len(c.Args) > 3 {
 		c.Error(errSyntax)
 		return
 	}
-	var user []byte
-	pass := c.Args[1]
+	user, pass := []byte(defaultUser), c.Args[1]
 	if len(c.Args) == 3 {
 		user, pass = c.Args[1], c.Args[2]
-	} else if c.Srv.cfg.RequirePass() == "" {
+	} else if c.Srv.acl.def.current().nopass {
 		c.Error(errNoPasswordSet)
 		return
 	}
-	if !c.checkAuth(user, pass) {
+	if !c.auth(user, pass) {
 		c.Error(errWrongPass)
 		return
 	}
-	c.Conn.authed.Store(true)
 	c.OK()
 }
 
@@ -103,11 +89,10 @@ func cmdHello(c *Call) {
 		more := len(c.Args) - i - 1
 		switch {
 		case c.ArgIs(i, "auth") && more >= 2:
-			if !c.checkAuth(c.Args[i+1], c.Args[i+2]) {
+			if !c.auth(c.Args[i+1], c.Args[i+2]) {
 				c.Error(errWrongPass)
 				return
 			}
-			c.Conn.authed.Store(true)
 			i += 2
 		case c.ArgIs(i, "setname") && more >= 1:
 			if !validClientName(c.Args[i+1]) {
@@ -166,7 +151,8 @@ func cmdReset(c *Call) {
 	cn.resp = 2
 	cn.name = ""
 	cn.mu.Unlock()
-	cn.authed.Store(c.Srv.cfg.RequirePass() == "")
+	cn.user.Store(c.Srv.acl.def)
+	cn.authed.Store(c.Srv.acl.defaultOpen())
 	c.r.Status("RESET")
 }
 
@@ -268,9 +254,9 @@ func (cn *Conn) info(c *Call) string {
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	now := time.Now()
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=%d multi-mem=%d rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=%d resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=%d multi-mem=%d rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
 		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
-		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, multi, qbuf, argvMem, cn.multiMem.Load(), cn.lastCmd, redir, cn.resp, cn.libName, cn.libVer)
+		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, multi, qbuf, argvMem, cn.multiMem.Load(), cn.lastCmd, cn.userName(), redir, cn.resp, cn.libName, cn.libVer)
 }
 
 // requestSize is the size of args sent as a RESP multibulk request.
@@ -340,6 +326,7 @@ func cmdClientKill(c *Call) {
 	}
 	var id int64
 	var addr, laddr, clientType string
+	var user *aclUser
 	skipMe := true
 	for i := 2; i < len(c.Args); i += 2 {
 		if i+1 >= len(c.Args) {
@@ -376,8 +363,7 @@ func cmdClientKill(c *Call) {
 				return
 			}
 		case "user":
-			// Every connection is the default user's, the only one.
-			if v != "default" {
+			if user = c.Srv.acl.user(v); user == nil {
 				c.Error("ERR No such user '" + v + "'")
 				return
 			}
@@ -388,7 +374,8 @@ func cmdClientKill(c *Call) {
 	}
 	var n int64
 	for _, cn := range c.Srv.clients() {
-		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) || !cn.isType(clientType) {
+		if (id != 0 && cn.id != id) || (addr != "" && cn.addr != addr) || (laddr != "" && cn.laddr != laddr) || !cn.isType(clientType) ||
+			user != nil && cn.user.Load() != user {
 			continue
 		}
 		if skipMe && cn == c.Conn {

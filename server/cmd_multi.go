@@ -51,7 +51,7 @@ func (s *Server) queueInMulti(cn *Conn, cmd *Command, args [][]byte) bool {
 	if m == nil {
 		return false
 	}
-	if !cn.authed.Load() && !cmd.Is(flagNoAuth) {
+	if !cmd.Is(flagNoAuth) && cn.needsAuth() {
 		// dispatch replies with the error; the block is void.
 		m.failed = true
 		return false
@@ -132,6 +132,10 @@ func cmdExec(c *Call) {
 	c.r.Array(len(m.queue))
 	for _, q := range m.queue {
 		sub := &Call{Args: q.args, Conn: cn, Srv: s, Cmd: q.cmd, r: c.r, Tx: tx, oom: c.oom}
+		if msg := s.aclRefuseQueued(sub); msg != "" {
+			sub.Error(msg)
+			continue
+		}
 		start := time.Now()
 		s.runQueued(sub)
 		s.trackQueuedRead(sub)

@@ -97,9 +97,10 @@ func evalGeneric(c *Call, bySHA bool) {
 // for *_RO commands the transaction dispatch opened is used. allowOOM is
 // the script's allow-oom flag.
 func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scripting.Reply)) {
-	h := &scriptHost{srv: c.Srv, readOnly: readOnly, oom: c.oom && !allowOOM}
+	h := &scriptHost{srv: c.Srv, readOnly: readOnly, oom: c.oom && !allowOOM, caller: c}
 	h.conn = &Conn{srv: c.Srv, id: c.Conn.id, db: c.Conn.db, resp: 2, addr: c.Conn.addr, laddr: c.Conn.laddr, created: c.Conn.created}
 	h.conn.authed.Store(true)
+	h.conn.user.Store(c.Conn.user.Load())
 	switch {
 	case c.Tx != nil:
 		// EVAL_RO and EVALSHA_RO are flagged readonly: dispatch opened
@@ -162,6 +163,7 @@ func (w *errorWatch) CountedError(msg string) {
 type scriptHost struct {
 	srv      *Server
 	conn     *Conn
+	caller   *Call // the EVAL or FCALL that runs the script
 	tx       *storage.Tx
 	writer   bool // holds the write gate and lock
 	readOnly bool // write commands are refused
@@ -197,9 +199,13 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 		out.Error(reject)
 		return
 	}
+	if !cmd.Is(flagNoScript) && !h.conn.aclOpen() {
+		reject = h.aclRefuse(cmd, args) // acl_check.go
+	}
 	switch {
 	case cmd.Is(flagNoScript):
 		reject = errNotAllowedFromScript
+	case reject != "":
 	case h.readOnly && cmd.Is(flagWrite|flagMayReplicate):
 		reject = errWriteFromReadOnly
 	case h.oom && !h.wrote && cmd.Is(flagDenyOOM):
@@ -255,12 +261,18 @@ func (s *Server) scriptLookup(args [][]byte) (*Command, string) {
 	return cmd, ""
 }
 
-func (h *scriptHost) CommandExists(args [][]byte) bool {
+// ACLCheckCmd is redis.acl_check_cmd: whether args name a command, and
+// whether the script's user may run it so.
+func (h *scriptHost) ACLCheckCmd(args [][]byte) (exists, allowed bool) {
 	cmd := h.srv.commands[strings.ToLower(string(args[0]))]
 	if cmd != nil && cmd.Subcommands != nil && len(args) > 1 {
 		cmd = cmd.Subcommands[strings.ToLower(string(args[1]))]
 	}
-	return cmd != nil
+	if cmd == nil {
+		return false, false
+	}
+	res, _ := h.conn.user.Load().current().check(cmd, args)
+	return true, res == aclOK
 }
 
 func (h *scriptHost) Log(level int, msg string) { h.srv.logf(level, "%s", msg) }

@@ -41,9 +41,16 @@ func cmdSort(c *Call) {
 			// takes the decision back.
 			if bytes.IndexByte(cPrefix(o.By), '*') < 0 {
 				o.NoSort = true
+			} else if !c.mayReadAnyKey() {
+				c.Error("ERR BY option of SORT denied due to insufficient ACL permissions.")
+				return
 			}
 			j++
 		case c.ArgIs(j, "get") && left >= 1:
+			if !c.mayReadAnyKey() {
+				c.Error("ERR GET option of SORT denied due to insufficient ACL permissions.")
+				return
+			}
 			o.Get = append(o.Get, c.Args[j+1])
 			j++
 		default:

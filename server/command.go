@@ -98,6 +98,8 @@ type Command struct {
 	Tips []string
 
 	stats cmdStats
+	// aclID numbers the entry for ACL's command bitmaps (acl_users.go).
+	aclID int
 }
 
 // Is reports whether the command has flag f.

@@ -61,6 +61,9 @@ type Config struct {
 	onChange func(name, value string) error
 	// configFile is the file the configuration was read from, if any.
 	configFile string
+	// users are the "user name rules..." directives, created at start-up
+	// (acl_file.go).
+	users [][]string
 	// timeout is the "timeout" parameter as a time.Duration.
 	timeout atomic.Int64
 	// notifyFlags is notify-keyspace-events as Redis's flag bits, parsed
@@ -103,6 +106,9 @@ func lookupParam(name string) *ParamDef {
 // Load sets a parameter from the command line or a config file, where
 // immutable parameters may be set too.
 func (c *Config) Load(name, value string) error {
+	if strings.EqualFold(name, "user") {
+		return c.addUser(strings.Fields(value))
+	}
 	d := lookupParam(name)
 	if d == nil {
 		return fmt.Errorf("Bad directive or wrong number of arguments: unknown option '%s'", name)
@@ -376,6 +382,8 @@ func (s *Server) applyConfig(name, value string) error {
 		s.setMaxMemory()
 	case "port", "bind":
 		return s.relisten(name)
+	case "requirepass":
+		s.acl.setRequirePass(value)
 	case "tracking-table-max-keys":
 		s.setTrackingMaxKeys()
 	}

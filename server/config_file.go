@@ -56,6 +56,16 @@ func (c *Config) LoadFile(path string) error {
 		if !ok || len(words) == 0 {
 			return fmt.Errorf("%s:%d: unbalanced quotes", path, n)
 		}
+		if strings.EqualFold(string(words[0]), "user") {
+			user := make([]string, len(words)-1)
+			for i, w := range words[1:] {
+				user[i] = string(w)
+			}
+			if err := c.addUser(user); err != nil {
+				return fmt.Errorf("%s:%d: %v", path, n, err)
+			}
+			continue
+		}
 		vals := make([]string, len(words)-1)
 		for i, w := range words[1:] {
 			vals[i] = string(w)
@@ -65,4 +75,13 @@ func (c *Config) LoadFile(path string) error {
 		}
 	}
 	return sc.Err()
+}
+
+// addUser keeps a "user" directive's words for start-up (acl_file.go).
+func (c *Config) addUser(words []string) error {
+	if len(words) == 0 {
+		return fmt.Errorf("Bad directive or wrong number of arguments")
+	}
+	c.users = append(c.users, words)
+	return nil
 }

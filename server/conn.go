@@ -46,7 +46,9 @@ type Conn struct {
 
 	db     int
 	authed atomic.Bool
-	resp   int
+	// user is the ACL user the connection runs as (acl_users.go).
+	user atomic.Pointer[aclUser]
+	resp int
 
 	reply Reply
 
@@ -106,7 +108,8 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	cn.reply = &respWriter{w: cn.w, resp: &cn.resp}
 	cn.rd = NewReader(countedReader{newConnReader(nc, &s.sockets, cn), &cn.net}, s.limits())
 	cn.rd.authed = cn.authed.Load
-	cn.authed.Store(s.cfg.RequirePass() == "")
+	cn.user.Store(s.acl.def)
+	cn.authed.Store(s.acl.defaultOpen())
 	return cn
 }
 

@@ -16,6 +16,10 @@
 //     block, PFCOUNT to store a fresh count in its value's cache);
 //   - others (connection, server, EVAL, EXEC) manage what they need.
 //
+// Before it runs, a request is checked against the connection's ACL user
+// (acl_check.go): users whose rules allow everything, the default user's
+// usual case, cost one flag test.
+//
 // The handler writes its answer to a Reply: RESP for a client, Lua values
 // for redis.call, so every command is written once. A failed standalone
 // write is discarded whole. A command that ran is fed to the MONITOR

@@ -51,6 +51,9 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	if reject == "" && cmd.Is(flagProtected) {
 		reject = s.refuseProtected(cn, cmd)
 	}
+	if reject == "" && !cn.aclOpen() {
+		reject = s.aclRefuse(cn, cmd, args) // acl_check.go
+	}
 	if cn.group != nil && (reject != "" || !s.canGroup(cn, cmd)) {
 		// What follows a group sees it committed.
 		s.endGroup(cn)
@@ -89,7 +92,7 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		return
 	}
 	cn.setLastCmd(cmd.Name)
-	if !cn.authed.Load() && !cmd.Is(flagNoAuth) {
+	if !cmd.Is(flagNoAuth) && cn.needsAuth() {
 		s.refuse(cn, cmd, args, errNoAuth)
 		return
 	}

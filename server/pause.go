@@ -358,7 +358,7 @@ func (s *Server) holdWhilePaused(cn *Conn, cmd *Command, args [][]byte) bool {
 // Redis checks before the pause: the client gets that error at once.
 func (s *Server) refusedBeforePause(cn *Conn, cmd *Command) bool {
 	switch {
-	case !cn.authed.Load() && !cmd.Is(flagNoAuth):
+	case !cmd.Is(flagNoAuth) && cn.needsAuth():
 		return true
 	case cn.multi != nil && cmd.Is(flagNoMulti) && !multiControl[cmd.Name]:
 		return true

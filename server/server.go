@@ -46,7 +46,7 @@ type Server struct {
 	slowlog  slowlog        // SLOWLOG (slowlog.go)
 	latency  latencyTracker // latency tracking (latency.go)
 	latmon   latencyMonitor // latency events (latency_monitor.go)
-	acl      aclDefaultUser // the default user beyond requirepass (cmd_acl.go)
+	acl      *aclTable      // ACL users (acl_users.go)
 	blocks   blockRegistry  // blocked clients (blocking.go)
 	pause    pauseState     // CLIENT PAUSE (pause.go)
 	// tracking is client-side caching's table (tracking.go).
@@ -129,6 +129,11 @@ func New(cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	s.db = db
+	s.acl = newACLTable(s)
+	if err := s.acl.loadAtStartup(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.setHashLimits()
 	s.scripts = scripting.NewEngine(db, scripting.Options{
 		BusyThreshold: cfg.BusyThreshold(),
