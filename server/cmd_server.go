@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"moonstone/codec"
+	"moonstone/storage"
 )
 
 // Server commands: CONFIG, TIME, SHUTDOWN, MEMORY, OBJECT.
@@ -279,23 +280,7 @@ func cmdObject(c *Call) {
 	}
 	switch c.Cmd.Name {
 	case "object|encoding":
-		enc := map[codec.Type]string{
-			codec.TypeHash: "hashtable", codec.TypeList: "quicklist",
-			codec.TypeSet: "hashtable", codec.TypeZSet: "skiplist", codec.TypeStream: "stream",
-		}[m]
-		if m == codec.TypeHash {
-			enc, _ = c.Tx.HashEncoding(c.DB(), c.Args[2])
-		}
-		if m == codec.TypeString {
-			v, _, _ := c.Tx.Get(c.DB(), c.Args[2])
-			enc = "raw"
-			if _, ok := codec.ParseInt(v); ok {
-				enc = "int"
-			} else if len(v) <= 44 {
-				enc = "embstr"
-			}
-		}
-		c.r.BulkString(enc)
+		c.r.BulkString(objectEncoding(c.Tx, c.DB(), c.Args[2], m))
 	case "object|refcount":
 		c.r.Int(1)
 	case "object|idletime":
@@ -311,6 +296,29 @@ func cmdObject(c *Call) {
 		}
 		c.r.Int(0)
 	}
+}
+
+// objectEncoding is OBJECT ENCODING's answer for key, which holds a t:
+// Redis's encoding names, chosen as docs/compatibility.md says (DEBUG
+// OBJECT shows the same).
+func objectEncoding(tx *storage.Tx, db int, key []byte, t codec.Type) string {
+	switch t {
+	case codec.TypeString:
+		v, _, _ := tx.Get(db, key)
+		if _, ok := codec.ParseInt(v); ok {
+			return "int"
+		} else if len(v) <= 44 {
+			return "embstr"
+		}
+		return "raw"
+	case codec.TypeHash:
+		enc, _ := tx.HashEncoding(db, key)
+		return enc
+	}
+	return map[codec.Type]string{
+		codec.TypeList: "quicklist", codec.TypeSet: "hashtable",
+		codec.TypeZSet: "skiplist", codec.TypeStream: "stream",
+	}[t]
 }
 
 // cmdLolwut is LOLWUT [VERSION v]: Redis 7.0's answer, its version line,
