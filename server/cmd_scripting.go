@@ -198,7 +198,7 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 		return
 	}
 	switch {
-	case cmd.Is(flagNoScript):
+	case cmd.Is(flagNoScript) && !s.scriptMayCall(cmd):
 		reject = errNotAllowedFromScript
 	case h.readOnly && cmd.Is(flagWrite|flagMayReplicate):
 		reject = errWriteFromReadOnly

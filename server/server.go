@@ -48,6 +48,7 @@ type Server struct {
 	acl      aclDefaultUser // the default user beyond requirepass (cmd_acl.go)
 	blocks   blockRegistry  // blocked clients (blocking.go)
 	pause    pauseState     // CLIENT PAUSE (pause.go)
+	debug    debugState     // DEBUG's switches (cmd_debug.go)
 	// tracking is client-side caching's table (tracking.go).
 	tracking trackingTable
 
