@@ -262,12 +262,7 @@ func debugObject(c *Call) {
 			return
 		}
 		enc := objectEncoding(tx, c.DB(), key, o.Type)
-		refcount := 1
-		if enc == "int" && c.Srv.sharesIntegers() {
-			if n, _ := codec.ParseInt(o.Elems[0]); n >= 0 && n < 10000 {
-				refcount = math.MaxInt32 // Redis's shared integers
-			}
-		}
+		refcount := c.Srv.objectRefcount(tx, c.DB(), key, o.Type)
 		extra := ""
 		if o.Type == codec.TypeList {
 			q := c.Srv.quicklistShape(o.Elems)
@@ -302,14 +297,6 @@ func serializedLength(o *codec.DumpObject) int {
 		}
 	}
 	return len(codec.AppendRDBString(nil, v))
-}
-
-// sharesIntegers reports whether Redis would keep small integer strings
-// as its shared objects (refcount INT_MAX): unless maxmemory is set with
-// an LRU or LFU policy.
-func (s *Server) sharesIntegers() bool {
-	p := s.cfg.Get("maxmemory-policy")
-	return s.cfg.Get("maxmemory") == "0" || !(strings.Contains(p, "lru") || strings.Contains(p, "lfu"))
 }
 
 // fakeAddress stands for Redis's pointer to the value: stable for a key,

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -282,7 +283,7 @@ func cmdObject(c *Call) {
 	case "object|encoding":
 		c.r.BulkString(objectEncoding(c.Tx, c.DB(), c.Args[2], m))
 	case "object|refcount":
-		c.r.Int(1)
+		c.r.Int(int64(c.Srv.objectRefcount(c.Tx, c.DB(), c.Args[2], m)))
 	case "object|idletime":
 		if strings.Contains(c.Srv.cfg.Get("maxmemory-policy"), "lfu") {
 			c.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
@@ -319,6 +320,25 @@ func objectEncoding(tx *storage.Tx, db int, key []byte, t codec.Type) string {
 		codec.TypeList: "quicklist", codec.TypeSet: "hashtable",
 		codec.TypeZSet: "skiplist", codec.TypeStream: "stream",
 	}[t]
+}
+
+// objectRefcount is OBJECT REFCOUNT's answer for key, which holds a t:
+// 1, except for the integer strings 0..9999 that Redis keeps as shared
+// objects (OBJ_SHARED_REFCOUNT, INT_MAX) unless maxmemory is set with an
+// LRU or LFU policy.
+func (s *Server) objectRefcount(tx *storage.Tx, db int, key []byte, t codec.Type) int {
+	if t != codec.TypeString {
+		return 1
+	}
+	p := s.cfg.Get("maxmemory-policy")
+	if s.cfg.Get("maxmemory") != "0" && (strings.Contains(p, "lru") || strings.Contains(p, "lfu")) {
+		return 1
+	}
+	v, _, _ := tx.Get(db, key)
+	if n, ok := codec.ParseInt(v); ok && n >= 0 && n < 10000 {
+		return math.MaxInt32
+	}
+	return 1
 }
 
 // cmdLolwut is LOLWUT [VERSION v]: Redis 7.0's answer, its version line,

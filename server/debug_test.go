@@ -301,7 +301,7 @@ DEBUG DIGEST
 `)
 }
 
-// OBJECT shows Redis's line: encoding, refcount and, for strings, the
+// OBJECT shows Redis's line (and OBJECT REFCOUNT its refcount): encoding, refcount and, for strings, the
 // serialized length are Redis's; lists get Redis's quicklist figures for
 // lists built by RPUSH. The value's address and the LRU clock are
 // Redis's own and cannot match.
@@ -317,6 +317,9 @@ func TestDebugObjectMatchesRedis(t *testing.T) {
 		{"SET k 10000", "k", true},
 		{"SET k -5", "k", true},
 		{"SET k 2147483648", "k", true},
+		{"INCR k", "k", true},
+		{"SET k 9999", "k", true},
+		{"INCR k", "k", true},
 		{"SET k hello", "k", true},
 		{"SET k 01", "k", true},
 		{"SET k " + strings.Repeat("a", 20), "k", true},
@@ -330,7 +333,7 @@ func TestDebugObjectMatchesRedis(t *testing.T) {
 		{"XADD x 1-1 f v", "x", false},
 	}
 	for _, tc := range cases {
-		p.Run(t, tc.setup)
+		p.Run(t, tc.setup+"\nOBJECT REFCOUNT "+tc.key)
 		m, r, err := p.Do("DEBUG", "OBJECT", tc.key)
 		if err != nil {
 			t.Fatal(err)
