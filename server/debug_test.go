@@ -495,6 +495,7 @@ func TestDebugReloadKeepsData(t *testing.T) {
 	if after := c.Info(ctx, "replication").Val(); after == before || !regexp.MustCompile(`master_replid:[0-9a-f]{40}\r\n`).MatchString(after) {
 		t.Fatalf("master_replid after CHANGE-REPL-ID:\n%s\nbefore:\n%s", after, before)
 	}
+	proc.Kill() // the log is read once the process stopped writing it
 	if !strings.Contains(proc.Log.String(), "DB reloaded by DEBUG RELOAD") {
 		t.Errorf("no reload line in the log:\n%s", proc.Log.String())
 	}
