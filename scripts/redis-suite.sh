@@ -9,7 +9,8 @@
 # REDIS_SUITE at an already extracted tree. SUITE_TAGS overrides the denied
 # tags; the log of each unit is left in $OUT (default /tmp/moonstone-suite).
 # TARGET=redis runs the same units against Debian's redis-server, which
-# gives the counts to aim for.
+# gives the counts to aim for. Both servers start with the DEBUG command
+# enabled, so SUITE_TAGS without -needs:debug runs the tests that use it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +37,8 @@ for unit in "$@"; do
 		redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
 			--enable-debug-command yes >"$OUT/server.log" 2>&1 &
 	else
-		"$OUT/moonstone" --port "$port" --bind 127.0.0.1 --dir "$dir" >"$OUT/server.log" 2>&1 &
+		"$OUT/moonstone" --port "$port" --bind 127.0.0.1 --dir "$dir" \
+			--enable-debug-command yes >"$OUT/server.log" 2>&1 &
 	fi
 	pid=$!
 	for _ in $(seq 50); do

@@ -186,7 +186,7 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("role:master")
 		line("connected_slaves:0")
 		line("master_failover_state:no-failover")
-		line("master_replid:%s", s.runID())
+		line("master_replid:%s", s.replID())
 		line("master_replid2:0000000000000000000000000000000000000000")
 		line("master_repl_offset:0")
 		line("second_repl_offset:-1")

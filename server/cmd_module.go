@@ -10,12 +10,17 @@ import "net"
 // Redis fails on a module it cannot load or does not have, with the
 // reason in the log.
 
-// refuseProtected returns Redis's refusal of a protected command that
-// enable-module-command does not allow for cn, or "". Like Redis's
+// refuseProtected returns Redis's refusal of a protected command that its
+// setting does not allow for cn, or "": enable-debug-command guards DEBUG,
+// enable-module-command MODULE's LOAD, LOADEX and UNLOAD. Like Redis's
 // processCommand, dispatch asks after the arity check and before
 // anything else, so the refusal is a rejected call and voids a MULTI.
 func (s *Server) refuseProtected(cn *Conn, cmd *Command) string {
-	switch s.cfg.Get("enable-module-command") {
+	name, param := "MODULE", "enable-module-command"
+	if cmd.Name == "debug" {
+		name, param = "DEBUG", "enable-debug-command"
+	}
+	switch s.cfg.Get(param) {
 	case "yes":
 		return ""
 	case "local":
@@ -23,7 +28,7 @@ func (s *Server) refuseProtected(cn *Conn, cmd *Command) string {
 			return ""
 		}
 	}
-	return `ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`
+	return "ERR " + name + ` command not allowed. If the ` + param + ` option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`
 }
 
 // isLocalAddr reports whether a client's address is a loopback one, as

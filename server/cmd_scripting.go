@@ -203,7 +203,7 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 		reject = h.aclRefuse(cmd, args) // acl_check.go
 	}
 	switch {
-	case cmd.Is(flagNoScript):
+	case cmd.Is(flagNoScript) && !s.scriptMayCall(cmd):
 		reject = errNotAllowedFromScript
 	case reject != "":
 	case h.readOnly && cmd.Is(flagWrite|flagMayReplicate):

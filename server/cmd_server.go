@@ -1,12 +1,14 @@
 package server
 
 import (
+	"math"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"moonstone/codec"
+	"moonstone/storage"
 )
 
 // Server commands: CONFIG, TIME, SHUTDOWN, MEMORY, OBJECT.
@@ -279,25 +281,9 @@ func cmdObject(c *Call) {
 	}
 	switch c.Cmd.Name {
 	case "object|encoding":
-		enc := map[codec.Type]string{
-			codec.TypeHash: "hashtable", codec.TypeList: "quicklist",
-			codec.TypeSet: "hashtable", codec.TypeZSet: "skiplist", codec.TypeStream: "stream",
-		}[m]
-		if m == codec.TypeHash {
-			enc, _ = c.Tx.HashEncoding(c.DB(), c.Args[2])
-		}
-		if m == codec.TypeString {
-			v, _, _ := c.Tx.Get(c.DB(), c.Args[2])
-			enc = "raw"
-			if _, ok := codec.ParseInt(v); ok {
-				enc = "int"
-			} else if len(v) <= 44 {
-				enc = "embstr"
-			}
-		}
-		c.r.BulkString(enc)
+		c.r.BulkString(objectEncoding(c.Tx, c.DB(), c.Args[2], m))
 	case "object|refcount":
-		c.r.Int(1)
+		c.r.Int(int64(c.Srv.objectRefcount(c.Tx, c.DB(), c.Args[2], m)))
 	case "object|idletime":
 		if strings.Contains(c.Srv.cfg.Get("maxmemory-policy"), "lfu") {
 			c.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
@@ -311,6 +297,48 @@ func cmdObject(c *Call) {
 		}
 		c.r.Int(0)
 	}
+}
+
+// objectEncoding is OBJECT ENCODING's answer for key, which holds a t:
+// Redis's encoding names, chosen as docs/compatibility.md says (DEBUG
+// OBJECT shows the same).
+func objectEncoding(tx *storage.Tx, db int, key []byte, t codec.Type) string {
+	switch t {
+	case codec.TypeString:
+		v, _, _ := tx.Get(db, key)
+		if _, ok := codec.ParseInt(v); ok {
+			return "int"
+		} else if len(v) <= 44 {
+			return "embstr"
+		}
+		return "raw"
+	case codec.TypeHash:
+		enc, _ := tx.HashEncoding(db, key)
+		return enc
+	}
+	return map[codec.Type]string{
+		codec.TypeList: "quicklist", codec.TypeSet: "hashtable",
+		codec.TypeZSet: "skiplist", codec.TypeStream: "stream",
+	}[t]
+}
+
+// objectRefcount is OBJECT REFCOUNT's answer for key, which holds a t:
+// 1, except for the integer strings 0..9999 that Redis keeps as shared
+// objects (OBJ_SHARED_REFCOUNT, INT_MAX) unless maxmemory is set with an
+// LRU or LFU policy.
+func (s *Server) objectRefcount(tx *storage.Tx, db int, key []byte, t codec.Type) int {
+	if t != codec.TypeString {
+		return 1
+	}
+	p := s.cfg.Get("maxmemory-policy")
+	if s.cfg.Get("maxmemory") != "0" && (strings.Contains(p, "lru") || strings.Contains(p, "lfu")) {
+		return 1
+	}
+	v, _, _ := tx.Get(db, key)
+	if n, ok := codec.ParseInt(v); ok && n >= 0 && n < 10000 {
+		return math.MaxInt32
+	}
+	return 1
 }
 
 // cmdLolwut is LOLWUT [VERSION v]: Redis 7.0's answer, its version line,

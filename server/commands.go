@@ -469,6 +469,8 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			def("loadex", -3, "admin noscript no_async_loading protected", noKeys, "", "7.0.0", cmdModuleLoad, "Load a module with extended parameters"),
 			def("unload", 3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleUnload, "Unload a module"),
 		),
+		// DEBUG (cmd_debug.go): a protected command, refused unless enable-debug-command allows it
+		def("debug", -2, "admin noscript loading stale protected", noKeys, "server", "1.0.0", cmdDebug, "A container for debugging commands"),
 		def("lolwut", -1, "readonly fast", noKeys, "server", "5.0.0", cmdLolwut, "Display some computer art and the Redis version"),
 
 		// ACL (cmd_acl.go): users, their rules and the ACL file

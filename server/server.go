@@ -49,6 +49,7 @@ type Server struct {
 	acl      *aclTable      // ACL users (acl_users.go)
 	blocks   blockRegistry  // blocked clients (blocking.go)
 	pause    pauseState     // CLIENT PAUSE (pause.go)
+	debug    debugState     // DEBUG's switches (cmd_debug.go)
 	// tracking is client-side caching's table (tracking.go).
 	tracking trackingTable
 

@@ -137,8 +137,10 @@ type DB struct {
 	watch watchTable
 	// blocked counts blocked clients, for ready-key tracking (ready.go).
 	blocked blockInterest
-	// expiryHeld stops the sweeper (HoldExpiry).
-	expiryHeld atomic.Bool
+	// expiryHeld stops the sweeper (HoldExpiry); activeExpiryOff too,
+	// independently (SetActiveExpiry).
+	expiryHeld      atomic.Bool
+	activeExpiryOff atomic.Bool
 	// changes is the change log's hook, for client-side caching
 	// (changes.go).
 	changes changeLog

@@ -65,6 +65,21 @@ func (db *DB) Wait(p Pending) error {
 	return nil
 }
 
+// SyncWAL makes every batch committed so far durable, whatever the
+// policy: it asks Pebble for a synced write of nothing, which follows
+// every committed record into the WAL file, then fsyncs what walfs
+// deferred under everysec and no. For DEBUG RELOAD and LOADAOF, which in
+// Redis rewrite and reread the data set. A failed sync is fatal, as in
+// Wait.
+func (db *DB) SyncWAL() {
+	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+		db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
+	}
+	if err := db.wal.syncDeferred(); err != nil {
+		db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
+	}
+}
+
 // Later returns whichever of a and b needs the longer wait, for folding many
 // reads into one barrier. It must not be given two batches.
 func Later(a, b Pending) Pending {

@@ -120,7 +120,7 @@ func (tx *Tx) SweepExpired(db int, limit int) (int, bool, error) {
 // removes expired keys in bounded batches, like Redis's active expire cycle,
 // yielding the write lock between batches so clients are never stalled.
 // databases is how many dbs to visit. It skips its ticks while expiry is
-// held (HoldExpiry).
+// held (HoldExpiry) or switched off (SetActiveExpiry).
 func (db *DB) Sweeper(stop <-chan struct{}, databases int, tick time.Duration) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -144,6 +144,15 @@ func (db *DB) Sweeper(stop <-chan struct{}, databases int, tick time.Duration) {
 // held is the last one.
 func (db *DB) HoldExpiry(on bool) { db.expiryHeld.Store(on) }
 
+// SetActiveExpiry turns the sweeper off (false) or back on, for DEBUG
+// SET-ACTIVE-EXPIRE: expired keys are then removed only by the writes
+// that meet them (reads hide them as always). It is a switch of its own,
+// apart from HoldExpiry, so that a CLIENT UNPAUSE does not turn back on
+// a sweeper DEBUG turned off, nor the reverse.
+func (db *DB) SetActiveExpiry(on bool) { db.activeExpiryOff.Store(!on) }
+
+func (db *DB) sweeperOff() bool { return db.expiryHeld.Load() || db.activeExpiryOff.Load() }
+
 // SweepNow runs one pass of the sweeper at once, in the caller's goroutine:
 // when a pause that held expiry ends, the keys it kept are removed before
 // the server answers.
@@ -165,7 +174,7 @@ func (db *DB) sweep(databases int) bool {
 		if db.ExpiresCount(n) == 0 {
 			continue
 		}
-		for !db.expiryHeld.Load() {
+		for !db.sweeperOff() {
 			tx := db.BeginWrite()
 			start := time.Now()
 			select {
@@ -199,6 +208,18 @@ func (db *DB) sweep(databases int) bool {
 // which must not change the data set. A transaction that writes must not
 // use it: a write over an expired key needs the old one removed first.
 func (tx *Tx) KeepExpired() { tx.keepExpired = true }
+
+// SeeExpired makes tx, a read transaction, report the expired keys that
+// are still stored (not yet swept or overwritten) as present, with their
+// values, as Redis's DEBUG OBJECT and DEBUG DIGEST-VALUE find logically
+// expired keys. Only for a read transaction: a write must never build on
+// an expired key.
+func (tx *Tx) SeeExpired() {
+	if tx.b != nil {
+		panic("storage: SeeExpired on a write transaction")
+	}
+	tx.seeExpired = true
+}
 
 // commitNoSync commits without asking for an fsync, for work that a crash
 // may safely undo.

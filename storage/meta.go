@@ -27,7 +27,7 @@ func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.Expired(tx.now) {
+	if m.Expired(tx.now) && !tx.seeExpired {
 		if tx.b != nil && !tx.keepExpired {
 			if err := tx.deleteKey(db, key, &m); err != nil {
 				return nil, err

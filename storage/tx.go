@@ -58,6 +58,9 @@ type Tx struct {
 	keyBuf []byte
 	// keepExpired: expired keys are not removed (KeepExpired).
 	keepExpired bool
+	// seeExpired: a read transaction reports expired keys that are still
+	// stored as present (SeeExpired).
+	seeExpired bool
 	// changes, versionKeys and owner serve client-side caching
 	// (changes.go).
 	changes     []Change

@@ -286,6 +286,15 @@ func (p *Process) Terminate() error {
 	return p.cmd.Wait()
 }
 
+// Wait waits for the process to end by itself (a crash, SHUTDOWN) and
+// returns how it ended, as exec.Cmd.Wait does.
+func (p *Process) Wait() error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	return p.cmd.Wait()
+}
+
 // Client opens a go-redis client to the process.
 func (p *Process) Client() *redis.Client {
 	return redis.NewClient(clientOptions(p.Addr))
