@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"context"
+	"sort"
 	"testing"
 
 	"moonstone/internal/testkit"
@@ -172,4 +174,36 @@ CLIENT HELP extra
 	// @dangerous to MIGRATE's, which Moonstone derives from the flags).
 	commandInfoMatchesRedis(t, 7, "cluster", "cluster|info", "cluster|slots", "cluster|reset", "cluster|help")
 	commandInfoMatchesRedis(t, 6, "migrate")
+}
+
+// Every command and subcommand Redis 7.0.15 has is in Moonstone's table
+// (Moonstone has a few of its own besides: CHECKPOINT, MOONSTONE, and
+// CLIENT NO-TOUCH and SETINFO from Redis 7.2).
+func TestEveryRedisCommandExists(t *testing.T) {
+	p := testkit.StartPair(t)
+	ms := p.Moonstone.NewClient()
+	defer ms.Close()
+	ctx := context.Background()
+	mine, err := ms.Do(ctx, "COMMAND", "LIST").StringSlice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := p.Redis.Client.Do(ctx, "COMMAND", "LIST").StringSlice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, n := range mine {
+		have[n] = true
+	}
+	var missing []string
+	for _, n := range theirs {
+		if !have[n] {
+			missing = append(missing, n)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("commands redis-server 7.0.15 has and Moonstone does not: %v", missing)
+	}
 }
