@@ -178,6 +178,15 @@ func (s *Server) ListenAndServe() error {
 // replaces the listener (relisten); Serve then goes on with the new one.
 func (s *Server) Serve(ln net.Listener) error {
 	s.connMu.Lock()
+	select {
+	case <-s.done:
+		// Shutdown ran before Serve got here, and found no listener
+		// to close.
+		s.connMu.Unlock()
+		ln.Close()
+		return nil
+	default:
+	}
 	s.ln = ln
 	s.connMu.Unlock()
 	s.logf(levelNotice, "Moonstone %s (Redis %s compatible) ready to accept connections on %s, data in %s, appendfsync %s",
