@@ -79,6 +79,9 @@ func (w *scopeWalker) lookup(line int) any {
 }
 
 func fixLocalScopes(chunk []ast.Stmt, proto *lua.FunctionProto, name string) {
+	// Only error messages depend on this: a walk that trips over a tree
+	// it does not expect must not fail the compile.
+	defer func() { _ = recover() }()
 	startForLoopLocals(proto)
 	w := &scopeWalker{}
 	main := w.function(nil, &ast.ParList{HasVargs: true}, chunk, nil, false)

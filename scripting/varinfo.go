@@ -40,7 +40,8 @@ import (
 //
 // Errors Moonstone detects itself before an instruction runs (calling,
 // #, unary minus: vmhooks.go) are named there. Errors gopher-lua raises
-// from inside an instruction (indexing, arithmetic, concatenation) are
+// from inside an instruction (indexing, arithmetic, concatenation, a
+// generic for's iterator that is not a function) are
 // renamed by the trampoline's panic handler (sandbox.go: quietPanic),
 // which runs while the failing frame is still on the stack; nothing is
 // added to the instructions themselves, so naming costs nothing until an
@@ -233,6 +234,8 @@ func typeError(L *lua.LState, op string, reg int, v lua.LValue, withLocal bool) 
 }
 
 // gopher-lua's messages for the errors it raises inside an instruction.
+const nonFunction = "attempt to call a non-function object"
+
 var (
 	reVMIndex  = regexp.MustCompile(`attempt to index a non-table object\((\w+)\) with key '(?s:.*)'$`)
 	reVMArith  = regexp.MustCompile(`cannot perform (\w+) operation between (\w+) and (\w+)$`)
@@ -244,7 +247,8 @@ var (
 // when the failing instruction and its operands confirm what the message
 // says. Any other message is returned as it is.
 func nameVMError(L *lua.LState, msg string) string {
-	if !strings.Contains(msg, "attempt to index a non-table object(") && !strings.Contains(msg, "cannot perform ") {
+	if !strings.Contains(msg, "attempt to index a non-table object(") && !strings.Contains(msg, "cannot perform ") &&
+		!strings.Contains(msg, nonFunction) {
 		return msg
 	}
 	p, pc, ok := currentCode(L)
@@ -298,6 +302,12 @@ func nameVMError(L *lua.LState, msg string) string {
 			bv, br = cv, cr
 		}
 		return replace(m[:2], typeError(L, "perform arithmetic on", br, bv, true))
+	case lua.OP_TFORLOOP:
+		// A generic for whose iterator is not a function. Lua calls a copy
+		// of it, in a register without a name.
+		if at := strings.Index(msg, nonFunction); at >= 0 {
+			return msg[:at] + "attempt to call a " + reg(argA(i)).Type().String() + " value" + msg[at+len(nonFunction):]
+		}
 	case lua.OP_CONCAT:
 		m := reVMConcat.FindStringSubmatchIndex(msg)
 		if m == nil {

@@ -40,6 +40,7 @@ func TestErrorNamesVariables(t *testing.T) {
 		{"local a; return 'x' .. 'y' .. a", "attempt to concatenate local 'a' (a nil value)"},
 		{"local x = 1; return x .. {}", "attempt to concatenate a table value"},
 		{"return 1 < nil", "attempt to compare number with nil"},
+		{"local t = {}; for k, v in t.nope do end", "attempt to call a nil value"},
 		{"for i = 1, 2 do end\nlocal t = nil\nt()", "attempt to call local 't' (a nil value)"},
 		{"do local a, b, c = 1, 2, 3 end\nlocal x\nx.y = 1", "attempt to index local 'x' (a nil value)"},
 		{"for i = 1, 2 do local z = 1 end\nredis.nosuch()", "attempt to call field 'nosuch' (a nil value)"},

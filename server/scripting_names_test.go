@@ -105,6 +105,31 @@ EVAL "repeat local z = 1 until z.y" 0
 EVAL "local t = {}\nlocal function f()\n  local u = t.missing\n  return u.x\nend\nreturn f()" 0
 EVAL "local f = function(...) local a = ... ; return a.x end; return f()" 0
 EVAL "local f = function(...) return (...).x end; return f()" 0
+EVAL "local function f(...) local t = {...}; return t.a.b end; return f(1)" 0
+EVAL "local a = {}; a[#a] = a.b.c" 0
+EVAL "local s = 'x'; local t = {s = s}; return t.s.u.v" 0
+EVAL "local t = {}; function t.f() return t.g() end; return t.f()" 0
+EVAL "local t = {}; return t.x < 1" 0
+EVAL "local t = {}\nfor i = t.x + 1, 2 do end" 0
+EVAL "local t = {}\nfor k, v in t.nope do end" 0
+EVAL "local t = {}\nfor k, v in pairs(t) do local a = k end\nfor i = 1, 2 do local b = i end\nlocal c\nreturn c.x" 0
+EVAL "local function outer()\n  do local p, q = 1, 2 end\n  local r\n  return r()\nend\nreturn outer()" 0
+EVAL "if ARGV[1] then local a = 1 else local b = 2 end\nlocal z\nreturn z + 1" 0
+EVAL "local x = 1\nrepeat local y = x; x = x + 1 until x > 3\nlocal w\nreturn #w" 0
+EVAL "local t = {}\nfunction t:m(a)\n  do local u = 1 end\n  local v\n  return self.q .. v\nend\nreturn t:m(1)" 0
+EVAL "local a = {}\nlocal function g() local h; return h end\nlocal k = g()\nk.x = 1" 0
+EVAL "local s = 0\nfor i = 1, 3 do\n  local v = {i}\n  s = s + v[1]\nend\nreturn s + nil" 0
+EVAL "local data = {}\nfor i = 1, 3 do data[i] = i end\nlocal total\nfor _, v in ipairs(data) do total = total + v end" 0
+EVAL "local t = {}; local k = 'x'; return t[k].y" 0
+EVAL "local t = {a = {}}; return t.a[1].z" 0
+EVAL "local a, b, c = 1, 2\nreturn c.x" 0
+EVAL "local function f(...) return ... end; local r = f(); return r.x" 0
+EVAL "local t = {}; return -t.x" 0
+EVAL "local t = {}; return #t.x" 0
+EVAL "local msg = nil; error(msg .. 'x')" 0
+EVAL "return redis.call('ping') .. nil" 0
+EVAL "local r = redis.call('ping'); return r .. {}" 0
+EVAL "return tonumber('x') + 1" 0
 FUNCTION LOAD "#!lua name=names\nredis.register_function('inner', function() redis.register_function('x', function() return 1 end) end)\nredis.register_function('arith', function(keys, args) local n = args[1] return n + 1 end)"
 FCALL inner 0
 FCALL arith 0
