@@ -59,8 +59,7 @@ type scopeLocal struct {
 
 type scopeWalker struct {
 	ids   []any // the block or function numbered 2*(i+1), see number
-	funcs []*scopeFunc
-	reuse bool
+	reuse bool  // some local reuses the register of a closed block's local
 }
 
 // number gives a block or function an even number, to be used as a line:
@@ -243,17 +242,13 @@ func (w *scopeWalker) expr(e ast.Expr, b *scopeBlock, id int) {
 		w.expr(e.Receiver, b, id)
 		w.exprs(e.Args, b, id)
 	case *ast.LogicalOpExpr:
-		w.expr(e.Lhs, b, id)
-		w.expr(e.Rhs, b, id)
+		w.exprs([]ast.Expr{e.Lhs, e.Rhs}, b, id)
 	case *ast.RelationalOpExpr:
-		w.expr(e.Lhs, b, id)
-		w.expr(e.Rhs, b, id)
+		w.exprs([]ast.Expr{e.Lhs, e.Rhs}, b, id)
 	case *ast.StringConcatOpExpr:
-		w.expr(e.Lhs, b, id)
-		w.expr(e.Rhs, b, id)
+		w.exprs([]ast.Expr{e.Lhs, e.Rhs}, b, id)
 	case *ast.ArithmeticOpExpr:
-		w.expr(e.Lhs, b, id)
-		w.expr(e.Rhs, b, id)
+		w.exprs([]ast.Expr{e.Lhs, e.Rhs}, b, id)
 	case *ast.UnaryMinusOpExpr:
 		w.expr(e.Expr, b, id)
 	case *ast.UnaryNotOpExpr:
