@@ -130,6 +130,10 @@ EVAL "local msg = nil; error(msg .. 'x')" 0
 EVAL "return redis.call('ping') .. nil" 0
 EVAL "local r = redis.call('ping'); return r .. {}" 0
 EVAL "return tonumber('x') + 1" 0
+EVAL "local function f(a) a = a() end return f()" 0
+EVAL "local t = {} local function f(a) a = t.x() end return f()" 0
+EVAL "local function f(a, b) b = b() end return f()" 0
+EVAL "local function f(a) a = a.x() end return f({})" 0
 FUNCTION LOAD "#!lua name=names\nredis.register_function('inner', function() redis.register_function('x', function() return 1 end) end)\nredis.register_function('arith', function(keys, args) local n = args[1] return n + 1 end)"
 FCALL inner 0
 FCALL arith 0
