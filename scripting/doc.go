@@ -32,7 +32,8 @@
 //     check the budget before building.
 //   - Lua 5.1 as Redis ships it where gopher-lua differs in ways scripts
 //     observe: tostring, tonumber, string.format, math.random (Redis's rand48),
-//     error wording (messages.go, vmhooks.go).
+//     error wording, with the names of the variables involved (messages.go,
+//     vmhooks.go, varinfo.go, localscopes.go).
 //
 // The libraries cjson, cmsgpack, struct and bit are in the lualib
 // subpackage.

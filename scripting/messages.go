@@ -15,10 +15,12 @@ import (
 //	bad argument #1 to rep (...)  ->  bad argument #1 to 'rep' (...)
 //
 // Lua 5.1 also names the variable involved ("attempt to index local 't'
-// (a nil value)"); gopher-lua does not know it, so Moonstone gives Lua's
-// nameless form. Messages without the needed facts (calling a non-function,
-// # of a non-table) keep gopher-lua's wording; docs/compatibility.md lists
-// them.
+// (a nil value)"). The name is found where the error is raised, while the
+// failing function is still on the stack (varinfo.go); what reaches
+// luaMessage still in gopher-lua's words is an error that had no name to
+// give and gets Lua's nameless form (coroutine.resume returns its
+// coroutine's errors as gopher-lua words them). Calling a non-function and
+// # of a non-table are worded by the VM hooks (vmhooks.go).
 var (
 	reArith   = regexp.MustCompile(`cannot perform (\w+) operation between (\w+) and (\w+)`)
 	reIndex   = regexp.MustCompile(`attempt to index a non-table object\((\w+)\) with key '(?s:.*?)'`)

@@ -543,9 +543,16 @@ func (v *vm) protectedCall(L *lua.LState, nargs, nret int) error {
 }
 
 // quietPanic is the trampoline's panic handler: lua's own, minus the
-// traceback.
+// traceback. It runs before the stack unwinds, so an error the VM raises
+// gets the name of the variable involved here (varinfo.go).
 func quietPanic(L *lua.LState) {
-	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1), StackTrace: "\t(no traceback)"})
+	obj := L.Get(-1)
+	if s, ok := obj.(lua.LString); ok {
+		if named := nameVMError(L, string(s)); named != string(s) {
+			obj = lua.LString(named)
+		}
+	}
+	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: obj, StackTrace: "\t(no traceback)"})
 }
 
 func errorObject(err error) lua.LValue {

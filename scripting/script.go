@@ -254,6 +254,10 @@ func compileChunk(src []byte, name string) (*lua.FunctionProto, string) {
 		}
 		return nil, name + ": " + strings.TrimSpace(err.Error())
 	}
+	// Error messages name local variables from the scopes the prototype
+	// records, which gopher-lua gets wrong in places (localscopes.go).
+	// This reuses chunk, whose line numbers are no longer needed.
+	fixLocalScopes(chunk, proto, name)
 	// A main chunk has no Lua 5.0 "arg" table (gopher-lua would build an
 	// unreachable one on every run).
 	proto.IsVarArg &^= lua.VarArgNeedsArg

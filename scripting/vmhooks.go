@@ -27,11 +27,11 @@ import (
 // breaks it.
 //
 // The same table lets OP_CALL, OP_TAILCALL, OP_LEN and OP_UNM check their
-// operand first and fail with Lua 5.1's words ("attempt to call a nil
-// value") where gopher-lua has its own ("attempt to call a non-function
-// object", "__len undefined"). Lua 5.1 also names the variable ("local
-// 'f'"); the VM does not know it here, so the nameless form is used, the
-// one Lua itself gives when no name is known.
+// operand first and fail with Lua 5.1's words ("attempt to call local 'f'
+// (a nil value)") where gopher-lua has its own ("attempt to call a
+// non-function object", "__len undefined"). The variable's name is found
+// only once the check has failed (varinfo.go), so a call that succeeds
+// costs what it did.
 
 // instFunc is gopher-lua's instFunc; its last parameter is a *callFrame,
 // an unexported type, passed through untouched.
@@ -71,7 +71,7 @@ func init() {
 			case lua.LString, *lua.LTable:
 			default:
 				if L.GetMetaField(v, "__len") == lua.LNil {
-					L.RaiseError("attempt to get length of a %s value", v.Type().String())
+					L.RaiseError("%s", typeError(L, "get length of", b, v, true))
 				}
 			}
 		}
@@ -84,11 +84,11 @@ func init() {
 			case lua.LNumber:
 			case lua.LString:
 				if _, ok := parseLuaNumber(string(v)); !ok && L.GetMetaField(v, "__unm") == lua.LNil {
-					L.RaiseError("attempt to perform arithmetic on a string value")
+					L.RaiseError("%s", typeError(L, "perform arithmetic on", b, v, true))
 				}
 			default:
 				if L.GetMetaField(v, "__unm") == lua.LNil {
-					L.RaiseError("attempt to perform arithmetic on a %s value", v.Type().String())
+					L.RaiseError("%s", typeError(L, "perform arithmetic on", b, v, true))
 				}
 			}
 		}
@@ -106,7 +106,7 @@ func checkCallable(L *lua.LState, a int) {
 	case *lua.LFunction:
 	default:
 		if L.GetMetaField(v, "__call") == lua.LNil {
-			L.RaiseError("attempt to call a %s value", v.Type().String())
+			L.RaiseError("%s", typeError(L, "call", a, v, false))
 		}
 	}
 }
