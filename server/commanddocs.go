@@ -230,7 +230,7 @@ func (cmd *Command) writeDocs(r Reply) {
 		case "replaced_by":
 			r.BulkString(d.ReplacedBy)
 		case "history":
-			r.Array(len(d.History))
+			r.Set(len(d.History)) // a set, in Redis 7.0
 			for _, h := range d.History {
 				r.Array(2)
 				r.BulkString(h[0])
@@ -254,15 +254,20 @@ func writeDocArgs(r Reply, args []docArg) {
 	r.Array(len(args))
 	for _, a := range args {
 		nested := a.Type == "oneof" || a.Type == "block"
-		strs := []struct{ name, v string }{
-			{"token", a.Token}, {"summary", a.Summary}, {"since", a.Since}, {"deprecated_since", a.DeprecatedSince},
+		// A pure token always has its token, MIGRATE's "" too.
+		strs := []struct {
+			name, v string
+			present bool
+		}{
+			{"token", a.Token, a.Token != "" || a.Type == "pure-token"}, {"summary", a.Summary, a.Summary != ""},
+			{"since", a.Since, a.Since != ""}, {"deprecated_since", a.DeprecatedSince, a.DeprecatedSince != ""},
 		}
 		n := 2
 		if a.KeySpec != nil {
 			n++
 		}
 		for _, s := range strs {
-			if s.v != "" {
+			if s.present {
 				n++
 			}
 		}
@@ -282,7 +287,7 @@ func writeDocArgs(r Reply, args []docArg) {
 			r.Int(int64(*a.KeySpec))
 		}
 		for _, s := range strs {
-			if s.v != "" {
+			if s.present {
 				r.BulkString(s.name)
 				r.BulkString(s.v)
 			}

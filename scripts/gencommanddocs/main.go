@@ -150,6 +150,9 @@ func addDocs(entries map[string]*entry, name string, doc value) {
 	}
 	str := func(key, field string) {
 		if v, ok := f[key]; ok {
+			if v.str == "" {
+				log.Fatalf("%s: empty %s", name, key)
+			}
 			e.docs = append(e.docs, field+": "+strconv.Quote(v.str))
 		}
 	}
@@ -202,6 +205,19 @@ func args(name string, list value, indent string) string {
 		}
 		if v, ok := f["flags"]; ok {
 			parts = append(parts, "Flags: "+strconv.Quote(words(v)))
+		}
+		// server/commanddocs.go writes a string field when it is not
+		// empty, and a pure token's token always.
+		if _, ok := f["token"]; !ok && typ == "pure-token" {
+			log.Fatalf("%s: pure-token argument %s has no token", name, f["name"].str)
+		}
+		for _, k := range []string{"name", "type", "summary", "since", "deprecated_since"} {
+			if v, ok := f[k]; ok && v.str == "" {
+				log.Fatalf("%s: argument %s has an empty %s", name, f["name"].str, k)
+			}
+		}
+		if v, ok := f["token"]; ok && v.str == "" && typ != "pure-token" {
+			log.Fatalf("%s: argument %s has an empty token", name, f["name"].str)
 		}
 		sub, hasSub := f["arguments"]
 		if hasSub != (typ == "oneof" || typ == "block") {
