@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"fmt"
+	"net"
+	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -57,6 +59,30 @@ COMMAND INFO nosuch
 `
 	testkit.Diff(t, script)
 	testkit.DiffResp3(t, script)
+}
+
+// redis-cli 7.0 builds its interactive hints from COMMAND DOCS; what it
+// prints of Moonstone's COMMAND DOCS is what it prints of Redis's.
+func TestRedisCliCommandDocs(t *testing.T) {
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not installed")
+	}
+	p := testkit.StartPair(t)
+	run := func(addr, name string) string {
+		host, port, _ := net.SplitHostPort(addr)
+		out, err := exec.Command(cli, "-h", host, "-p", port, "--no-raw", "COMMAND", "DOCS", name).Output()
+		if err != nil {
+			t.Fatalf("redis-cli COMMAND DOCS %s: %v", name, err)
+		}
+		return string(out)
+	}
+	for _, name := range []string{"set", "client|list", "georadius", "xadd", "migrate", "zadd", "eval", "xread"} {
+		m, r := run(p.Moonstone.Addr, name), run(p.Redis.Addr, name)
+		if m != r {
+			t.Errorf("redis-cli --no-raw COMMAND DOCS %s differs: %s", name, firstDifference(m, r))
+		}
+	}
 }
 
 // commonCommands lists the commands and subcommands (COMMAND LIST) that
