@@ -146,44 +146,13 @@ func (cmd *Command) writeInfo(r Reply) {
 	for _, cat := range cats {
 		r.Status(cat)
 	}
-	r.Set(len(cmd.Tips))
-	for _, tip := range cmd.Tips {
+	tips := cmd.tips()
+	r.Set(len(tips))
+	for _, tip := range tips {
 		r.BulkString(tip)
 	}
-	// Key specs are a set, and so are absent subcommands
-	// (addReplyCommandKeySpecs, addReplyCommandSubCommands).
-	if cmd.FirstKey > 0 {
-		r.Set(1)
-		r.Map(3)
-		r.BulkString("flags")
-		r.Set(0)
-		r.BulkString("begin_search")
-		r.Map(2)
-		r.BulkString("type")
-		r.BulkString("index")
-		r.BulkString("spec")
-		r.Map(1)
-		r.BulkString("index")
-		r.Int(int64(cmd.FirstKey))
-		r.BulkString("find_keys")
-		r.Map(2)
-		r.BulkString("type")
-		r.BulkString("range")
-		r.BulkString("spec")
-		r.Map(3)
-		r.BulkString("lastkey")
-		last := cmd.LastKey
-		if last > 0 {
-			last -= cmd.FirstKey
-		}
-		r.Int(int64(last))
-		r.BulkString("keystep")
-		r.Int(int64(cmd.Step))
-		r.BulkString("limit")
-		r.Int(0)
-	} else {
-		r.Set(0)
-	}
+	cmd.writeKeySpecs(r)
+	// Absent subcommands are a set, as in Redis (addReplyCommandSubCommands).
 	subs := sortedSubs(cmd)
 	if len(subs) == 0 {
 		r.Set(0)
@@ -192,31 +161,6 @@ func (cmd *Command) writeInfo(r Reply) {
 	}
 	for _, sub := range subs {
 		sub.writeInfo(r)
-	}
-}
-
-func (cmd *Command) writeDocs(r Reply) {
-	subs := sortedSubs(cmd)
-	n := 4
-	if len(subs) > 0 {
-		n++
-	}
-	r.Map(n)
-	r.BulkString("summary")
-	r.BulkString(cmd.Summary)
-	r.BulkString("since")
-	r.BulkString(cmd.Since)
-	r.BulkString("group")
-	r.BulkString(cmd.Group)
-	r.BulkString("complexity")
-	r.BulkString("")
-	if len(subs) > 0 {
-		r.BulkString("subcommands")
-		r.Map(len(subs))
-		for _, sub := range subs {
-			r.BulkString(sub.Name)
-			sub.writeDocs(r)
-		}
 	}
 }
 

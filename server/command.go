@@ -94,8 +94,6 @@ type Command struct {
 	// command (acl_categories), set with withACL; without them the
 	// category comes from Group. Flags add the rest (aclCategories).
 	ACL aclCategorySet
-	// Tips are Redis's command tips (COMMAND INFO), set with withTips.
-	Tips []string
 
 	stats cmdStats
 	// aclID numbers the entry for ACL's command bitmaps (acl_users.go).

@@ -1,11 +1,11 @@
 package server
 
-import "strings"
-
 // The command table: every command Moonstone serves, in one place. Dispatch,
 // arity checks, COMMAND's replies, what scripts and MULTI may call and which
 // transaction a command runs in all read it. Flags, key positions and
-// groups are Redis 7.0's.
+// groups are Redis 7.0's. Key specs, tips and COMMAND DOCS's documentation
+// are Redis's too, generated into commanddocs_gen.go and found by name
+// (commanddocs.go).
 
 // def builds a command entry. keys is {first, last, step}.
 func def(name string, arity int, flags string, keys [3]int, group, since string, run func(*Call), summary string) *Command {
@@ -40,9 +40,10 @@ func withACL(cmd *Command, categories string) *Command {
 	return cmd
 }
 
-// withTips gives cmd Redis's command tips, as COMMAND INFO lists them.
-func withTips(cmd *Command, tips string) *Command {
-	cmd.Tips = strings.Fields(tips)
+// withFlags adds flags to cmd: for a container, whose own flags Redis
+// shows in COMMAND INFO (COMMAND's loading and stale).
+func withFlags(cmd *Command, flags string) *Command {
+	cmd.Flags |= parseFlags(flags)
 	return cmd
 }
 
@@ -64,7 +65,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 	list := []*Command{
 		// connection
 		def("ping", -1, "fast", noKeys, "connection", "1.0.0", cmdPing, "Returns the server's liveliness response."),
-		def("echo", 2, "fast", noKeys, "connection", "1.0.0", cmdEcho, "Returns the given string."),
+		def("echo", 2, "loading stale fast", noKeys, "connection", "1.0.0", cmdEcho, "Returns the given string."),
 		def("quit", -1, "noscript loading stale fast no_auth allow_busy", noKeys, "connection", "1.0.0", cmdQuit, "Closes the connection."),
 		def("select", 2, "loading stale fast", noKeys, "connection", "1.0.0", cmdSelect, "Changes the selected database."),
 		def("auth", -2, "noscript loading stale fast no_auth allow_busy", noKeys, "connection", "1.0.0", cmdAuth, "Authenticates the connection."),
@@ -107,7 +108,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("bgsave", -1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGSave, "Asynchronously saves the database(s) to disk."),
 		def("bgrewriteaof", 1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGRewriteAOF, "Asynchronously rewrite the append-only file"),
 		withACL(def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."), "admin dangerous"),
-		withACL(parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
+		withFlags(withACL(parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
 			withACL(def("count", 2, "loading stale", noKeys, "", "2.8.13", cmdCommandCount, "Returns a count of commands."), "connection"),
 			withACL(def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."), "connection"),
 			withACL(def("docs", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandDocs, "Returns documentary information about one, multiple or all commands."), "connection"),
@@ -115,7 +116,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			withACL(def("getkeys", -4, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."), "connection"),
 			withACL(def("getkeysandflags", -4, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."), "connection"),
 			withACL(def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdCommandHelp, "Show helpful text about the different subcommands"), "connection"),
-		), "connection"),
+		), "connection"), "loading stale"),
 		parent("config", -2, "server", "2.0.0", "A container for server configuration commands.",
 			def("get", -3, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigGet, "Returns the effective values of configuration parameters."),
 			def("set", -4, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigSet, "Sets configuration parameters in-flight."),
@@ -136,17 +137,17 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 		parent("memory", -2, "server", "4.0.0", "A container for memory diagnostics commands",
 			def("usage", -3, "readonly", [3]int{2, 2, 1}, "", "4.0.0", cmdMemoryUsage, "Estimate the memory usage of a key"),
-			withTips(def("doctor", 2, "", noKeys, "", "4.0.0", cmdMemoryDoctor, "Outputs memory problems report"), "nondeterministic_output request_policy:all_shards response_policy:special"),
-			withTips(def("stats", 2, "", noKeys, "", "4.0.0", cmdMemoryStats, "Show memory usage details"), "nondeterministic_output request_policy:all_shards response_policy:special"),
-			withTips(def("malloc-stats", 2, "", noKeys, "", "4.0.0", cmdMemoryMallocStats, "Show allocator internal stats"), "nondeterministic_output request_policy:all_shards response_policy:special"),
-			withTips(def("purge", 2, "", noKeys, "", "4.0.0", cmdMemoryPurge, "Ask the allocator to release memory"), "request_policy:all_shards response_policy:all_succeeded"),
+			def("doctor", 2, "", noKeys, "", "4.0.0", cmdMemoryDoctor, "Outputs memory problems report"),
+			def("stats", 2, "", noKeys, "", "4.0.0", cmdMemoryStats, "Show memory usage details"),
+			def("malloc-stats", 2, "", noKeys, "", "4.0.0", cmdMemoryMallocStats, "Show allocator internal stats"),
+			def("purge", 2, "", noKeys, "", "4.0.0", cmdMemoryPurge, "Ask the allocator to release memory"),
 			def("help", 2, "loading stale", noKeys, "", "4.0.0", cmdMemoryHelp, "Show helpful text about the different subcommands"),
 		),
 		parent("object", -2, "generic", "2.2.3", "A container for object introspection commands",
-			withTips(def("encoding", 3, "readonly", key2, "", "2.2.3", cmdObject, "Inspect the internal encoding of a Redis object"), "nondeterministic_output"),
-			withTips(def("refcount", 3, "readonly", key2, "", "2.2.3", cmdObject, "Get the number of references to the value of the key"), "nondeterministic_output"),
-			withTips(def("idletime", 3, "readonly", key2, "", "2.2.3", cmdObject, "Get the time since a Redis object was last accessed"), "nondeterministic_output"),
-			withTips(def("freq", 3, "readonly", key2, "", "4.0.0", cmdObject, "Get the logarithmic access frequency counter of a Redis object"), "nondeterministic_output"),
+			def("encoding", 3, "readonly", key2, "", "2.2.3", cmdObject, "Inspect the internal encoding of a Redis object"),
+			def("refcount", 3, "readonly", key2, "", "2.2.3", cmdObject, "Get the number of references to the value of the key"),
+			def("idletime", 3, "readonly", key2, "", "2.2.3", cmdObject, "Get the time since a Redis object was last accessed"),
+			def("freq", 3, "readonly", key2, "", "4.0.0", cmdObject, "Get the logarithmic access frequency counter of a Redis object"),
 			def("help", 2, "loading stale", noKeys, "", "6.2.0", cmdObjectHelp, "Show helpful text about the different subcommands"),
 		),
 
@@ -418,7 +419,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		),
 
 		// replication (cmd_replication.go): a master without replicas
-		withTips(withACL(def("wait", 3, "noscript", noKeys, "generic", "3.0.0", cmdWait, "Wait for the synchronous replication of all the write commands sent in the context of the current connection"), "connection"), "request_policy:all_shards response_policy:agg_min"),
+		withACL(def("wait", 3, "noscript", noKeys, "generic", "3.0.0", cmdWait, "Wait for the synchronous replication of all the write commands sent in the context of the current connection"), "connection"),
 		withACL(def("role", 1, "noscript loading stale fast", noKeys, "server", "2.8.12", cmdRole, "Return the role of the instance in the context of replication"), "admin dangerous"),
 		def("replicaof", 3, "admin noscript stale no_async_loading", noKeys, "server", "5.0.0", cmdReplicaOf, "Make the server a replica of another instance, or promote it as master."),
 		def("slaveof", 3, "admin noscript stale no_async_loading", noKeys, "server", "1.0.0", cmdReplicaOf, "Make the server a replica of another instance, or promote it as master."),
@@ -431,31 +432,31 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		parent("cluster", -2, "cluster", "3.0.0", "A container for cluster commands",
 			def("addslots", -3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Assign new hash slots to receiving node"),
 			def("addslotsrange", -4, "admin stale no_async_loading", noKeys, "", "7.0.0", cmdClusterDisabled, "Assign new hash slots to receiving node"),
-			withTips(def("bumpepoch", 2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Advance the cluster config epoch"), "nondeterministic_output"),
-			withTips(def("count-failure-reports", 3, "admin stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return the number of failure reports active for a given node"), "nondeterministic_output"),
+			def("bumpepoch", 2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Advance the cluster config epoch"),
+			def("count-failure-reports", 3, "admin stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return the number of failure reports active for a given node"),
 			def("countkeysinslot", 3, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return the number of local keys in the specified hash slot"),
 			def("delslots", -3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Set hash slots as unbound in receiving node"),
 			def("delslotsrange", -4, "admin stale no_async_loading", noKeys, "", "7.0.0", cmdClusterDisabled, "Set hash slots as unbound in receiving node"),
 			def("failover", -2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Forces a replica to perform a manual failover of its master."),
 			def("flushslots", 2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Delete a node's own slots information"),
 			def("forget", 3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Remove a node from the nodes table"),
-			withTips(def("getkeysinslot", 4, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return local key names in the specified hash slot"), "nondeterministic_output"),
+			def("getkeysinslot", 4, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return local key names in the specified hash slot"),
 			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdClusterDisabled, "Show helpful text about the different subcommands"),
-			withTips(def("info", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Provides info about Redis Cluster node state"), "nondeterministic_output"),
+			def("info", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Provides info about Redis Cluster node state"),
 			def("keyslot", 3, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Returns the hash slot of the specified key"),
-			withTips(def("links", 2, "stale", noKeys, "", "7.0.0", cmdClusterDisabled, "Returns a list of all TCP links to and from peer nodes in cluster"), "nondeterministic_output"),
+			def("links", 2, "stale", noKeys, "", "7.0.0", cmdClusterDisabled, "Returns a list of all TCP links to and from peer nodes in cluster"),
 			def("meet", -4, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Force a node cluster to handshake with another node"),
 			def("myid", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Return the node id"),
-			withTips(def("nodes", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Get Cluster config for the node"), "nondeterministic_output"),
-			withTips(def("replicas", 3, "admin stale", noKeys, "", "5.0.0", cmdClusterDisabled, "List replica nodes of the specified master node"), "nondeterministic_output"),
+			def("nodes", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Get Cluster config for the node"),
+			def("replicas", 3, "admin stale", noKeys, "", "5.0.0", cmdClusterDisabled, "List replica nodes of the specified master node"),
 			def("replicate", 3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Reconfigure a node as a replica of the specified master node"),
 			def("reset", -2, "admin noscript stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Reset a Redis Cluster node"),
 			def("saveconfig", 2, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Forces the node to save cluster state on disk"),
 			def("set-config-epoch", 3, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Set the configuration epoch in a new node"),
 			def("setslot", -4, "admin stale no_async_loading", noKeys, "", "3.0.0", cmdClusterDisabled, "Bind a hash slot to a specific node"),
-			withTips(def("shards", 2, "stale", noKeys, "", "7.0.0", cmdClusterDisabled, "Get array of cluster slots to node mappings"), "nondeterministic_output"),
-			withTips(def("slaves", 3, "admin stale", noKeys, "", "3.0.0", cmdClusterDisabled, "List replica nodes of the specified master node"), "nondeterministic_output"),
-			withTips(def("slots", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Get array of Cluster slot to node mappings"), "nondeterministic_output"),
+			def("shards", 2, "stale", noKeys, "", "7.0.0", cmdClusterDisabled, "Get array of cluster slots to node mappings"),
+			def("slaves", 3, "admin stale", noKeys, "", "3.0.0", cmdClusterDisabled, "List replica nodes of the specified master node"),
+			def("slots", 2, "stale", noKeys, "", "3.0.0", cmdClusterDisabled, "Get array of Cluster slot to node mappings"),
 		),
 		withACL(def("asking", 1, "fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Sent by cluster clients after an -ASK redirect"), "connection"),
 		withACL(def("readonly", 1, "loading stale fast", noKeys, "cluster", "3.0.0", cmdClusterDisabled, "Enables read queries for a connection to a cluster replica node"), "connection"),
@@ -464,7 +465,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		// modules (cmd_module.go): none can be loaded
 		parent("module", -2, "server", "4.0.0", "A container for module commands",
 			def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdModuleHelp, "Show helpful text about the different subcommands"),
-			withTips(def("list", 2, "admin noscript", noKeys, "", "4.0.0", cmdModuleList, "List all modules loaded by the server"), "nondeterministic_output_order"),
+			def("list", 2, "admin noscript", noKeys, "", "4.0.0", cmdModuleList, "List all modules loaded by the server"),
 			def("load", -3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleLoad, "Load a module"),
 			def("loadex", -3, "admin noscript no_async_loading protected", noKeys, "", "7.0.0", cmdModuleLoad, "Load a module with extended parameters"),
 			def("unload", 3, "admin noscript no_async_loading protected", noKeys, "", "4.0.0", cmdModuleUnload, "Unload a module"),
@@ -492,13 +493,13 @@ func commandTable(extra func() []*Command) map[string]*Command {
 
 		// latency (cmd_latency.go, latency.go): no latency monitor; per-command histograms
 		parent("latency", -2, "server", "2.8.13", "A container for latency diagnostics commands",
-			withTips(def("doctor", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyDoctor, "Return a human readable latency analysis report."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
-			withTips(def("graph", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyGraph, "Return a latency graph for the event."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
+			def("doctor", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyDoctor, "Return a human readable latency analysis report."),
+			def("graph", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyGraph, "Return a latency graph for the event."),
 			def("help", 2, "loading stale", noKeys, "", "2.8.13", cmdLatencyHelp, "Show helpful text about the different subcommands."),
-			withTips(def("histogram", -2, "admin noscript loading stale", noKeys, "", "7.0.0", cmdLatencyHistogram, "Return the cumulative distribution of latencies of a subset of commands or all."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
-			withTips(def("history", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyHistory, "Return timestamp-latency samples for the event."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
-			withTips(def("latest", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyLatest, "Return the latest latency samples for all events."), "nondeterministic_output request_policy:all_nodes response_policy:special"),
-			withTips(def("reset", -2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyReset, "Reset latency data for one or more events."), "request_policy:all_nodes response_policy:all_succeeded"),
+			def("histogram", -2, "admin noscript loading stale", noKeys, "", "7.0.0", cmdLatencyHistogram, "Return the cumulative distribution of latencies of a subset of commands or all."),
+			def("history", 3, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyHistory, "Return timestamp-latency samples for the event."),
+			def("latest", 2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyLatest, "Return the latest latency samples for all events."),
+			def("reset", -2, "admin noscript loading stale", noKeys, "", "2.8.13", cmdLatencyReset, "Reset latency data for one or more events."),
 		),
 	}
 	if extra != nil {

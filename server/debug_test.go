@@ -40,7 +40,7 @@ EVAL "return redis.pcall('debug', 'digest')" 0
 CONFIG GET enable-debug-command
 CONFIG SET enable-debug-command yes
 COMMAND INFO debug
-COMMAND COUNT
+COMMAND DOCS debug
 `)
 	got, want := pairStats(t, p)
 	if join(got) != join(want) {

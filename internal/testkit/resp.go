@@ -233,3 +233,10 @@ func ParseLine(line string) ([]string, error) {
 		args = append(args, cur.String())
 	}
 }
+
+// Elements splits a raw array, set or map reply into its header and its
+// elements (a map's keys and values alternately, as a RESP2 map's flat
+// array has them); ok is false for any other reply.
+func Elements(raw string) (header string, elements []string, ok bool) {
+	return splitElements(raw)
+}
