@@ -560,7 +560,7 @@ func (d *digest) addValue(o *codec.DumpObject, expires bool) {
 		for i, e := range o.Elems {
 			var ed digest
 			ed.mix(e)
-			ed.mix([]byte(formatG17(o.Scores[i])))
+			ed.mix([]byte(codec.FormatDouble(o.Scores[i])))
 			d.xor(ed[:])
 		}
 	case codec.TypeStream:
@@ -574,19 +574,6 @@ func (d *digest) addValue(o *codec.DumpObject, expires bool) {
 	if expires {
 		d.xor([]byte("!!expire!!"))
 	}
-}
-
-// formatG17 is C's "%.17g".
-func formatG17(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	return strconv.FormatFloat(f, 'g', 17, 64)
 }
 
 // keyDigest adds key's value in db to d; false when key does not exist.
