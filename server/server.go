@@ -177,18 +177,9 @@ func (s *Server) ListenAndServe() error {
 // Serve accepts clients on ln until Shutdown. CONFIG SET port or bind
 // replaces the listener (relisten); Serve then goes on with the new one.
 func (s *Server) Serve(ln net.Listener) error {
-	s.connMu.Lock()
-	select {
-	case <-s.done:
-		// Shutdown ran before Serve got here, and found no listener
-		// to close.
-		s.connMu.Unlock()
-		ln.Close()
+	if !s.setListener(ln) {
 		return nil
-	default:
 	}
-	s.ln = ln
-	s.connMu.Unlock()
 	s.logf(levelNotice, "Moonstone %s (Redis %s compatible) ready to accept connections on %s, data in %s, appendfsync %s",
 		Version, RedisVersion, ln.Addr(), s.cfg.Dir(), s.db.SyncPolicy())
 	for {
@@ -262,19 +253,28 @@ func (s *Server) relisten(param string) error {
 		s.logf(levelWarning, "Failed listening on %s: %v", addr, err)
 		return unable
 	}
-	s.connMu.Lock()
-	select {
-	case <-s.done:
-		s.connMu.Unlock()
-		ln.Close()
+	if !s.setListener(ln) {
 		return nil
-	default:
 	}
-	s.ln = ln
-	s.connMu.Unlock()
 	old.Close()
 	s.logf(levelNotice, "Listening on %s", ln.Addr())
 	return nil
+}
+
+// setListener makes ln the listener Serve accepts on and Shutdown closes,
+// unless Shutdown has already run (before Serve started, or during a
+// CONFIG SET port): then it closes ln and reports false.
+func (s *Server) setListener(ln net.Listener) bool {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	select {
+	case <-s.done:
+		ln.Close()
+		return false
+	default:
+	}
+	s.ln = ln
+	return true
 }
 
 // Addr is the address the server listens on.
