@@ -434,19 +434,20 @@ func (s *Server) park(w *waiter) {
 	}
 	// A client that leaves while blocked must leave the registry, or a
 	// push would be served to nobody. Nothing else reads the socket now;
-	// a watcher waits for its next byte or its end. (A client that has
-	// already pipelined more requests is not watched.)
-	var watched chan struct{}
-	if cn.rd.Buffered() == 0 {
-		watched = make(chan struct{})
-		cn.nc.SetReadDeadline(time.Time{})
-		go func() {
-			defer close(watched)
-			if _, err := cn.rd.br.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-				s.cancelWaiter(w, blockGone)
-			}
-		}()
-	}
+	// a watcher reads ahead, as Redis reads a blocked client's requests
+	// into its query buffer, until the stream ends. Then the connection
+	// closes without running the requests it had sent behind the
+	// blocking one, as Redis frees such a client. (Past a full read
+	// buffer, 16 KB of requests sent behind the block, it is not watched.)
+	watched := make(chan struct{})
+	ended := false // the end cancelled the wait; read after <-watched
+	cn.nc.SetReadDeadline(time.Time{})
+	go func() {
+		defer close(watched)
+		if err := cn.rd.awaitEnd(); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			ended = s.cancelWaiter(w, blockGone)
+		}
+	}()
 	var expired <-chan time.Time
 	if w.timeout > 0 {
 		t := time.NewTimer(w.timeout)
@@ -461,11 +462,12 @@ func (s *Server) park(w *waiter) {
 		s.cancelWaiter(w, blockGone)
 	}
 	<-w.wake
-	if watched != nil {
-		// Stop the watcher: an expired deadline ends its read.
-		cn.nc.SetReadDeadline(time.Now())
-		<-watched
-		cn.nc.SetReadDeadline(time.Time{})
+	// Stop the watcher: an expired deadline ends its read.
+	cn.nc.SetReadDeadline(time.Now())
+	<-watched
+	cn.nc.SetReadDeadline(time.Time{})
+	if ended {
+		cn.closeAfterReply = true
 	}
 	switch w.state {
 	case blockServed:

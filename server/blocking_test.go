@@ -146,6 +146,7 @@ COMMAND GETKEYS bzmpop 0 1 a min count 2
 //	N<             read connection N's pending reply
 //	blocked N      wait until INFO reports N blocked clients
 //	close N        close connection N
+//	shutwr N       half-close connection N (it sent everything)
 //	sleep MS       wait MS milliseconds
 //
 // $idN in an argument is connection N's client id on that server.
@@ -225,6 +226,12 @@ func blockDiff(t *testing.T, script string) {
 			case strings.HasPrefix(line, "close "):
 				k, _ := strconv.Atoi(strings.TrimPrefix(line, "close "))
 				conn(i, k).Close()
+				continue
+			case strings.HasPrefix(line, "shutwr "):
+				k, _ := strconv.Atoi(strings.TrimPrefix(line, "shutwr "))
+				if err := conn(i, k).CloseWrite(); err != nil {
+					fail(err)
+				}
 				continue
 			case mode == "<":
 				r, err := conn(i, n).Read()
@@ -521,6 +528,39 @@ CLIENT KILL ID $id3
 blocked 0
 RPUSH q x
 LLEN q
+`)
+}
+
+// A blocked client whose connection ends leaves at once, as in Redis,
+// also when it had sent more requests behind the blocking one (ioredis
+// half-closes a connection with a BLPOP and a SET in flight, and waits
+// for the close to reconnect): those requests never run.
+func TestBlockingClientEndsWithRequestsQueued(t *testing.T) {
+	blockDiff(t, `
+# nothing sent behind the block
+1> BLPOP k 0
+blocked 1
+shutwr 1
+blocked 0
+# requests pipelined behind the block
+2> BLPOP k 0
+2> SET foo 1
+2> INCR foo
+blocked 1
+sleep 50
+shutwr 2
+blocked 0
+# a request that arrives while blocked
+3> BLPOP k 0
+blocked 1
+3> SET bar 1
+sleep 50
+shutwr 3
+blocked 0
+RPUSH k a
+LRANGE k 0 -1
+GET foo
+GET bar
 `)
 }
 

@@ -490,19 +490,20 @@ func (s *Server) letGoWhileHeld(cn *Conn) bool {
 }
 
 // waitReleased waits for h's release. It reports false when the client
-// left (watched by peeking at its socket when watch is set and nothing
-// is buffered, else by looking for CLIENT KILL now and then) or the
-// server is shutting down.
+// left (watched by reading ahead on its socket when watch is set, as
+// park does, else by looking for CLIENT KILL now and then) or the
+// server is shutting down. A client whose stream ended closes without
+// running the requests it sent behind the held one, as Redis frees it.
 func (s *Server) waitReleased(h *heldCommand, watch bool) bool {
 	cn := h.cn
 	var gone, watched chan struct{}
 	var poll <-chan time.Time
-	if watch && cn.rd.Buffered() == 0 {
+	if watch {
 		gone, watched = make(chan struct{}), make(chan struct{})
 		cn.nc.SetReadDeadline(time.Time{})
 		go func() {
 			defer close(watched)
-			if _, err := cn.rd.br.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			if err := cn.rd.awaitEnd(); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 				close(gone)
 			}
 		}()
@@ -521,6 +522,7 @@ func (s *Server) waitReleased(h *heldCommand, watch bool) bool {
 		case <-h.released:
 			return true
 		case <-gone:
+			cn.closeAfterReply = true
 			return false
 		case <-s.done:
 			return false

@@ -378,6 +378,35 @@ func TestClientPauseDropsClientsThatLeave(t *testing.T) {
 	})
 }
 
+// A held client whose connection ends is dropped also when it had sent
+// more requests behind the held one, or sent them while held: none runs.
+func TestClientPauseDropsClientsThatEndWithRequestsQueued(t *testing.T) {
+	diffPause(t, func(s *pauseSession) {
+		s.do(s.ctl, "CLIENT", "PAUSE", "60000", "WRITE")
+		w := s.dial()
+		s.send(w, "SET", "a", "1")
+		s.send(w, "SET", "b", "1")
+		s.waitBlocked(1)
+		time.Sleep(50 * time.Millisecond)
+		if err := w.CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		s.waitBlocked(0)
+
+		l := s.dial()
+		s.send(l, "SET", "c", "1")
+		s.waitBlocked(1)
+		s.send(l, "SET", "d", "1")
+		time.Sleep(50 * time.Millisecond)
+		if err := l.CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		s.waitBlocked(0)
+		s.do(s.ctl, "CLIENT", "UNPAUSE")
+		s.do(s.ctl, "MGET", "a", "b", "c", "d")
+	})
+}
+
 // Expired keys stay while paused (reads hide them; INFO expired_keys does
 // not move); once unpaused they are removed.
 func TestClientPauseDefersExpiry(t *testing.T) {

@@ -98,6 +98,24 @@ func NewReader(r io.Reader, limits Limits) *Reader {
 // Buffered is how many bytes of further requests are already read.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
+// awaitEnd reads ahead without consuming, as Redis keeps reading a
+// blocked client's socket into its query buffer, until the client's
+// stream ends or fails (the error: io.EOF, a reset, an expired read
+// deadline) or the buffer is full (nil: nothing more can be read without
+// consuming). It runs on a watcher goroutine while the connection's own
+// goroutine is parked; the caller stops it with a read deadline.
+func (r *Reader) awaitEnd() error {
+	for {
+		n := r.br.Buffered()
+		if n == r.br.Size() {
+			return nil
+		}
+		if _, err := r.br.Peek(n + 1); err != nil {
+			return err
+		}
+	}
+}
+
 // CommandBuffered reports whether a whole, well-formed request is already
 // buffered, so that ReadCommand will return it without waiting for the
 // network. Malformed bytes report false: whatever precedes them (replies,

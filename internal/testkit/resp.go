@@ -31,6 +31,10 @@ func DialRaw(addr string) (*RawConn, error) {
 // Close closes the connection.
 func (r *RawConn) Close() error { return r.c.Close() }
 
+// CloseWrite half-closes the connection: the server reads its end, and
+// the client can still read what the server sends.
+func (r *RawConn) CloseWrite() error { return r.c.(*net.TCPConn).CloseWrite() }
+
 // Do sends one command and returns its raw reply.
 func (r *RawConn) Do(args ...string) (string, error) {
 	if err := r.Send(args...); err != nil {
