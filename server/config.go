@@ -29,6 +29,11 @@ var moonstoneParams = []ParamDef{
 	// (a script's keys, a counter's value) in memory, so a write finds them
 	// without a Pebble lookup; 0 disables it. See docs/configuration.md.
 	{Name: "row-cache-size", Default: "33554432", Kind: paramMemory, Min: 0, Max: 1 << 42, Immutable: true},
+	// value-separation-min-size is the size from which Pebble writes a
+	// value to a blob file and keeps only a reference in its tables, so
+	// compactions move the reference instead of rewriting the value; 0
+	// keeps every value in the tables. See docs/configuration.md.
+	{Name: "value-separation-min-size", Default: "1024", Kind: paramMemory, Min: 0, Max: 1 << 30, Immutable: true},
 	// backup-dir is where SAVE and BGSAVE put checkpoints.
 	{Name: "backup-dir", Default: "backups", Kind: paramString},
 	// lua-memory-limit is how much a running script may grow the server's
@@ -148,7 +153,7 @@ func (c *Config) Get(name string) string {
 // rollback does.
 //
 // Moonstone's own start-up parameters (cache-size, memtable-size,
-// row-cache-size) accept their current value, so that a tool writing back
+// row-cache-size, value-separation-min-size) accept their current value, so that a tool writing back
 // all of CONFIG GET * (as Redis's CONFIG sanity test does, which skips only
 // Redis's own immutable parameters) does not fail on them; any other value
 // is "can't set immutable config".
@@ -308,6 +313,10 @@ func (c *Config) ProtoMaxBulkLen() int64  { return int64(c.int("proto-max-bulk-l
 func (c *Config) QueryBufferLimit() int64 { return int64(c.int("client-query-buffer-limit")) }
 func (c *Config) CacheSize() int64        { return int64(c.int("cache-size")) }
 func (c *Config) MemTableSize() uint64    { return uint64(c.int("memtable-size")) }
+
+// ValueSeparationMinSize is storage.Options.ValueSeparationMinSize: 0
+// when values are not separated.
+func (c *Config) ValueSeparationMinSize() int { return c.int("value-separation-min-size") }
 
 // RowCacheSize is storage.Options.RowCacheSize: negative when disabled.
 func (c *Config) RowCacheSize() int64 {

@@ -115,16 +115,17 @@ func New(cfg *Config) (*Server, error) {
 		return nil, fmt.Errorf("can't create data directory %s: %w", cfg.Dir(), err)
 	}
 	db, err := storage.Open(storage.Options{
-		Dir:           cfg.Dir(),
-		CacheSize:     cfg.CacheSize(),
-		MemTableSize:  cfg.MemTableSize(),
-		RowCacheSize:  cfg.RowCacheSize(),
-		Sync:          cfg.SyncPolicy(),
-		MaxStringSize: cfg.ProtoMaxBulkLen(),
-		Logger:        pebbleLogger{s},
-		Fatal:         s.storageFatal,
-		FS:            cfg.fs,
-		Latency:       s.latmon.note,
+		Dir:                    cfg.Dir(),
+		CacheSize:              cfg.CacheSize(),
+		MemTableSize:           cfg.MemTableSize(),
+		ValueSeparationMinSize: cfg.ValueSeparationMinSize(),
+		RowCacheSize:           cfg.RowCacheSize(),
+		Sync:                   cfg.SyncPolicy(),
+		MaxStringSize:          cfg.ProtoMaxBulkLen(),
+		Logger:                 pebbleLogger{s},
+		Fatal:                  s.storageFatal,
+		FS:                     cfg.fs,
+		Latency:                s.latmon.note,
 	})
 	if err != nil {
 		return nil, err

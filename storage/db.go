@@ -85,6 +85,12 @@ type Options struct {
 	// process is expected to exit and be restarted, which recovers the
 	// directory from its WAL. nil prints the error to stderr and exits 1.
 	Fatal func(error)
+	// ValueSeparationMinSize is the size from which values go to Pebble's
+	// blob files (value separation): a table then holds a reference, which
+	// compactions copy instead of the value. Large strings, hash values and
+	// list elements are written once more instead of once per level they
+	// pass through. 0 turns it off; values already separated stay readable.
+	ValueSeparationMinSize int
 	// Latency, when set, is told how long the store's own stalls took, for
 	// the server's latency monitor: "aof-fsync-always" for each WAL fsync
 	// a commit under the always policy waits for (Redis's name for the same
@@ -205,6 +211,15 @@ func Open(opts Options) (*DB, error) {
 	// its index and a data block. Tables written without one still read.
 	for i := range popts.Levels {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	if n := opts.ValueSeparationMinSize; n > 0 {
+		// Blob files with more than a fifth of their values dead are
+		// rewritten once five minutes old, so overwritten large values do
+		// not hold their space for long.
+		popts.Experimental.ValueSeparationPolicy = func() pebble.ValueSeparationPolicy {
+			return pebble.ValueSeparationPolicy{Enabled: true, MinimumSize: n, MaxBlobReferenceDepth: 10,
+				RewriteMinimumAge: 5 * time.Minute, TargetGarbageRatio: 0.2}
+		}
 	}
 	fs := opts.FS
 	if fs == nil {
