@@ -203,7 +203,11 @@ func (s *Server) lookup(args [][]byte) (*Command, string) {
 		return cmd, ""
 	}
 	if len(args) < 2 {
-		return cmd, errArity(cmd.Name)
+		// A container with a handler of its own (COMMAND) runs alone.
+		if cmd.Run == nil || !cmd.arityOK(len(args)) {
+			return cmd, errArity(cmd.Name)
+		}
+		return cmd, ""
 	}
 	sub := s.command(cmd.Subcommands, args[1])
 	if sub == nil {

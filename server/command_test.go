@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"reflect"
 	"sort"
 	"testing"
 
@@ -205,5 +206,35 @@ func TestEveryRedisCommandExists(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("commands redis-server 7.0.15 has and Moonstone does not: %v", missing)
+	}
+}
+
+// A bare COMMAND lists every command, as COMMAND INFO without names does
+// (go-redis's Client.Command sends it); other containers still need a
+// subcommand, and scripts may call COMMAND too.
+func TestBareCommandMatchesRedis(t *testing.T) {
+	testkit.Diff(t, `
+COMMAND NOSUCH
+CONFIG
+CLIENT
+EVAL "return #redis.call('command') > 200" 0
+`)
+	p := testkit.StartPair(t)
+	ms := p.Moonstone.NewClient()
+	defer ms.Close()
+	ctx := context.Background()
+	mine, err := ms.Command(ctx).Result()
+	if err != nil {
+		t.Fatalf("moonstone: COMMAND: %v", err)
+	}
+	theirs, err := p.Redis.Client.Command(ctx).Result()
+	if err != nil {
+		t.Fatalf("redis: COMMAND: %v", err)
+	}
+	for _, name := range []string{"mget", "ping", "touch", "flushall", "eval", "command"} {
+		m, r := mine[name], theirs[name]
+		if m == nil || r == nil || !reflect.DeepEqual(*m, *r) {
+			t.Errorf("COMMAND's %s\n  moonstone: %+v\n  redis:     %+v", name, m, r)
+		}
 	}
 }

@@ -47,6 +47,13 @@ func withFlags(cmd *Command, flags string) *Command {
 	return cmd
 }
 
+// withRun gives a container a handler for a call without a subcommand,
+// as Redis's COMMAND has (a bare COMMAND lists every command).
+func withRun(cmd *Command, run func(*Call)) *Command {
+	cmd.Run = run
+	return cmd
+}
+
 var (
 	noKeys   = [3]int{}
 	key1     = [3]int{1, 1, 1}
@@ -108,7 +115,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 		def("bgsave", -1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGSave, "Asynchronously saves the database(s) to disk."),
 		def("bgrewriteaof", 1, "admin noscript no_async_loading", noKeys, "server", "1.0.0", cmdBGRewriteAOF, "Asynchronously rewrite the append-only file"),
 		withACL(def("lastsave", 1, "loading stale fast", noKeys, "server", "1.0.0", cmdLastSave, "Returns the Unix timestamp of the last successful save to disk."), "admin dangerous"),
-		withFlags(withACL(parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
+		withRun(withFlags(withACL(parent("command", -1, "server", "2.8.13", "Returns detailed information about all commands.",
 			withACL(def("count", 2, "loading stale", noKeys, "", "2.8.13", cmdCommandCount, "Returns a count of commands."), "connection"),
 			withACL(def("info", -2, "loading stale", noKeys, "", "2.8.13", cmdCommandInfo, "Returns information about one, multiple or all commands."), "connection"),
 			withACL(def("docs", -2, "loading stale", noKeys, "", "7.0.0", cmdCommandDocs, "Returns documentary information about one, multiple or all commands."), "connection"),
@@ -116,7 +123,7 @@ func commandTable(extra func() []*Command) map[string]*Command {
 			withACL(def("getkeys", -4, "loading stale", noKeys, "", "2.8.13", cmdCommandGetKeys, "Extracts the key names from an arbitrary command."), "connection"),
 			withACL(def("getkeysandflags", -4, "loading stale", noKeys, "", "7.0.0", cmdCommandGetKeys, "Extracts the key names and access flags for an arbitrary command."), "connection"),
 			withACL(def("help", 2, "loading stale", noKeys, "", "5.0.0", cmdCommandHelp, "Show helpful text about the different subcommands"), "connection"),
-		), "connection"), "loading stale"),
+		), "connection"), "loading stale"), cmdCommand),
 		parent("config", -2, "server", "2.0.0", "A container for server configuration commands.",
 			def("get", -3, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigGet, "Returns the effective values of configuration parameters."),
 			def("set", -4, "admin noscript loading stale", noKeys, "", "2.0.0", cmdConfigSet, "Sets configuration parameters in-flight."),
