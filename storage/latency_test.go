@@ -31,17 +31,10 @@ func TestLatencyEventsReported(t *testing.T) {
 			defer db.Close()
 			soon := time.Now().Add(50 * time.Millisecond).UnixMilli()
 			for i := range 10 {
-				tx := db.BeginWrite()
-				if _, err := tx.Set(0, batchKey(i), []byte("v"), storage.SetOptions{ExpireAt: soon}); err != nil {
-					t.Fatal(err)
-				}
-				p, err := tx.Commit()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := db.Wait(p); err != nil {
-					t.Fatal(err)
-				}
+				write(t, db, func(tx *storage.Tx) error {
+					_, err := tx.Set(0, batchKey(i), []byte("v"), storage.SetOptions{ExpireAt: soon})
+					return err
+				})
 			}
 			time.Sleep(100 * time.Millisecond)
 			db.SweepNow(1)
