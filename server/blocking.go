@@ -314,6 +314,17 @@ func (s *Server) commitWrite(tx *storage.Tx, by *Conn) (storage.Pending, error) 
 	return p, err
 }
 
+// commitAndWait commits tx (commitWrite), logs a failed commit, and makes
+// cn's next reply wait until the commit is durable: for writes that reply
+// after committing, as EXEC does.
+func (s *Server) commitAndWait(tx *storage.Tx, cn *Conn) {
+	p, err := s.commitWrite(tx, cn)
+	if err != nil {
+		s.logf(levelWarning, "commit failed: %v", err)
+	}
+	cn.await(p)
+}
+
 // serveReady offers the keys tx made ready to their waiters, in blocking
 // order, until no key is ready. It returns the waiters it served; they
 // are out of the registry, and are woken once the transaction committed.

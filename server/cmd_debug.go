@@ -188,11 +188,7 @@ func debugWrite(c *Call, fn func(tx *storage.Tx)) {
 		tx.Discard()
 		return
 	}
-	p, err := s.commitWrite(tx, c.Conn)
-	if err != nil {
-		s.logf(levelWarning, "commit failed: %v", err)
-	}
-	c.Conn.await(p)
+	s.commitAndWait(tx, c.Conn)
 }
 
 func debugLog(c *Call) {

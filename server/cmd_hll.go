@@ -173,11 +173,7 @@ func (c *Call) storeHLLCount(key []byte, h *codec.HLL) {
 		tx.Discard()
 		return
 	}
-	p, err := s.commitWrite(tx, c.Conn)
-	if err != nil {
-		s.logf(levelWarning, "commit failed: %v", err)
-	}
-	c.Conn.await(p)
+	s.commitAndWait(tx, c.Conn)
 }
 
 // pfCountUnion is PFCOUNT of several keys: the count of their union,

@@ -146,11 +146,7 @@ func cmdExec(c *Call) {
 		}
 	}
 	c.feedSelf()
-	p, err := s.commitWrite(tx, cn)
-	if err != nil {
-		s.logf(levelWarning, "commit failed: %v", err)
-	}
-	cn.await(p)
+	s.commitAndWait(tx, cn)
 }
 
 // runQueued runs one queued command on EXEC's transaction. Unlike a
