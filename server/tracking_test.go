@@ -582,16 +582,7 @@ func TestTrackingInfoFields(t *testing.T) {
 func TestTrackingDiscardedWritesSendNothing(t *testing.T) {
 	s := testkit.Start(t)
 	a, b := s.Raw(t), s.Raw(t)
-	do := func(rc *testkit.RawConn, want string, args ...string) {
-		t.Helper()
-		got, err := rc.Do(args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want != "" && got != want {
-			t.Fatalf("%v: %q, want %q", args, got, want)
-		}
-	}
+	do := func(rc *testkit.RawConn, want string, args ...string) { t.Helper(); doRaw(t, rc, want, args...) }
 	do(a, "", "HELLO", "3")
 	do(a, "+OK\r\n", "CLIENT", "TRACKING", "on")
 	do(b, "+OK\r\n", "SET", "s", "1")
@@ -796,16 +787,7 @@ func TestTrackingReadOvertakenByAWrite(t *testing.T) {
 	writer.Store(s.Raw(t))
 	w := s.Raw(t)
 	a, r := s.Raw(t), s.Raw(t)
-	do := func(rc *testkit.RawConn, want string, args ...string) {
-		t.Helper()
-		got, err := rc.Do(args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want != "" && got != want {
-			t.Fatalf("%v: %q, want %q", args, got, want)
-		}
-	}
+	do := func(rc *testkit.RawConn, want string, args ...string) { t.Helper(); doRaw(t, rc, want, args...) }
 	do(w, "+OK\r\n", "SET", "k", "old")
 	do(a, "", "HELLO", "3")
 	do(a, "+OK\r\n", "CLIENT", "TRACKING", "on")
@@ -924,4 +906,17 @@ B SET r 1
 A.
 A CLIENT TRACKINGINFO
 `)
+}
+
+// doRaw runs a command on rc and fails the test on an error, or on a
+// reply other than want unless want is empty.
+func doRaw(t *testing.T, rc *testkit.RawConn, want string, args ...string) {
+	t.Helper()
+	got, err := rc.Do(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != "" && got != want {
+		t.Fatalf("%v: %q, want %q", args, got, want)
+	}
 }
