@@ -13,9 +13,11 @@
 //	                                           database map)
 //	'm'  db | user key                         Meta (type, expiry, string value or
 //	                                           collection version and count; a
-//	                                           sorted set's score floor; a
-//	                                           hash's next insertion sequence
-//	                                           and flags)
+//	                                           sorted set's score floor, flags
+//	                                           and, for a small one, its
+//	                                           members (zinline.go); a hash's
+//	                                           next insertion sequence and
+//	                                           flags)
 //	'e'  db | expire-at (8, BE ms) | user key  empty: the expiry index
 //	'h'  version (8) | field                   hash value, after the field's
 //	                                           insertion sequence (8, BE) in

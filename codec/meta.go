@@ -63,8 +63,9 @@ func (t Type) MemberTag() byte {
 //   - strings: the value;
 //   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
 //     for streams: StreamState (see stream.go), for sorted sets: score
-//     floor (8, float64 bits; absent in records written before it existed),
-//     for hashes: next insertion sequence (8) | flags (1; HashTableFlag)
+//     floor (8, float64 bits) | flags (1; ZSkiplistFlag, ZInlineFlag) |
+//     the entries of an inline set (zinline.go) (the floor and the flags are
+//     absent in records written before they existed), for hashes: next insertion sequence (8) | flags (1; HashTableFlag)
 //     (absent in hashes written before insertion order was kept).
 //
 // Head and tail are list positions: elements occupy [Head, Tail).
@@ -82,6 +83,16 @@ type Meta struct {
 	// a ZREMRANGEBYSCORE below every score (a sliding window with nothing
 	// to expire) answer without reading the index. -Inf when unknown.
 	ScoreFloor float64
+	// ZSkiplist says Redis would have converted the sorted set from a
+	// listpack to a skiplist (more members than zset-max-listpack-entries,
+	// or one longer than zset-max-listpack-value, at some write): OBJECT
+	// ENCODING says skiplist and ZSCAN pages; it never goes back. Sets
+	// written before the flag existed have it. ZInline says the members
+	// are ZEntries (zinline.go) rather than records; only a set that is
+	// still a listpack is inline.
+	ZSkiplist bool
+	ZInline   bool
+	ZEntries  []byte
 	// Hashes. Ordered says the hash keeps insertion order: each field's
 	// value record is its insertion sequence (8, BE) then the value, and
 	// NextSeq is the sequence the next new field takes. Hashes written
@@ -98,6 +109,12 @@ type Meta struct {
 // HashTableFlag is the bit of a hash's flags byte that records HashTable.
 const HashTableFlag = 1
 
+// Bits of a sorted set's flags byte.
+const (
+	ZSkiplistFlag = 1
+	ZInlineFlag   = 2
+)
+
 // HashSeqLen is the length of the insertion sequence before an ordered
 // hash's values.
 const HashSeqLen = 8
@@ -113,7 +130,7 @@ func EncodeMeta(m *Meta) []byte {
 	if m.Type == TypeString {
 		n += len(m.Value)
 	} else {
-		n += 32
+		n += 33 + len(m.ZEntries)
 	}
 	b := make([]byte, metaHeader, n)
 	b[0] = byte(m.Type)
@@ -132,6 +149,17 @@ func EncodeMeta(m *Meta) []byte {
 	}
 	if m.Type == TypeZSet {
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(m.ScoreFloor))
+		var flags byte
+		if m.ZSkiplist {
+			flags |= ZSkiplistFlag
+		}
+		if m.ZInline {
+			flags |= ZInlineFlag
+		}
+		b = append(b, flags)
+		if m.ZInline {
+			b = append(b, m.ZEntries...)
+		}
 	}
 	if m.Type == TypeHash && m.Ordered {
 		b = binary.BigEndian.AppendUint64(b, m.NextSeq)
@@ -144,8 +172,9 @@ func EncodeMeta(m *Meta) []byte {
 	return b
 }
 
-// DecodeMeta parses a metadata record. A string's Value aliases b: copy it if
-// b is a Pebble buffer that will not outlive the read.
+// DecodeMeta parses a metadata record. A string's Value and an inline
+// sorted set's ZEntries alias b: copy them if b is a Pebble buffer that
+// will not outlive the read.
 func DecodeMeta(b []byte) (Meta, error) {
 	if len(b) < metaHeader {
 		return Meta{}, ErrCorruptMeta
@@ -179,6 +208,15 @@ func DecodeMeta(b []byte) (Meta, error) {
 			m.ScoreFloor = math.Inf(-1)
 			if len(rest) >= 24 {
 				m.ScoreFloor = math.Float64frombits(binary.BigEndian.Uint64(rest[16:]))
+			}
+			m.ZSkiplist = true
+			if len(rest) >= 25 {
+				flags := rest[24]
+				m.ZSkiplist = flags&ZSkiplistFlag != 0
+				m.ZInline = flags&ZInlineFlag != 0
+				if m.ZInline {
+					m.ZEntries = rest[25:]
+				}
 			}
 		}
 		if m.Type == TypeHash && len(rest) > 16 {

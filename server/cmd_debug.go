@@ -398,9 +398,9 @@ func listpackEntrySize(e []byte) int {
 	return n + 5
 }
 
-// debugListpack is LISTPACK <key>: hashes are the only values Moonstone
-// names listpack; their fields and values go to stdout, as Redis prints
-// the listpack there.
+// debugListpack is LISTPACK <key>: for the hashes and sorted sets
+// Moonstone names listpack, their fields and values, or members and
+// scores, go to stdout, as Redis prints the listpack there.
 func debugListpack(c *Call) {
 	debugRead(c, false, func(tx *storage.Tx) {
 		key := c.Args[2]
@@ -417,9 +417,16 @@ func debugListpack(c *Call) {
 			c.Error("ERR Not a listpack encoded object.")
 			return
 		}
+		elems := o.Elems
+		if o.Type == codec.TypeZSet {
+			elems = make([][]byte, 0, 2*len(o.Elems))
+			for i, member := range o.Elems {
+				elems = append(elems, member, []byte(listpackScore(o.Scores[i])))
+			}
+		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "{listpack key %q, %d entries}\n", key, len(o.Elems))
-		for i, e := range o.Elems {
+		fmt.Fprintf(&b, "{listpack key %q, %d entries}\n", key, len(elems))
+		for i, e := range elems {
 			fmt.Fprintf(&b, "{\n\taddr: %d,\n\tlen: %d,\n\tstring: %q\n}\n", i, len(e), e)
 		}
 		os.Stdout.WriteString(b.String())

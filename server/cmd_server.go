@@ -315,10 +315,12 @@ func objectEncoding(tx *storage.Tx, db int, key []byte, t codec.Type) string {
 	case codec.TypeHash:
 		enc, _ := tx.HashEncoding(db, key)
 		return enc
+	case codec.TypeZSet:
+		enc, _ := tx.ZSetEncoding(db, key)
+		return enc
 	}
 	return map[codec.Type]string{
-		codec.TypeList: "quicklist", codec.TypeSet: "hashtable",
-		codec.TypeZSet: "skiplist", codec.TypeStream: "stream",
+		codec.TypeList: "quicklist", codec.TypeSet: "hashtable", codec.TypeStream: "stream",
 	}[t]
 }
 

@@ -353,11 +353,15 @@ func (c *Config) Validate() error {
 // File is the config file the server started from ("" if none).
 func (c *Config) File() string { return c.configFile }
 
-// setHashLimits hands the hash-max-listpack-* limits to storage.
-func (s *Server) setHashLimits() {
-	entries, _ := strconv.ParseInt(s.cfg.Get("hash-max-listpack-entries"), 10, 64)
-	value, _ := strconv.ParseInt(s.cfg.Get("hash-max-listpack-value"), 10, 64)
-	s.db.SetHashLimits(entries, value)
+// setListpackLimits hands the hash-max-listpack-* and zset-max-listpack-*
+// limits to storage.
+func (s *Server) setListpackLimits() {
+	limit := func(name string) int64 {
+		n, _ := strconv.ParseInt(s.cfg.Get(name), 10, 64)
+		return n
+	}
+	s.db.SetHashLimits(limit("hash-max-listpack-entries"), limit("hash-max-listpack-value"))
+	s.db.SetZSetLimits(limit("zset-max-listpack-entries"), limit("zset-max-listpack-value"))
 }
 
 // applyConfig makes a CONFIG SET take effect. Only moving the listener
@@ -371,8 +375,8 @@ func (s *Server) applyConfig(name, value string) error {
 	case "proto-max-bulk-len":
 		n, _ := strconv.ParseInt(value, 10, 64)
 		s.db.SetMaxStringSize(n)
-	case "hash-max-listpack-entries", "hash-max-listpack-value":
-		s.setHashLimits()
+	case "hash-max-listpack-entries", "hash-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value":
+		s.setListpackLimits()
 	case "busy-reply-threshold":
 		s.scripts.SetBusyThreshold(s.cfg.BusyThreshold())
 	case "lua-memory-limit":

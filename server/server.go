@@ -136,7 +136,7 @@ func New(cfg *Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	s.setHashLimits()
+	s.setListpackLimits()
 	s.scripts = scripting.NewEngine(db, scripting.Options{
 		BusyThreshold: cfg.BusyThreshold(),
 		MemoryLimit:   cfg.LuaMemoryLimit(),

@@ -803,3 +803,97 @@ func TestZScanPagesLargeSet(t *testing.T) {
 		t.Fatalf("ZSCAN MATCH m09* saw %d members, want 100", len(some))
 	}
 }
+
+// TestZSetEncodingMatchesRedis follows Redis's listpack and skiplist rules
+// through the commands that create, grow and rebuild sorted sets, and
+// checks what the encoding shows: OBJECT ENCODING, and ZSCAN, which
+// returns a listpack whole. (ZSCAN of a skiplist answers in Redis's hash
+// order, which Moonstone does not follow.)
+func TestZSetEncodingMatchesRedis(t *testing.T) {
+	long := strings.Repeat("x", 65)
+	testkit.Diff(t, `
+ZADD z 1 a 2 b
+OBJECT ENCODING z
+# a new set is judged by its first member only
+ZADD first 1 a 2 `+long+`
+OBJECT ENCODING first
+ZADD first2 1 `+long+` 2 a
+OBJECT ENCODING first2
+# a long member converts for good, even once removed
+ZADD z 3 `+long+`
+OBJECT ENCODING z
+ZREM z `+long+`
+OBJECT ENCODING z
+# a score update of a long member in a listpack converts nothing
+CONFIG SET zset-max-listpack-value 100
+ZADD up 1 `+long+`
+CONFIG SET zset-max-listpack-value 64
+ZADD up 2 `+long+`
+ZINCRBY up 1 `+long+`
+OBJECT ENCODING up
+ZADD up 1 new
+OBJECT ENCODING up
+# the entries limit, and rebuilding stores
+CONFIG SET zset-max-listpack-entries 3
+ZADD c 1 a 2 b 3 c
+OBJECT ENCODING c
+ZADD c 4 d
+OBJECT ENCODING c
+ZPOPMIN c 3
+OBJECT ENCODING c
+ZUNIONSTORE u 1 c
+OBJECT ENCODING u
+ZADD big 1 a 2 b 3 c 4 d 5 e
+ZRANGESTORE r big 0 2
+OBJECT ENCODING r
+ZRANGESTORE r big 0 3
+OBJECT ENCODING r
+ZINTERSTORE i 2 big big
+OBJECT ENCODING i
+ZDIFFSTORE d 2 big c
+OBJECT ENCODING d
+ZDIFFSTORE d2 2 big big2
+OBJECT ENCODING d2
+ZADD small3 1 a 2 b 3 c
+ZSCAN small3 0 COUNT 1
+CONFIG SET zset-max-listpack-entries 0
+ZADD zero 1 a
+OBJECT ENCODING zero
+ZINCRBY zero2 1 a
+OBJECT ENCODING zero2
+CONFIG SET zset-max-listpack-entries 128
+# COPY, RENAME and RESTORE
+COPY z zc
+OBJECT ENCODING zc
+RENAME zc zr
+OBJECT ENCODING zr
+ZADD small 1 a 2 b
+GEOADD geo 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
+OBJECT ENCODING geo
+GEOSEARCHSTORE gs geo FROMLONLAT 15 37 BYRADIUS 200 km
+OBJECT ENCODING gs
+ZRANGE gs 0 -1 WITHSCORES
+`)
+}
+
+// TestZSetInlineGrowsIntoRecords adds members one by one to a sorted set
+// that starts inside its metadata record, until it is far past the inline
+// limit and then the listpack limit, reading it back after each step and
+// after removals that shrink it again.
+func TestZSetInlineGrowsIntoRecords(t *testing.T) {
+	var script strings.Builder
+	for i := 0; i < 150; i++ {
+		fmt.Fprintf(&script, "ZADD g %d member:%03d\n", i%7, i)
+		if i%10 == 0 {
+			script.WriteString("ZRANGE g 0 -1 WITHSCORES\nOBJECT ENCODING g\nZRANK g member:000\n")
+		}
+		if i%10 == 0 && i < 128 {
+			script.WriteString("ZSCAN g 0\n") // whole while a listpack
+		}
+	}
+	for i := 0; i < 150; i += 3 {
+		fmt.Fprintf(&script, "ZREM g member:%03d\n", i)
+	}
+	script.WriteString("ZRANGE g 0 -1 WITHSCORES\nOBJECT ENCODING g\nZRANGEBYSCORE g 2 4 LIMIT 3 5\nZCARD g\n")
+	testkit.Diff(t, script.String())
+}

@@ -277,6 +277,9 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 			c.r.problem("%s: stored count %d, %d element records", name, m.Count, n)
 		}
 	case codec.TypeZSet:
+		if m.ZInline {
+			return c.inlineZSet(name, m)
+		}
 		scores := map[string]float64{}
 		if err := c.scan(codec.MemberPrefix(codec.TagZMember, m.Version), func(k, v []byte) error {
 			s, ok := codec.DecodeZScoreValue(v)
@@ -331,6 +334,47 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 		return c.stream(name, m)
 	default:
 		c.r.problem("%s: unexpected type %d", name, m.Type)
+	}
+	return nil
+}
+
+// inlineZSet checks a sorted set kept in its metadata record
+// (zset_inline.go): its entries decode, are in order with distinct members
+// at or above the score floor, their number is the count, the set is still
+// a listpack, and no record lives under its version.
+func (c *checker) inlineZSet(name string, m *codec.Meta) error {
+	entries, ok := codec.SplitZEntries(nil, m.ZEntries)
+	if !ok {
+		c.r.problem("%s: undecodable inline entries", name)
+		return nil
+	}
+	c.r.Members += int64(len(entries))
+	if int64(len(entries)) != m.Count {
+		c.r.problem("%s: stored count %d, %d inline entries", name, m.Count, len(entries))
+	}
+	if m.ZSkiplist {
+		c.r.problem("%s: inline, but converted to a skiplist", name)
+	}
+	seen := map[string]bool{}
+	for i, e := range entries {
+		score, member := codec.ParseZEntry(e)
+		switch {
+		case i > 0 && bytes.Compare(entries[i-1], e) >= 0:
+			c.r.problem("%s: inline entry %q out of order", name, member)
+		case seen[string(member)]:
+			c.r.problem("%s: member %q is inline twice", name, member)
+		case score < m.ScoreFloor:
+			c.r.problem("%s: member %q has score %v, under the set's score floor %v", name, member, score, m.ScoreFloor)
+		}
+		seen[string(member)] = true
+	}
+	for _, tag := range []byte{codec.TagZMember, codec.TagZScore, codec.TagZRank} {
+		if err := c.scan(codec.MemberPrefix(tag, m.Version), func(k, v []byte) error {
+			c.r.problem("%s: inline, but record %x exists under its version", name, k)
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -36,7 +36,14 @@ func healthyStore(t *testing.T) *storage.DB {
 		if _, _, err := tx.ListPop(0, []byte("l"), storage.ListRight, 1); err != nil {
 			return err
 		}
+		// "z" is kept in records (Redis would make it a skiplist with no
+		// listpack entries allowed), "zi" inside its metadata record.
+		db.SetZSetLimits(0, 64)
 		if _, err := tx.ZAdd(0, []byte("z"), storage.ZAddOptions{}, []storage.ZMember{{Member: []byte("m1"), Score: 1}, {Member: []byte("m2"), Score: -2.5}}); err != nil {
+			return err
+		}
+		db.SetZSetLimits(128, 64)
+		if _, err := tx.ZAdd(0, []byte("zi"), storage.ZAddOptions{}, []storage.ZMember{{Member: []byte("a"), Score: 2}, {Member: []byte("b"), Score: 1}}); err != nil {
 			return err
 		}
 		if _, err := tx.Expire(0, []byte("h"), future, storage.ExpireAlways); err != nil {
@@ -68,7 +75,7 @@ func TestCheckPassesOnAHealthyStore(t *testing.T) {
 	if !r.OK() {
 		t.Fatalf("problems on a healthy store: %v", r.Problems)
 	}
-	if r.Keys != 5 || r.Collections != 4 || r.Expiries != 2 || r.Scripts != 1 {
+	if r.Keys != 6 || r.Collections != 5 || r.Expiries != 2 || r.Scripts != 1 {
 		t.Fatalf("report = %+v", r)
 	}
 }
@@ -165,6 +172,25 @@ func TestCheckFindsCorruption(t *testing.T) {
 			return p.Set(codec.MemberKey(codec.TagZMember, m.Version, []byte("m1")), codec.ZScoreValue(7), pebble.Sync)
 		}, `member "m1" has score 7, its index entry 1`)
 	})
+	t.Run("inline zset count", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "zi")
+			if err != nil {
+				return err
+			}
+			m.Count = 3
+			return p.Set(codec.MetaKey(0, []byte("zi")), codec.EncodeMeta(&m), pebble.Sync)
+		}, `db 0 zset "zi": stored count 3, 2 inline entries`)
+	})
+	t.Run("inline zset with a record", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "zi")
+			if err != nil {
+				return err
+			}
+			return p.Set(codec.MemberKey(codec.TagZMember, m.Version, []byte("a")), codec.ZScoreValue(2), pebble.Sync)
+		}, `db 0 zset "zi": inline, but record`)
+	})
 	t.Run("expiry index", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
 			m, err := meta(p, 0, "h")
@@ -182,7 +208,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 	t.Run("key count", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
 			return p.Delete(codec.MetaKey(0, []byte("str")), pebble.Sync)
-		}, "db 0: stored key count 4, 3 keys found")
+		}, "db 0: stored key count 5, 4 keys found")
 	})
 	t.Run("orphan members", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {

@@ -18,14 +18,16 @@ import (
 // FormatVersion is the newest on-disk format this build reads and writes.
 // Format 2 is format 1 plus the database map that SWAPDB records
 // (dbmap.go); format 3 adds hashes whose values carry an insertion
-// sequence (hash.go). A new directory is stamped 1 (firstFormat); the
-// batch that first needs a later format stamps it (its first SWAPDB 2,
-// its first new hash 3; never lower), so a build that reads only older
-// formats still opens directories that use none of the newer records and
-// refuses the others rather than misread them (show databases unswapped,
-// hash values with their sequence in front). A directory stamped with
-// anything else is refused at open.
-const FormatVersion = 3
+// sequence (hash.go); format 4 adds sorted sets kept inside their
+// metadata record (zset_inline.go). A new directory is stamped 1
+// (firstFormat); the batch that first needs a later format stamps it (its
+// first SWAPDB 2, its first new hash 3, its first new sorted set 4; never
+// lower), so a build that reads only older formats still opens
+// directories that use none of the newer records and refuses the others
+// rather than misread them (show databases unswapped, hash values with
+// their sequence in front, inline sorted sets empty). A directory stamped
+// with anything else is refused at open.
+const FormatVersion = 4
 
 // firstFormat is the format of a new directory, and the oldest one read.
 const firstFormat = 1
@@ -114,6 +116,10 @@ type DB struct {
 	// order, as Redis's converts from listpack to hashtable (hash.go).
 	hashEntries atomic.Int64
 	hashValue   atomic.Int64
+	// zsetEntries and zsetValue are zset-max-listpack-entries and -value
+	// (zset_inline.go).
+	zsetEntries atomic.Int64
+	zsetValue   atomic.Int64
 	// format is the directory's committed format stamp (checkFormat,
 	// stampFormat).
 	format     atomic.Int64
@@ -252,6 +258,7 @@ func Open(opts Options) (*DB, error) {
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	db.SetHashLimits(512, 64) // Redis's defaults; the server sets its config
+	db.SetZSetLimits(128, 64)
 	if err := db.checkFormat(); err != nil {
 		pdb.Close()
 		return nil, err

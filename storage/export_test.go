@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/binary"
 	"math"
+	"testing"
 
 	"moonstone/codec"
 )
@@ -147,6 +148,24 @@ func (tx *Tx) ZScoreFloor(db int, key []byte) (float64, bool, error) {
 	return m.ScoreFloor, true, nil
 }
 
+// SetZSetInlineBytes changes how many bytes of entries a sorted set keeps
+// inline (0: none) until the test ends.
+func SetZSetInlineBytes(t testing.TB, n int) {
+	old := zsetInlineBytes
+	zsetInlineBytes = n
+	t.Cleanup(func() { zsetInlineBytes = old })
+}
+
 // SetSwapAppliedHook makes every commit that swaps databases call fn
 // between applying its batch and publishing the new map; nil removes it.
 func SetSwapAppliedHook(fn func()) { swapAppliedHook = fn }
+
+// ZSetLayout reports whether key's sorted set keeps its members inline,
+// and whether Redis would have converted it to a skiplist.
+func (tx *Tx) ZSetLayout(db int, key []byte) (inline, skiplist bool, err error) {
+	m, err := tx.typed(db, key, codec.TypeZSet)
+	if err != nil || m == nil {
+		return false, false, err
+	}
+	return m.ZInline, m.ZSkiplist, nil
+}

@@ -209,7 +209,7 @@ func (tx *Tx) geoSearch(m *Meta, q GeoQuery) ([]GeoPoint, error) {
 func (tx *Tx) geoCellMembers(m *Meta, cell codec.GeoCell, shape *GeoShape, limit int64, found *[]GeoPoint) error {
 	min, max := cell.ScoreRange()
 	lo, hi := scoreSpan(m, ScoreRange{Min: min, Max: max, MaxEx: true})
-	err := tx.walkSpan(lo, hi, false, 0, -1, func(k []byte) error {
+	err := tx.walkSpan(m, lo, hi, false, 0, -1, func(k []byte) error {
 		score, member := codec.ParseZScoreKey(k)
 		if p, ok := shape.contains(score); ok {
 			p.Member = append([]byte(nil), member...)

@@ -127,8 +127,10 @@ func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (boo
 			return false, err
 		}
 		c.Version = nm.Version
-		if err := tx.copyMembers(m.Type, m.Version, c.Version); err != nil {
-			return false, err
+		if !m.ZInline {
+			if err := tx.copyMembers(m.Type, m.Version, c.Version); err != nil {
+				return false, err
+			}
 		}
 	}
 	return true, tx.putMeta(dstDB, dst, nil, &c)

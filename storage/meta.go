@@ -110,6 +110,9 @@ func (tx *Tx) deleteKey(db int, key []byte, m *Meta) error {
 
 // deleteMembers removes every member record of a collection.
 func (tx *Tx) deleteMembers(m *Meta) error {
+	if m.ZInline {
+		return nil // the members were in the metadata record
+	}
 	tags := memberTags(m.Type)
 	for _, tag := range tags {
 		prefix := codec.MemberPrefix(tag, m.Version)
@@ -162,6 +165,9 @@ func (tx *Tx) newCollection(t codec.Type) (*Meta, error) {
 	m := &Meta{Type: t, Version: v}
 	if t == codec.TypeZSet {
 		m.ScoreFloor = math.Inf(1) // no scores yet: zput lowers it
+		if err := tx.stampFormat(4); err != nil {
+			return nil, err
+		}
 	}
 	if t == codec.TypeHash {
 		m.Ordered = true // values carry their insertion sequence

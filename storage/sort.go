@@ -200,7 +200,7 @@ func (tx *Tx) sortElements(db int, key []byte, m *Meta) ([][]byte, error) {
 			return codec.MemberFromKey(k)
 		})
 	}
-	return tx.sortMembers(codec.MemberPrefix(codec.TagZScore, m.Version), 0, -1, false, zsetMember)
+	return tx.sortZSet(m, 0, -1, false)
 }
 
 // sortWindow returns n elements of a list or sorted set in their own order
@@ -214,12 +214,20 @@ func (tx *Tx) sortWindow(db int, key []byte, m *Meta, start, n int64, desc bool)
 		}
 		return l.read(m.Head+start, m.Head+start+n, false)
 	}
-	return tx.sortMembers(codec.MemberPrefix(codec.TagZScore, m.Version), start, n, desc, zsetMember)
+	return tx.sortZSet(m, start, n, desc)
 }
 
-func zsetMember(k []byte) []byte {
-	_, member := codec.ParseZScoreKey(k)
-	return member
+// sortZSet returns n members of a sorted set (all when n < 0) in score
+// order, or reversed when desc is set, after skipping the first skip.
+func (tx *Tx) sortZSet(m *Meta, skip, n int64, desc bool) ([][]byte, error) {
+	var out [][]byte
+	lo, hi := zindexBounds(m)
+	err := tx.walkSpan(m, lo, hi, desc, skip, n, func(k []byte) error {
+		_, member := codec.ParseZScoreKey(k)
+		out = append(out, owned(member))
+		return nil
+	})
+	return out, err
 }
 
 // sortMembers scans the records under prefix (from the last when reverse

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"math"
 
 	"moonstone/codec"
@@ -33,8 +34,12 @@ import (
 // default; a score computed by a command (ZINCRBY, ZUNION) is still
 // replied as computed.
 //
+// A small set keeps its members inside its metadata record instead
+// (zset_inline.go); the functions below that touch records send it there.
+//
 // The files: zset.go holds the records and the point operations (ZADD,
-// ZREM, ZSCORE, pops); zset_range.go the score, lex and rank ranges;
+// ZREM, ZSCORE, pops); zset_inline.go small sets and the encoding Redis
+// would give a set; zset_range.go the score, lex and rank ranges;
 // zset_ops.go ZUNION/ZINTER/ZDIFF, ZRANDMEMBER and ZSCAN.
 
 // ZMember is one sorted-set member with its score. Member is owned by the
@@ -76,6 +81,10 @@ func (tx *Tx) ZAdd(db int, key []byte, o ZAddOptions, members []ZMember) (ZAddRe
 		if m, err = tx.newCollection(codec.TypeZSet); err != nil {
 			return res, err
 		}
+		// Redis 7.0 picks a new set's encoding by its first member alone;
+		// later members convert it as they are added (zgrow).
+		m.ZSkiplist = len(members) == 0 || !tx.zsetFits(1, len(members[0].Member))
+		m.ZInline = !m.ZSkiplist
 	} else {
 		cp := *prev
 		m = &cp
@@ -116,6 +125,9 @@ func (tx *Tx) ZAdd(db int, key []byte, o ZAddOptions, members []ZMember) (ZAddRe
 				res.Updated++
 			}
 		case !o.XX:
+			if err := tx.zgrow(m, zm.Member); err != nil {
+				return res, err
+			}
 			if err := tx.zput(m, zm.Member, score, 0, false); err != nil {
 				return res, err
 			}
@@ -238,7 +250,7 @@ func (tx *Tx) zpop(db int, key []byte, m *Meta, max bool, count int64) ([]ZMembe
 	var out []ZMember
 	var keys [][]byte
 	lo, hi := zindexBounds(m)
-	err := tx.walkSpan(lo, hi, max, 0, count, func(k []byte) error {
+	err := tx.walkSpan(m, lo, hi, max, 0, count, func(k []byte) error {
 		score, member := codec.ParseZScoreKey(k)
 		out = append(out, ZMember{Member: append([]byte(nil), member...), Score: score})
 		keys = append(keys, append([]byte(nil), k...))
@@ -260,8 +272,16 @@ func (tx *Tx) zpop(db int, key []byte, m *Meta, max bool, count int64) ([]ZMembe
 	return out, tx.zsave(db, key, m, &next)
 }
 
-// zscore is a point read of member's record.
+// zscore is a point read of member's record, or a look through an inline
+// set's entries.
 func (tx *Tx) zscore(m *Meta, member []byte) (float64, bool, error) {
+	if m.ZInline {
+		score, ok, valid := codec.ZEntryScore(m.ZEntries, member)
+		if !valid {
+			return 0, false, codec.ErrCorruptMeta
+		}
+		return score, ok, nil
+	}
 	v, ok, err := tx.get(codec.MemberKey(codec.TagZMember, m.Version, member))
 	if err != nil || !ok {
 		return 0, false, err
@@ -278,6 +298,9 @@ func (tx *Tx) zscore(m *Meta, member []byte) (float64, bool, error) {
 func (tx *Tx) zput(m *Meta, member []byte, score, old float64, existed bool) error {
 	if score == 0 {
 		score = 0 // fold -0
+	}
+	if m.ZInline {
+		return tx.zputInline(m, member, score, old, existed)
 	}
 	if existed {
 		if err := tx.del(codec.ZScoreKey(m.Version, old, member)); err != nil {
@@ -309,6 +332,9 @@ func (tx *Tx) zremove(m *Meta, member []byte, score float64) error {
 }
 
 func (tx *Tx) zremoveKeys(m *Meta, member, indexKey []byte) error {
+	if m.ZInline {
+		return zremoveInline(m, indexKey)
+	}
 	if err := tx.del(codec.MemberKey(codec.TagZMember, m.Version, member)); err != nil {
 		return err
 	}
@@ -324,7 +350,7 @@ func (tx *Tx) zremoveKeys(m *Meta, member, indexKey []byte) error {
 
 // zsave writes m, the new state of a sorted set whose earlier metadata was
 // prev (nil if it did not exist): an empty set is deleted, an unchanged
-// count and score floor write nothing.
+// record writes nothing.
 func (tx *Tx) zsave(db int, key []byte, prev, m *Meta) error {
 	switch {
 	case m.Count == 0:
@@ -334,7 +360,8 @@ func (tx *Tx) zsave(db int, key []byte, prev, m *Meta) error {
 		// Every member is already deleted in this batch: delete the rest of
 		// the key without a range tombstone.
 		return tx.deleteKey(db, key, m)
-	case prev != nil && prev.Count == m.Count && prev.ScoreFloor == m.ScoreFloor:
+	case prev != nil && prev.Count == m.Count && prev.ScoreFloor == m.ScoreFloor &&
+		prev.ZSkiplist == m.ZSkiplist && prev.ZInline == m.ZInline && bytes.Equal(prev.ZEntries, m.ZEntries):
 		return nil
 	}
 	before := int64(0)
@@ -373,12 +400,15 @@ func (tx *Tx) zstore(db int, dst []byte, members []ZMember) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	m.Count = int64(len(members))
+	if tx.zsetInline(m, members) {
+		return m.Count, tx.putMeta(db, dst, nil, m)
+	}
 	for _, zm := range members {
 		if err := tx.zput(m, zm.Member, zm.Score, 0, false); err != nil {
 			return 0, err
 		}
 	}
-	m.Count = int64(len(members))
 	if err := tx.zrankResize(m, 0); err != nil {
 		return 0, err
 	}

@@ -224,6 +224,13 @@ func (tx *Tx) zsourceEach(s ZSource, fn func(member []byte, score float64) error
 	if s.m.Type == codec.TypeSet {
 		return tx.setMembersEach(s.m, func(member []byte) error { return fn(member, 1) })
 	}
+	if s.m.ZInline {
+		lo, hi := zindexBounds(s.m)
+		return tx.walkSpan(s.m, lo, hi, false, 0, -1, func(k []byte) error {
+			score, member := codec.ParseZScoreKey(k)
+			return fn(member, score)
+		})
+	}
 	prefix := codec.MemberPrefix(codec.TagZMember, s.m.Version)
 	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
 	if err != nil {
@@ -362,7 +369,7 @@ func (tx *Tx) ZRandMember(db int, key []byte, count int64) (*ZRandom, error) {
 func (tx *Tx) zall(m *Meta) ([]ZMember, error) {
 	out := make([]ZMember, 0, m.Count)
 	lo, hi := zindexBounds(m)
-	err := tx.walkSpan(lo, hi, false, 0, -1, func(k []byte) error {
+	err := tx.walkSpan(m, lo, hi, false, 0, -1, func(k []byte) error {
 		score, member := codec.ParseZScoreKey(k)
 		out = append(out, ZMember{Member: append([]byte(nil), member...), Score: score})
 		return nil
@@ -376,7 +383,7 @@ func (tx *Tx) zselect(m *Meta, count int64) ([]ZMember, error) {
 	out := make([]ZMember, 0, count)
 	lo, hi := zindexBounds(m)
 	seen := int64(0)
-	err := tx.walkSpan(lo, hi, false, 0, -1, func(k []byte) error {
+	err := tx.walkSpan(m, lo, hi, false, 0, -1, func(k []byte) error {
 		need := count - int64(len(out))
 		if need > 0 && rand.Int64N(m.Count-seen) < need {
 			score, member := codec.ParseZScoreKey(k)
@@ -477,14 +484,10 @@ type ZScanResult struct {
 	Members []ZMember
 	// Next is the member to resume from, nil when the scan is complete.
 	Next []byte
-	// Whole says the set was small enough to return whole, in score order
-	// (see zscanWhole).
+	// Whole says the set is a listpack by Redis's rules (zset_inline.go),
+	// which ZSCAN returns whole, in score order, as Redis does.
 	Whole bool
 }
-
-// zscanWhole is the size up to which ZSCAN returns a whole sorted set in
-// one page, in score order, as Redis does for its compact encoding.
-const zscanWhole = 128
 
 // ZScan returns up to count members from member from (inclusive; nil for
 // the start) in member order, keeping those match accepts (nil: all).
@@ -499,10 +502,10 @@ func (tx *Tx) ZScan(db int, key, from []byte, count int, match func(member []byt
 			res.Members = append(res.Members, ZMember{Member: append([]byte(nil), member...), Score: score})
 		}
 	}
-	if m.Count <= zscanWhole {
+	if !m.ZSkiplist {
 		res.Whole = true
 		lo, hi := zindexBounds(m)
-		err := tx.walkSpan(lo, hi, false, 0, -1, func(k []byte) error {
+		err := tx.walkSpan(m, lo, hi, false, 0, -1, func(k []byte) error {
 			score, member := codec.ParseZScoreKey(k)
 			keep(member, score)
 			return nil

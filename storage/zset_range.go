@@ -192,9 +192,9 @@ func (tx *Tx) ZRemRange(db int, key []byte, spec ZRangeSpec) (int64, error) {
 		var after []byte
 		if bottom {
 			_, end := zindexBounds(m)
-			after, err = tx.walkUpTo(lo, hi, end, collect)
+			after, err = tx.walkUpTo(m, lo, hi, end, collect)
 		} else {
-			err = tx.walkSpan(lo, hi, false, 0, -1, collect)
+			err = tx.walkSpan(m, lo, hi, false, 0, -1, collect)
 		}
 		if err != nil {
 			return 0, err
@@ -259,7 +259,7 @@ func (tx *Tx) zrange(m *Meta, spec ZRangeSpec) ([]ZMember, error) {
 			return nil, err
 		}
 	}
-	return out, tx.walkSpan(lo, hi, spec.Rev, offset, spec.Limit, collect)
+	return out, tx.walkSpan(m, lo, hi, spec.Rev, offset, spec.Limit, collect)
 }
 
 // zskip narrows the span [lo, hi) past its first offset entries (its last,
@@ -355,7 +355,7 @@ func scoreSpan(m *Meta, r ScoreRange) (lo, hi []byte) {
 // below max while they stay at or above min.
 func (tx *Tx) lexSpan(m *Meta, r LexRange, rev bool) (lo, hi []byte, err error) {
 	blo, bhi := zindexBounds(m)
-	it, err := tx.iter(blo, bhi)
+	it, err := tx.zcursor(m, blo, bhi)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -470,11 +470,11 @@ func lexLteMax(member []byte, max LexBound) bool {
 // offset of them and stopping after limit (negative: no limit). A negative
 // offset visits nothing (Redis's offset loop runs off the end). The key
 // passed to fn is valid only during the call. Cost: offset + visited.
-func (tx *Tx) walkSpan(lo, hi []byte, rev bool, offset, limit int64, fn func(k []byte) error) error {
+func (tx *Tx) walkSpan(m *Meta, lo, hi []byte, rev bool, offset, limit int64, fn func(k []byte) error) error {
 	if lo == nil || bytes.Compare(lo, hi) >= 0 || offset < 0 || limit == 0 {
 		return nil
 	}
-	it, err := tx.iter(lo, hi)
+	it, err := tx.zcursor(m, lo, hi)
 	if err != nil {
 		return err
 	}
@@ -501,11 +501,11 @@ func (tx *Tx) walkSpan(lo, hi []byte, rev bool, offset, limit int64, fn func(k [
 
 // walkUpTo visits the index keys in [lo, hi) and returns a copy of the
 // first key in [hi, end), nil if there is none.
-func (tx *Tx) walkUpTo(lo, hi, end []byte, fn func(k []byte) error) ([]byte, error) {
+func (tx *Tx) walkUpTo(m *Meta, lo, hi, end []byte, fn func(k []byte) error) ([]byte, error) {
 	if bytes.Compare(lo, hi) > 0 {
 		lo = hi
 	}
-	it, err := tx.iter(lo, end)
+	it, err := tx.zcursor(m, lo, end)
 	if err != nil {
 		return nil, err
 	}
@@ -540,10 +540,10 @@ func (tx *Tx) zrankWalk(m *Meta, a, b int64, fn func(k []byte) error) (backward 
 			if err != nil {
 				return false, err
 			}
-			return false, tx.walkSpan(k, hi, false, 0, b-a+1, fn)
+			return false, tx.walkSpan(m, k, hi, false, 0, b-a+1, fn)
 		}
 	}
-	it, err := tx.iter(lo, hi)
+	it, err := tx.zcursor(m, lo, hi)
 	if err != nil {
 		return false, err
 	}
@@ -585,17 +585,17 @@ func (tx *Tx) countSpan(m *Meta, lo, hi []byte) (int64, error) {
 	}
 	blo, bhi := zindexBounds(m)
 	lo, hi = clampKey(lo, blo, bhi), clampKey(hi, blo, bhi)
-	in, err := tx.iter(lo, hi)
+	in, err := tx.zcursor(m, lo, hi)
 	if err != nil {
 		return 0, err
 	}
 	defer in.Close()
-	before, err := tx.iter(blo, lo)
+	before, err := tx.zcursor(m, blo, lo)
 	if err != nil {
 		return 0, err
 	}
 	defer before.Close()
-	after, err := tx.iter(hi, bhi)
+	after, err := tx.zcursor(m, hi, bhi)
 	if err != nil {
 		return 0, err
 	}
@@ -647,7 +647,7 @@ func (tx *Tx) spanCoversAll(m *Meta, lo, hi []byte) (bool, error) {
 		return false, nil
 	}
 	blo, bhi := zindexBounds(m)
-	it, err := tx.iter(blo, bhi)
+	it, err := tx.zcursor(m, blo, bhi)
 	if err != nil {
 		return false, err
 	}

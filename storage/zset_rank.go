@@ -79,7 +79,7 @@ type zfence struct {
 // lookup is made. Within a command that shrinks a set, updates to an index
 // about to be dropped may stop early; the drop does not depend on them.
 func (tx *Tx) zrankLoad(m *Meta) (*zrankIndex, error) {
-	if m.Count < ZSetRankThreshold/2 {
+	if m.Count < ZSetRankThreshold/2 || m.ZInline {
 		return nil, nil
 	}
 	return tx.zrankRead(m)
@@ -541,7 +541,7 @@ func (tx *Tx) zrankBuild(m *Meta) error {
 	var level []zfence
 	lo, hi := zindexBounds(m)
 	var n int64
-	err := tx.walkSpan(lo, hi, false, 0, -1, func(k []byte) error {
+	err := tx.walkSpan(m, lo, hi, false, 0, -1, func(k []byte) error {
 		if n%b == 0 {
 			var suffix []byte
 			if n > 0 {
@@ -611,7 +611,7 @@ func (tx *Tx) zrankDrop(x *zrankIndex) error {
 // new set). A set that was under half the threshold had no index, so
 // one that still is needs no lookup.
 func (tx *Tx) zrankResize(m *Meta, before int64) error {
-	if m.Count == 0 || (m.Count >= ZSetRankThreshold/2 && m.Count < ZSetRankThreshold) {
+	if m.Count == 0 || m.ZInline || (m.Count >= ZSetRankThreshold/2 && m.Count < ZSetRankThreshold) {
 		return nil
 	}
 	if m.Count < ZSetRankThreshold/2 && before < ZSetRankThreshold/2 {

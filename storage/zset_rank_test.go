@@ -12,11 +12,15 @@ import (
 
 // smallRankIndex makes sorted sets get a rank index at 8 members, with
 // fences that split past 4 entries, so that a few hundred members build
-// several levels and every operation splits or empties fences.
+// several levels and every operation splits or empties fences. Sets keep
+// no members inline.
 func smallRankIndex(t testing.TB, threshold, block int64) {
 	oldT, oldB := storage.ZSetRankThreshold, storage.ZSetRankBlock
 	storage.ZSetRankThreshold, storage.ZSetRankBlock = threshold, block
 	t.Cleanup(func() { storage.ZSetRankThreshold, storage.ZSetRankBlock = oldT, oldB })
+	// Sets this small would live in their metadata record, which has no
+	// rank index.
+	storage.SetZSetInlineBytes(t, 0)
 }
 
 // zmap is a sorted set kept as a map, sorted on demand.
