@@ -64,9 +64,11 @@ func (t Type) MemberTag() byte {
 //   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
 //     for streams: StreamState (see stream.go), for sorted sets: score
 //     floor (8, float64 bits) | flags (1; ZSkiplistFlag, ZInlineFlag) |
-//     the entries of an inline set (zinline.go) (the floor and the flags are
-//     absent in records written before they existed), for hashes: next insertion sequence (8) | flags (1; HashTableFlag)
-//     (absent in hashes written before insertion order was kept).
+//     the entries of an inline set (zinline.go) (the floor and the flags
+//     are absent in records written before they existed), for hashes:
+//     next insertion sequence (8) | flags (1; HashTableFlag) (absent in
+//     hashes written before insertion order was kept), for sets: flags (1;
+//     SetHashtableFlag; absent in sets written before it).
 //
 // Head and tail are list positions: elements occupy [Head, Tail).
 type Meta struct {
@@ -93,6 +95,12 @@ type Meta struct {
 	ZSkiplist bool
 	ZInline   bool
 	ZEntries  []byte
+	// SetHashtable says Redis would have converted the set from an intset
+	// to a hashtable (a member that is not an integer, or more members
+	// than set-max-intset-entries, at some write): OBJECT ENCODING says
+	// hashtable, and intset before. Sets written before the flag existed
+	// have it.
+	SetHashtable bool
 	// Hashes. Ordered says the hash keeps insertion order: each field's
 	// value record is its insertion sequence (8, BE) then the value, and
 	// NextSeq is the sequence the next new field takes. Hashes written
@@ -108,6 +116,10 @@ type Meta struct {
 
 // HashTableFlag is the bit of a hash's flags byte that records HashTable.
 const HashTableFlag = 1
+
+// SetHashtableFlag is the bit of a set's flags byte that records
+// SetHashtable.
+const SetHashtableFlag = 1
 
 // Bits of a sorted set's flags byte.
 const (
@@ -160,6 +172,13 @@ func EncodeMeta(m *Meta) []byte {
 		if m.ZInline {
 			b = append(b, m.ZEntries...)
 		}
+	}
+	if m.Type == TypeSet {
+		var flags byte
+		if m.SetHashtable {
+			flags |= SetHashtableFlag
+		}
+		b = append(b, flags)
 	}
 	if m.Type == TypeHash && m.Ordered {
 		b = binary.BigEndian.AppendUint64(b, m.NextSeq)
@@ -218,6 +237,9 @@ func DecodeMeta(b []byte) (Meta, error) {
 					m.ZEntries = rest[25:]
 				}
 			}
+		}
+		if m.Type == TypeSet {
+			m.SetHashtable = len(rest) < 17 || rest[16]&SetHashtableFlag != 0
 		}
 		if m.Type == TypeHash && len(rest) > 16 {
 			if len(rest) < 25 {

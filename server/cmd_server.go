@@ -318,10 +318,11 @@ func objectEncoding(tx *storage.Tx, db int, key []byte, t codec.Type) string {
 	case codec.TypeZSet:
 		enc, _ := tx.ZSetEncoding(db, key)
 		return enc
+	case codec.TypeSet:
+		enc, _ := tx.SetEncoding(db, key)
+		return enc
 	}
-	return map[codec.Type]string{
-		codec.TypeList: "quicklist", codec.TypeSet: "hashtable", codec.TypeStream: "stream",
-	}[t]
+	return map[codec.Type]string{codec.TypeList: "quicklist", codec.TypeStream: "stream"}[t]
 }
 
 // objectRefcount is OBJECT REFCOUNT's answer for key, which holds a t:

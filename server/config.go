@@ -353,8 +353,8 @@ func (c *Config) Validate() error {
 // File is the config file the server started from ("" if none).
 func (c *Config) File() string { return c.configFile }
 
-// setListpackLimits hands the hash-max-listpack-* and zset-max-listpack-*
-// limits to storage.
+// setListpackLimits hands the hash-max-listpack-*, zset-max-listpack-*
+// and set-max-intset-entries limits to storage.
 func (s *Server) setListpackLimits() {
 	limit := func(name string) int64 {
 		n, _ := strconv.ParseInt(s.cfg.Get(name), 10, 64)
@@ -362,6 +362,7 @@ func (s *Server) setListpackLimits() {
 	}
 	s.db.SetHashLimits(limit("hash-max-listpack-entries"), limit("hash-max-listpack-value"))
 	s.db.SetZSetLimits(limit("zset-max-listpack-entries"), limit("zset-max-listpack-value"))
+	s.db.SetSetLimits(limit("set-max-intset-entries"))
 }
 
 // applyConfig makes a CONFIG SET take effect. Only moving the listener
@@ -375,7 +376,8 @@ func (s *Server) applyConfig(name, value string) error {
 	case "proto-max-bulk-len":
 		n, _ := strconv.ParseInt(value, 10, 64)
 		s.db.SetMaxStringSize(n)
-	case "hash-max-listpack-entries", "hash-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value":
+	case "hash-max-listpack-entries", "hash-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value",
+		"set-max-intset-entries":
 		s.setListpackLimits()
 	case "busy-reply-threshold":
 		s.scripts.SetBusyThreshold(s.cfg.BusyThreshold())

@@ -467,3 +467,61 @@ func TestBigSetAlgebra(t *testing.T) {
 		t.Fatalf("SCARD of the stored union %d", n)
 	}
 }
+
+// TestSetEncodingMatchesRedis follows Redis's intset and hashtable rules
+// through the commands that create, grow and rebuild sets.
+func TestSetEncodingMatchesRedis(t *testing.T) {
+	testkit.Diff(t, `
+SADD s 1 2 3 -5 9223372036854775807
+OBJECT ENCODING s
+SADD s 9223372036854775808
+OBJECT ENCODING s
+SREM s 9223372036854775808
+OBJECT ENCODING s
+# not integers as string2ll reads them
+SADD lz 007
+OBJECT ENCODING lz
+SADD plus +5
+OBJECT ENCODING plus
+SADD neg0 -0
+OBJECT ENCODING neg0
+SADD sp " 1"
+OBJECT ENCODING sp
+SADD mixed 1 a
+OBJECT ENCODING mixed
+# the entries limit
+CONFIG SET set-max-intset-entries 3
+SADD c 1 2 3
+OBJECT ENCODING c
+SADD c 4
+OBJECT ENCODING c
+# (SPOP's picks are random: the scripts reply 1 on both servers)
+EVAL "redis.call('spop', KEYS[1], 3) return 1" 1 c
+OBJECT ENCODING c
+SADD i 1 2 3
+EVAL "redis.call('spop', KEYS[1], 1) return 1" 1 i
+OBJECT ENCODING i
+SADD big 1 2 3 4 5
+SINTERSTORE inter big i
+OBJECT ENCODING inter
+SUNIONSTORE union big i
+OBJECT ENCODING union
+SDIFFSTORE diff big i
+OBJECT ENCODING diff
+SDIFFSTORE diff2 big mixed
+OBJECT ENCODING diff2
+CONFIG SET set-max-intset-entries 0
+SADD zero 1
+OBJECT ENCODING zero
+CONFIG SET set-max-intset-entries 512
+# SMOVE into a new set, COPY, RENAME
+SMOVE mixed fresh 1
+OBJECT ENCODING fresh
+SMOVE mixed fresh2 a
+OBJECT ENCODING fresh2
+COPY s scopy
+OBJECT ENCODING scopy
+RENAME scopy srenamed
+OBJECT ENCODING srenamed
+`)
+}

@@ -120,6 +120,8 @@ type DB struct {
 	// (zset_inline.go).
 	zsetEntries atomic.Int64
 	zsetValue   atomic.Int64
+	// setEntries is set-max-intset-entries (set.go).
+	setEntries atomic.Int64
 	// format is the directory's committed format stamp (checkFormat,
 	// stampFormat).
 	format     atomic.Int64
@@ -259,6 +261,7 @@ func Open(opts Options) (*DB, error) {
 	db.maxString.Store(opts.MaxStringSize)
 	db.SetHashLimits(512, 64) // Redis's defaults; the server sets its config
 	db.SetZSetLimits(128, 64)
+	db.SetSetLimits(512)
 	if err := db.checkFormat(); err != nil {
 		pdb.Close()
 		return nil, err

@@ -39,7 +39,7 @@ func (tx *Tx) setForWrite(db int, key []byte) (m, prev *Meta, err error) {
 }
 
 // saddMember adds one member and reports whether it is new, keeping m's
-// count exact.
+// count and encoding exact.
 func (tx *Tx) saddMember(m *Meta, member []byte) (bool, error) {
 	k := codec.MemberKey(codec.TagSet, m.Version, member)
 	ok, err := tx.has(k)
@@ -49,8 +49,39 @@ func (tx *Tx) saddMember(m *Meta, member []byte) (bool, error) {
 	if err := tx.set(k, nil); err != nil {
 		return false, err
 	}
-	m.Count++
+	tx.setGrown(m, member)
 	return true, nil
+}
+
+// setGrown counts a member just added to m, and converts m as Redis's
+// setTypeAdd does: an intset takes integers (as string2ll reads them) up
+// to set-max-intset-entries, and becomes a hashtable, for good, at the
+// first member that is not one or is one too many. A new set starts as an
+// intset, so its first member decides, as setTypeCreate does.
+func (tx *Tx) setGrown(m *Meta, member []byte) {
+	m.Count++
+	if m.SetHashtable {
+		return
+	}
+	if _, isInt := codec.ParseInt(member); !isInt || m.Count > tx.db.setEntries.Load() {
+		m.SetHashtable = true
+	}
+}
+
+// SetSetLimits changes set-max-intset-entries: the size past which a set
+// written from now on is converted to a hashtable.
+func (db *DB) SetSetLimits(entries int64) { db.setEntries.Store(entries) }
+
+// SetEncoding is what OBJECT ENCODING answers for a set.
+func (tx *Tx) SetEncoding(db int, key []byte) (string, error) {
+	m, err := tx.lookupSet(db, key)
+	if err != nil || m == nil {
+		return "", err
+	}
+	if m.SetHashtable {
+		return "hashtable", nil
+	}
+	return "intset", nil
 }
 
 // SAdd adds members and returns how many were new.
@@ -264,7 +295,7 @@ func (tx *Tx) SCombineStore(db int, op SetOp, dst []byte, keys [][]byte) (int64,
 				return false, err
 			}
 		}
-		d.Count++
+		tx.setGrown(d, member)
 		return true, tx.set(codec.MemberKey(codec.TagSet, d.Version, member), nil)
 	})
 	if err != nil {
