@@ -13,6 +13,15 @@ import (
 // record per field, `h | version | field → seq | value`. Point operations
 // read and write single fields; HLEN reads the count in the metadata.
 //
+// A small hash keeps its fields and values inside its metadata record
+// instead, in insertion order, and has no value records (hash_inline.go):
+// a hash Redis would keep as a listpack whose entries take at most
+// hashInlineBytes. New hashes start so; the first write past the limit,
+// or that converts the hash (below), spills the entries to records for
+// good. The functions below that touch value records send an inline hash
+// (Meta.HInline) there: hsetField, hget, hexists, HDel, HIter, hashAll,
+// HRandField.
+//
 // Order. Redis keeps a small hash as a listpack, which answers whole-hash
 // reads (HGETALL, HKEYS, HVALS, HSCAN, HRANDFIELD's picks) in insertion
 // order, and converts it for good to a hashtable, in no particular order,
@@ -22,8 +31,8 @@ import (
 // insertion sequence (kept when the field is overwritten, a new one when
 // it is re-added after HDEL), and the metadata counts the next sequence
 // and records the conversion (codec.Meta's Ordered, NextSeq, HashTable).
-// A hash not converted is read whole and sorted by sequence; a converted
-// one streams in field order. Hashes written before sequences existed
+// A hash not converted is read whole and sorted by sequence (an inline
+// one is in order already); a converted one streams in field order. Hashes written before sequences existed
 // (no Ordered in their metadata) keep plain values and field order.
 
 // hash loads key's metadata as a hash (nil when absent).
