@@ -77,9 +77,10 @@ func hashSeq(raw []byte) uint64 {
 // inOrder says whether m answers whole-hash reads in insertion order: an
 // ordered hash Redis would still hold as a listpack. (Past 2^24 fields or
 // 2^40 sequences, possible only with hash-max-listpack-entries raised that
-// far, it answers in field order: hashFields's packing ends there.)
+// far, it answers in field order: hashFields's packing ends there. An
+// inline hash is read without it.)
 func inOrder(m *Meta) bool {
-	return m != nil && m.Ordered && !m.HashTable && m.Count < entryMask && m.NextSeq < 1<<40
+	return m != nil && m.Ordered && !m.HashTable && (m.HInline || m.Count < entryMask && m.NextSeq < 1<<40)
 }
 
 // convertIfLong marks m converted, as Redis's hashTypeTryConversion does,

@@ -124,7 +124,9 @@ func (tx *Tx) hspill(m *Meta) error {
 
 // hentries splits an inline hash's entries (they alias m.HEntries).
 func hentries(m *Meta, withValues bool) (fields, values [][]byte, err error) {
-	fields, vals, ok := codec.SplitHEntries(make([][]byte, 0, m.Count), make([][]byte, 0, m.Count), m.HEntries)
+	// An entry takes at least 2 bytes: a corrupt count allocates no more.
+	n := min(max(m.Count, 0), int64(len(m.HEntries)/2))
+	fields, vals, ok := codec.SplitHEntries(make([][]byte, 0, n), make([][]byte, 0, n), m.HEntries)
 	if !ok {
 		return nil, nil, hinvalid
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2"
+
 	"moonstone/codec"
 	"moonstone/storage"
 )
@@ -577,4 +579,64 @@ func TestHashSpillKeepsOrder(t *testing.T) {
 		return nil
 	})
 	checkStore(t, db, "after spilling")
+}
+
+// TestHashInlineCorrupt: an inline payload that does not decode (here cut
+// short, with a count far past it) is an error for every reader and
+// writer, not a panic or a wrong answer.
+func TestHashInlineCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	db, err := storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, db, func(tx *storage.Tx) error {
+		_, err := tx.HSet(0, []byte("h"), bs("a", "1", "bb", "22"))
+		return err
+	})
+	m, err := meta(db.Pebble(), 0, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.HEntries = m.HEntries[:len(m.HEntries)-1]
+	m.Count = 1 << 60
+	if err := db.Pebble().Set(codec.MetaKey(0, []byte("h")), codec.EncodeMeta(&m), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	// Reopened, so that no cached copy of the record hides the damage.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tx := db.BeginWrite()
+	defer tx.Discard()
+	k := []byte("h")
+	for name, fn := range map[string]func() error{
+		"HGET bb": func() error { _, _, err := tx.HGet(0, k, []byte("bb")); return err },
+		"HEXISTS": func() error { _, err := tx.HExists(0, k, []byte("x")); return err },
+		"HSET":    func() error { _, err := tx.HSet(0, k, bs("x", "1")); return err },
+		"HDEL":    func() error { _, err := tx.HDel(0, k, bs("x")); return err },
+		"HRANDFIELD": func() error {
+			_, _, err := tx.HRandField(0, k, 1, true, false)
+			return err
+		},
+		"HSCAN": func() error { _, err := tx.HScan(0, k, storage.ScanOptions{Count: 10}); return err },
+		"DUMP":  func() error { _, err := tx.DumpObject(0, k); return err },
+		"HGETALL": func() error {
+			it, err := tx.HIter(0, k)
+			if err != nil {
+				return err
+			}
+			for it.Next() {
+			}
+			return it.Close()
+		},
+	} {
+		if err := fn(); err == nil {
+			t.Errorf("%s of a corrupt inline hash: no error", name)
+		}
+	}
 }
