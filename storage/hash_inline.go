@@ -22,10 +22,11 @@ import (
 // when rebuilt whole (RESTORE).
 
 // hashInlineBytes bounds the entries an inline hash keeps in its metadata
-// record. Every write to the hash rewrites them, so the bound keeps a
-// write about as cheap as the records it replaces (the note of the change
-// that added it has the measurements); it also keeps the record well
-// under the row cache's entry limit (maxRowValue).
+// record. Every write to the hash rewrites them, so the bound keeps an
+// overwrite of one field close to the cost of the value record it replaces
+// (about 7% more server CPU at 250 and at 500 bytes; docs/compatibility.md,
+// Hashes, has the measurements); it also keeps the record well under the
+// row cache's entry limit (maxRowValue).
 var hashInlineBytes = 512
 
 // hinvalid is the error of an inline payload that does not decode.
