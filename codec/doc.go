@@ -16,8 +16,10 @@
 //	                                           sorted set's score floor, flags
 //	                                           and, for a small one, its
 //	                                           members (zinline.go); a hash's
-//	                                           next insertion sequence and
-//	                                           flags)
+//	                                           next insertion sequence, flags
+//	                                           and, for a small one, its
+//	                                           fields and values
+//	                                           (hinline.go))
 //	'e'  db | expire-at (8, BE ms) | user key  empty: the expiry index
 //	'h'  version (8) | field                   hash value, after the field's
 //	                                           insertion sequence (8, BE) in
@@ -77,7 +79,10 @@
 // insertion sequence, and the metadata counts the next one and flags a
 // hash Redis would have converted to a hashtable, which answers in field
 // order. A hash whose metadata has no sequence (written before it
-// existed) has plain values and field order.
+// existed) has plain values and field order. A small hash that is still
+// a listpack keeps its fields and values in its metadata record instead,
+// in insertion order (hinline.go), and has no value records until it
+// outgrows the record or is converted.
 //
 // Members of one field length cannot collide with another's because the
 // version prefix has a fixed width and the field is the key's tail.

@@ -66,9 +66,11 @@ func (t Type) MemberTag() byte {
 //     floor (8, float64 bits) | flags (1; ZSkiplistFlag, ZInlineFlag) |
 //     the entries of an inline set (zinline.go) (the floor and the flags
 //     are absent in records written before they existed), for hashes:
-//     next insertion sequence (8) | flags (1; HashTableFlag) (absent in
-//     hashes written before insertion order was kept), for sets: flags (1;
-//     SetHashtableFlag; absent in sets written before it).
+//     next insertion sequence (8) | flags (1; HashTableFlag,
+//     HashInlineFlag) | the entries of an inline hash (hinline.go) (all
+//     absent in hashes written before insertion order was kept; the
+//     entries, in those written before inline hashes existed), for sets:
+//     flags (1; SetHashtableFlag; absent in sets written before it).
 //
 // Head and tail are list positions: elements occupy [Head, Tail).
 type Meta struct {
@@ -108,14 +110,22 @@ type Meta struct {
 	// Redis would have converted the hash from a listpack to a hashtable
 	// (a field or value past hash-max-listpack-value, or more fields than
 	// hash-max-listpack-entries, at some write): it then answers in field
-	// order, as before, and never goes back.
+	// order, as before, and never goes back. HInline says the fields and
+	// values are HEntries (hinline.go), in insertion order, rather than
+	// records; only an ordered hash that is still a listpack is inline,
+	// and while it is, NextSeq is not used.
 	Ordered   bool
 	NextSeq   uint64
 	HashTable bool
+	HInline   bool
+	HEntries  []byte
 }
 
-// HashTableFlag is the bit of a hash's flags byte that records HashTable.
-const HashTableFlag = 1
+// Bits of a hash's flags byte.
+const (
+	HashTableFlag  = 1
+	HashInlineFlag = 2
+)
 
 // SetHashtableFlag is the bit of a set's flags byte that records
 // SetHashtable.
@@ -142,7 +152,7 @@ func EncodeMeta(m *Meta) []byte {
 	if m.Type == TypeString {
 		n += len(m.Value)
 	} else {
-		n += 33 + len(m.ZEntries)
+		n += 33 + len(m.ZEntries) + len(m.HEntries)
 	}
 	b := make([]byte, metaHeader, n)
 	b[0] = byte(m.Type)
@@ -186,14 +196,20 @@ func EncodeMeta(m *Meta) []byte {
 		if m.HashTable {
 			flags |= HashTableFlag
 		}
+		if m.HInline {
+			flags |= HashInlineFlag
+		}
 		b = append(b, flags)
+		if m.HInline {
+			b = append(b, m.HEntries...)
+		}
 	}
 	return b
 }
 
 // DecodeMeta parses a metadata record. A string's Value and an inline
-// sorted set's ZEntries alias b: copy them if b is a Pebble buffer that
-// will not outlive the read.
+// sorted set's ZEntries or hash's HEntries alias b: copy them if b is a
+// Pebble buffer that will not outlive the read.
 func DecodeMeta(b []byte) (Meta, error) {
 	if len(b) < metaHeader {
 		return Meta{}, ErrCorruptMeta
@@ -248,6 +264,10 @@ func DecodeMeta(b []byte) (Meta, error) {
 			m.Ordered = true
 			m.NextSeq = binary.BigEndian.Uint64(rest[16:])
 			m.HashTable = rest[24]&HashTableFlag != 0
+			m.HInline = rest[24]&HashInlineFlag != 0
+			if m.HInline {
+				m.HEntries = rest[25:]
+			}
 		}
 		return m, nil
 	}

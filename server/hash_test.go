@@ -626,3 +626,60 @@ func TestHRandFieldListpackOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestHashInlineGrowsIntoRecords grows hashes field by field from inside
+// their metadata record, past the 512 bytes an inline hash may take and
+// then past hash-max-listpack-entries, comparing every read with Redis on
+// the way: whole-hash reads in listpack order (HSCAN answers a listpack
+// whole), HRANDFIELD of the whole hash, the encoding, point reads; then
+// removals that shrink the hashes under the budget again, and a hash
+// recreated after DEL.
+func TestHashInlineGrowsIntoRecords(t *testing.T) {
+	var s strings.Builder
+	s.WriteString("CONFIG SET hash-max-listpack-entries 90\n")
+	reads := func(key string, listpack bool) {
+		if listpack {
+			fmt.Fprintf(&s, "HGETALL %[1]s\nHKEYS %[1]s\nHVALS %[1]s\nHSCAN %[1]s 0\nHSCAN %[1]s 0 MATCH *1*\nHRANDFIELD %[1]s 1000 WITHVALUES\n", key)
+		} else {
+			fmt.Fprintf(&s, "~HGETALL %[1]s\n~HKEYS %[1]s\n~HRANDFIELD %[1]s 1000 WITHVALUES\n", key)
+		}
+		fmt.Fprintf(&s, "HLEN %[1]s\nOBJECT ENCODING %[1]s\nHGET %[1]s field:007\nHMGET %[1]s field:000 nope field:031\nHEXISTS %[1]s field:030\nHSTRLEN %[1]s field:012\n", key)
+	}
+	// "g" takes about 19 bytes a field: inline up to 26 fields, then
+	// records, then a hashtable past 90. "w" gets 60-byte values and
+	// passes the budget at its ninth field; "n" grows by HINCRBY and
+	// HSETNX.
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&s, "HSET g field:%03d value-%d\n", (i*37)%100, i)
+		if i%3 == 0 {
+			fmt.Fprintf(&s, "HSET g field:%03d overwritten-%d\n", (i*37)%100, i) // keeps its place
+		}
+		if i < 20 {
+			fmt.Fprintf(&s, "HSET w field:%03d %s\n", i, strings.Repeat(string(rune('a'+i)), 60))
+			fmt.Fprintf(&s, "HINCRBY n field:%03d %d\nHSETNX n field:%03d x\nHSETNX n f%03d y\n", i, i*1000, i, i)
+		}
+		switch {
+		case i < 40 || i%5 == 0:
+			reads("g", i < 90)
+		}
+		if i < 20 {
+			reads("w", true)
+			reads("n", true)
+		}
+	}
+	// Removals: "w" shrinks under the budget again, "g" is a hashtable
+	// for good; a field re-added goes last.
+	for i := 0; i < 20; i += 2 {
+		fmt.Fprintf(&s, "HDEL w field:%03d\n", i)
+	}
+	s.WriteString("HSET w field:000 back\n")
+	reads("w", true)
+	for i := 0; i < 100; i += 3 {
+		fmt.Fprintf(&s, "HDEL g field:%03d\n", i)
+	}
+	reads("g", false)
+	s.WriteString("DEL g\nHSET g b 1 a 2\n")
+	reads("g", true)
+	s.WriteString("CONFIG SET hash-max-listpack-entries 512\n")
+	testkit.Diff(t, s.String())
+}

@@ -218,6 +218,9 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 	name := fmt.Sprintf("db %d %s %q", c.db(dbn), m.Type, key)
 	switch m.Type {
 	case codec.TypeHash, codec.TypeSet:
+		if m.HInline {
+			return c.inlineHash(name, m)
+		}
 		var n int64
 		seqs := map[uint64]bool{}
 		if err := c.scan(codec.MemberPrefix(m.Type.MemberTag(), m.Version), func(k, v []byte) error {
@@ -377,6 +380,36 @@ func (c *checker) inlineZSet(name string, m *codec.Meta) error {
 		}
 	}
 	return nil
+}
+
+// inlineHash checks a hash kept in its metadata record (hash_inline.go):
+// its entries decode, their number is the count, no field is there twice,
+// the hash is still a listpack, and no value record lives under its
+// version.
+func (c *checker) inlineHash(name string, m *codec.Meta) error {
+	fields, _, ok := codec.SplitHEntries(nil, nil, m.HEntries)
+	if !ok {
+		c.r.problem("%s: undecodable inline entries", name)
+		return nil
+	}
+	c.r.Members += int64(len(fields))
+	if int64(len(fields)) != m.Count {
+		c.r.problem("%s: stored count %d, %d inline entries", name, m.Count, len(fields))
+	}
+	if m.HashTable {
+		c.r.problem("%s: inline, but converted to a hashtable", name)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if seen[string(f)] {
+			c.r.problem("%s: field %q is inline twice", name, f)
+		}
+		seen[string(f)] = true
+	}
+	return c.scan(codec.MemberPrefix(codec.TagHash, m.Version), func(k, v []byte) error {
+		c.r.problem("%s: inline, but record %x exists under its version", name, k)
+		return nil
+	})
 }
 
 // rankIndex checks a sorted set's rank index (zset_rank.go), if it has

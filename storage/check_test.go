@@ -24,7 +24,14 @@ func healthyStore(t *testing.T) *storage.DB {
 		if _, err := tx.Set(0, []byte("str"), []byte("v"), storage.SetOptions{}); err != nil {
 			return err
 		}
+		// "h" keeps its values in records (no bytes allowed inline), "hi"
+		// inside its metadata record.
+		storage.SetHashInlineBytes(t, 0)
 		if _, err := tx.HSet(0, []byte("h"), bs("a", "1", "b", "2")); err != nil {
+			return err
+		}
+		storage.SetHashInlineBytes(t, 512)
+		if _, err := tx.HSet(0, []byte("hi"), bs("f", "1", "g", "2")); err != nil {
 			return err
 		}
 		if _, err := tx.SAdd(1, []byte("s"), bs("x", "y", "z")); err != nil {
@@ -75,7 +82,7 @@ func TestCheckPassesOnAHealthyStore(t *testing.T) {
 	if !r.OK() {
 		t.Fatalf("problems on a healthy store: %v", r.Problems)
 	}
-	if r.Keys != 6 || r.Collections != 5 || r.Expiries != 2 || r.Scripts != 1 {
+	if r.Keys != 7 || r.Collections != 6 || r.Expiries != 2 || r.Scripts != 1 || r.Members != 16 {
 		t.Fatalf("report = %+v", r)
 	}
 }
@@ -135,6 +142,49 @@ func TestCheckFindsCorruption(t *testing.T) {
 			m.NextSeq = 1
 			return p.Set(codec.MetaKey(0, []byte("h")), codec.EncodeMeta(&m), pebble.Sync)
 		}, `db 0 hash "h": field "b" has sequence 1 (next 1, or repeated)`)
+	})
+	hiMeta := func(p *pebble.DB, change func(m *codec.Meta)) error {
+		m, err := meta(p, 0, "hi")
+		if err != nil {
+			return err
+		}
+		if !m.HInline {
+			return fmt.Errorf("hi is not inline")
+		}
+		change(&m)
+		return p.Set(codec.MetaKey(0, []byte("hi")), codec.EncodeMeta(&m), pebble.Sync)
+	}
+	t.Run("inline hash count", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return hiMeta(p, func(m *codec.Meta) { m.Count = 3 })
+		}, `db 0 hash "hi": stored count 3, 2 inline entries`)
+	})
+	t.Run("inline hash with a record", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "hi")
+			if err != nil {
+				return err
+			}
+			return p.Set(codec.MemberKey(codec.TagHash, m.Version, []byte("f")), []byte("\x00\x00\x00\x00\x00\x00\x00\x001"), pebble.Sync)
+		}, `db 0 hash "hi": inline, but record`)
+	})
+	t.Run("inline hash undecodable", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return hiMeta(p, func(m *codec.Meta) { m.HEntries = m.HEntries[:len(m.HEntries)-1] })
+		}, `db 0 hash "hi": undecodable inline entries`)
+	})
+	t.Run("inline hash field twice", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return hiMeta(p, func(m *codec.Meta) {
+				m.HEntries = codec.AppendHEntry(append([]byte(nil), m.HEntries...), []byte("f"), []byte("9"))
+				m.Count++
+			})
+		}, `db 0 hash "hi": field "f" is inline twice`)
+	})
+	t.Run("inline hash converted", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return hiMeta(p, func(m *codec.Meta) { m.HashTable = true })
+		}, `db 0 hash "hi": inline, but converted to a hashtable`)
 	})
 	t.Run("set member deleted", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
@@ -208,7 +258,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 	t.Run("key count", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
 			return p.Delete(codec.MetaKey(0, []byte("str")), pebble.Sync)
-		}, "db 0: stored key count 5, 4 keys found")
+		}, "db 0: stored key count 6, 5 keys found")
 	})
 	t.Run("orphan members", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {

@@ -72,7 +72,7 @@ func (tx *Tx) seed(db int, key []byte, t codec.Type, n int, members func(version
 	// existed, which decode with an unknown floor, and seeded hashes for
 	// those written before insertion order was kept (plain values).
 	m.ScoreFloor = math.Inf(-1)
-	m.Ordered = false
+	m.Ordered, m.HInline = false, false
 	return tx.putMeta(db, key, nil, m)
 }
 
@@ -154,6 +154,23 @@ func SetZSetInlineBytes(t testing.TB, n int) {
 	old := zsetInlineBytes
 	zsetInlineBytes = n
 	t.Cleanup(func() { zsetInlineBytes = old })
+}
+
+// SetHashInlineBytes changes how many bytes of entries a hash keeps
+// inline (0: none) until the test ends.
+func SetHashInlineBytes(t testing.TB, n int) {
+	old := hashInlineBytes
+	hashInlineBytes = n
+	t.Cleanup(func() { hashInlineBytes = old })
+}
+
+// HashInline reports whether key's hash keeps its fields inline.
+func (tx *Tx) HashInline(db int, key []byte) (bool, error) {
+	m, err := tx.hash(db, key)
+	if err != nil || m == nil {
+		return false, err
+	}
+	return m.HInline, nil
 }
 
 // SetSwapAppliedHook makes every commit that swaps databases call fn

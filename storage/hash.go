@@ -13,6 +13,15 @@ import (
 // record per field, `h | version | field → seq | value`. Point operations
 // read and write single fields; HLEN reads the count in the metadata.
 //
+// A small hash keeps its fields and values inside its metadata record
+// instead, in insertion order, and has no value records (hash_inline.go):
+// a hash Redis would keep as a listpack whose entries take at most
+// hashInlineBytes. New hashes start so; the first write past the limit,
+// or that converts the hash (below), spills the entries to records for
+// good. The functions below that touch value records send an inline hash
+// (Meta.HInline) there: hsetField, hget, hexists, HDel, HIter, hashAll,
+// HRandField.
+//
 // Order. Redis keeps a small hash as a listpack, which answers whole-hash
 // reads (HGETALL, HKEYS, HVALS, HSCAN, HRANDFIELD's picks) in insertion
 // order, and converts it for good to a hashtable, in no particular order,
@@ -22,8 +31,8 @@ import (
 // insertion sequence (kept when the field is overwritten, a new one when
 // it is re-added after HDEL), and the metadata counts the next sequence
 // and records the conversion (codec.Meta's Ordered, NextSeq, HashTable).
-// A hash not converted is read whole and sorted by sequence; a converted
-// one streams in field order. Hashes written before sequences existed
+// A hash not converted is read whole and sorted by sequence (an inline
+// one is in order already); a converted one streams in field order. Hashes written before sequences existed
 // (no Ordered in their metadata) keep plain values and field order.
 
 // hash loads key's metadata as a hash (nil when absent).
@@ -68,9 +77,10 @@ func hashSeq(raw []byte) uint64 {
 // inOrder says whether m answers whole-hash reads in insertion order: an
 // ordered hash Redis would still hold as a listpack. (Past 2^24 fields or
 // 2^40 sequences, possible only with hash-max-listpack-entries raised that
-// far, it answers in field order: hashFields's packing ends there.)
+// far, it answers in field order: hashFields's packing ends there. An
+// inline hash is read without it.)
 func inOrder(m *Meta) bool {
-	return m != nil && m.Ordered && !m.HashTable && m.Count < entryMask && m.NextSeq < 1<<40
+	return m != nil && m.Ordered && !m.HashTable && (m.HInline || m.Count < entryMask && m.NextSeq < 1<<40)
 }
 
 // convertIfLong marks m converted, as Redis's hashTypeTryConversion does,
@@ -100,6 +110,14 @@ func (tx *Tx) hsetField(m *Meta, field, value []byte) (bool, error) {
 		return !existed, nil
 	}
 	tx.convertIfLong(m, field, value)
+	if m.HInline {
+		if !m.HashTable {
+			return tx.hsetInline(m, field, value)
+		}
+		if err := tx.hspill(m); err != nil {
+			return false, err
+		}
+	}
 	old, existed, err := tx.get(k)
 	if err != nil {
 		return false, err
@@ -121,8 +139,12 @@ func (tx *Tx) hsetField(m *Meta, field, value []byte) (bool, error) {
 	return !existed, nil
 }
 
-// hget reads one field's value (a copy).
+// hget reads one field's value (a copy, or for an inline hash a part of
+// its metadata, which is never written in place).
 func (tx *Tx) hget(m *Meta, field []byte) ([]byte, bool, error) {
+	if m.HInline {
+		return hgetInline(m, field)
+	}
 	v, ok, err := tx.get(codec.MemberKey(codec.TagHash, m.Version, field))
 	if err != nil || !ok {
 		return nil, false, err
@@ -157,7 +179,7 @@ func (tx *Tx) HSetNX(db int, key, field, value []byte) (bool, error) {
 		return false, err
 	}
 	if prev != nil {
-		ok, err := tx.has(codec.MemberKey(codec.TagHash, m.Version, field))
+		ok, err := tx.hexists(m, field)
 		if err != nil || ok {
 			return false, err
 		}
@@ -209,6 +231,13 @@ func (tx *Tx) HDel(db int, key []byte, fields [][]byte) (int64, error) {
 		return 0, err
 	}
 	next := *m
+	if m.HInline {
+		deleted, err := hdelInline(&next, fields)
+		if err != nil {
+			return 0, err
+		}
+		return deleted, tx.shrunk(db, key, m, &next)
+	}
 	var deleted int64
 	for _, f := range fields {
 		k := codec.MemberKey(codec.TagHash, m.Version, f)
@@ -248,6 +277,15 @@ func (tx *Tx) HExists(db int, key, field []byte) (bool, error) {
 	if err != nil || m == nil {
 		return false, err
 	}
+	return tx.hexists(m, field)
+}
+
+// hexists reports whether m has field.
+func (tx *Tx) hexists(m *Meta, field []byte) (bool, error) {
+	if m.HInline {
+		_, ok, err := hgetInline(m, field)
+		return ok, err
+	}
 	return tx.has(codec.MemberKey(codec.TagHash, m.Version, field))
 }
 
@@ -274,6 +312,9 @@ func (tx *Tx) HIter(db int, key []byte) (*MemberIter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m != nil && m.HInline {
+		return &MemberIter{Count: m.Count, inline: m.HEntries, fromMeta: true}, nil
+	}
 	if inOrder(m) {
 		h, err := tx.hashInOrder(m, true)
 		if err != nil {
@@ -291,6 +332,9 @@ func (tx *Tx) HIter(db int, key []byte) (*MemberIter, error) {
 // hashAll reads every field (and value, if withValues) of a hash, in the
 // order HGETALL answers.
 func (tx *Tx) hashAll(m *Meta, withValues bool) (fields, values [][]byte, err error) {
+	if m != nil && m.HInline {
+		return hentries(m, withValues)
+	}
 	if !inOrder(m) {
 		fields, values, err = tx.allMembers(m, codec.TagHash, withValues)
 		if m != nil && m.Ordered {
@@ -462,9 +506,11 @@ func (tx *Tx) HIncrBy(db int, key, field []byte, delta int64) (int64, error) {
 }
 
 // putMetaIfGrown stores m after members were added, unless the key existed
-// and the metadata is the same (no member new, a hash not converted).
+// and the metadata is the same (no member new, a hash not converted). An
+// inline hash's metadata is always stored: it holds the values, and the
+// write is what WATCH and tracking see of a value written as it was.
 func (tx *Tx) putMetaIfGrown(db int, key []byte, prev, m *Meta) error {
-	if prev != nil && prev.Count == m.Count && prev.NextSeq == m.NextSeq && prev.HashTable == m.HashTable {
+	if prev != nil && !prev.HInline && prev.Count == m.Count && prev.NextSeq == m.NextSeq && prev.HashTable == m.HashTable {
 		return nil
 	}
 	return tx.putMeta(db, key, prev, m)
@@ -519,6 +565,9 @@ func (tx *Tx) HRandField(db int, key []byte, count int64, distinct, withValues b
 	}
 	if distinct && count >= m.Count {
 		return tx.hashAll(m, withValues)
+	}
+	if m.HInline {
+		return hrandInline(m, count, distinct, withValues)
 	}
 	if !m.Ordered {
 		s, err := tx.sampleMembers(m, codec.TagHash, count, distinct, withValues)

@@ -74,11 +74,11 @@ func TestHashOldFormatReads(t *testing.T) {
 	}
 }
 
-// TestHashFormatStamp: the first new hash stamps the directory format 3
-// (a build that reads only formats 1 and 2 would show its values with
-// their sequence in front, so it must refuse the directory); a later
-// SWAPDB does not lower the stamp, and a discarded transaction leaves
-// none.
+// TestHashFormatStamp: the first new hash stamps the directory format 5
+// (a build that reads only formats up to 4 would show an inline hash
+// empty, and one up to 2 its values with their sequence in front, so they
+// must refuse the directory); a later SWAPDB does not lower the stamp,
+// and a discarded transaction leaves none.
 func TestHashFormatStamp(t *testing.T) {
 	dir := t.TempDir()
 	db, err := storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
@@ -121,7 +121,7 @@ func TestHashFormatStamp(t *testing.T) {
 		if _, err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"2", "3", "3"}[i]; format() != want {
+		if want := []string{"2", "5", "5"}[i]; format() != want {
 			t.Fatalf("step %d: format %q, want %q", i, format(), want)
 		}
 	}

@@ -127,7 +127,7 @@ func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (boo
 			return false, err
 		}
 		c.Version = nm.Version
-		if !m.ZInline {
+		if !m.ZInline && !m.HInline {
 			if err := tx.copyMembers(m.Type, m.Version, c.Version); err != nil {
 				return false, err
 			}

@@ -37,8 +37,9 @@ func (tx *Tx) has(key []byte) (bool, error) {
 // next call to Next or Close.
 //
 // An iterator may instead walk members read beforehand (read: a hash in
-// insertion order), and may skip a prefix of every value (an ordered
-// hash's sequence).
+// insertion order) or an inline hash's entries (fromMeta: inline is what
+// is left of them after the current one), and may skip a prefix of every
+// value (an ordered hash's sequence).
 type MemberIter struct {
 	Count   int64
 	it      *pebble.Iterator
@@ -46,6 +47,12 @@ type MemberIter struct {
 	skip    int
 	read    *hashFields
 	pos     int
+	// fromMeta walks inline; field and value are the current entry's,
+	// err what stopped the walk (an entry that does not decode).
+	fromMeta     bool
+	inline       []byte
+	field, value []byte
+	err          error
 }
 
 // memberIter opens an iterator over the members of m with tag (an absent
@@ -64,6 +71,14 @@ func (tx *Tx) memberIter(m *Meta, tag byte) (*MemberIter, error) {
 
 // Next moves to the next member and reports whether there is one.
 func (mi *MemberIter) Next() bool {
+	if mi.fromMeta {
+		f, v, rest, ok, valid := codec.NextHEntry(mi.inline)
+		if !valid {
+			mi.err = codec.ErrCorruptMeta
+		}
+		mi.field, mi.value, mi.inline = f, v, rest
+		return ok
+	}
 	if mi.read != nil {
 		if mi.started {
 			mi.pos++
@@ -83,6 +98,9 @@ func (mi *MemberIter) Next() bool {
 
 // Member is the current member (a hash field, a set member).
 func (mi *MemberIter) Member() []byte {
+	if mi.fromMeta {
+		return mi.field
+	}
 	if mi.read != nil {
 		return mi.read.field(mi.pos)
 	}
@@ -91,6 +109,9 @@ func (mi *MemberIter) Member() []byte {
 
 // Value is the current member's value (empty for sets).
 func (mi *MemberIter) Value() []byte {
+	if mi.fromMeta {
+		return mi.value
+	}
 	if mi.read != nil {
 		return mi.read.value(mi.pos)
 	}
@@ -102,6 +123,10 @@ func (mi *MemberIter) Value() []byte {
 
 // Close releases the iterator and reports any error that stopped it early.
 func (mi *MemberIter) Close() error {
+	if mi.fromMeta {
+		mi.inline = nil
+		return mi.err
+	}
 	if mi.read != nil {
 		mi.read.release()
 		mi.read = nil

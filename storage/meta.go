@@ -110,7 +110,7 @@ func (tx *Tx) deleteKey(db int, key []byte, m *Meta) error {
 
 // deleteMembers removes every member record of a collection.
 func (tx *Tx) deleteMembers(m *Meta) error {
-	if m.ZInline {
+	if m.ZInline || m.HInline {
 		return nil // the members were in the metadata record
 	}
 	tags := memberTags(m.Type)
@@ -171,7 +171,8 @@ func (tx *Tx) newCollection(t codec.Type) (*Meta, error) {
 	}
 	if t == codec.TypeHash {
 		m.Ordered = true // values carry their insertion sequence
-		if err := tx.stampFormat(3); err != nil {
+		m.HInline = true // until it outgrows the record (hash_inline.go)
+		if err := tx.stampFormat(5); err != nil {
 			return nil, err
 		}
 	}
