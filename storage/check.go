@@ -371,8 +371,14 @@ func (c *checker) inlineZSet(name string, m *codec.Meta) error {
 		}
 		seen[string(member)] = true
 	}
-	for _, tag := range []byte{codec.TagZMember, codec.TagZScore, codec.TagZRank} {
-		if err := c.scan(codec.MemberPrefix(tag, m.Version), func(k, v []byte) error {
+	return c.noRecords(name, m.Version, codec.TagZMember, codec.TagZScore, codec.TagZRank)
+}
+
+// noRecords reports every record with one of tags under the version of an
+// inline collection, whose members live in its metadata record.
+func (c *checker) noRecords(name string, version uint64, tags ...byte) error {
+	for _, tag := range tags {
+		if err := c.scan(codec.MemberPrefix(tag, version), func(k, v []byte) error {
 			c.r.problem("%s: inline, but record %x exists under its version", name, k)
 			return nil
 		}); err != nil {
@@ -406,10 +412,7 @@ func (c *checker) inlineHash(name string, m *codec.Meta) error {
 		}
 		seen[string(f)] = true
 	}
-	return c.scan(codec.MemberPrefix(codec.TagHash, m.Version), func(k, v []byte) error {
-		c.r.problem("%s: inline, but record %x exists under its version", name, k)
-		return nil
-	})
+	return c.noRecords(name, m.Version, codec.TagHash)
 }
 
 // rankIndex checks a sorted set's rank index (zset_rank.go), if it has
