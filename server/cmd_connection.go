@@ -28,7 +28,12 @@ func cmdPing(c *Call) {
 
 func cmdEcho(c *Call) { c.r.Bulk(c.Args[1]) }
 
+// cmdQuit answers +OK and closes the connection after the reply. A
+// monitor stops monitoring first: Redis adds nothing to a closing
+// client's output, so its own QUIT, which the other monitors see, is not
+// fed back to it.
 func cmdQuit(c *Call) {
+	c.Srv.stopMonitor(c.Conn)
 	c.OK()
 	c.Conn.closeAfterReply = true
 }
