@@ -521,6 +521,19 @@ HDEL c a b
 OBJECT ENCODING c
 CONFIG SET hash-max-listpack-entries 512
 OBJECT ENCODING c
+# an update of a hash left over a lowered limit converts it, as a new field would
+HSET u a 1 b 2 c 3
+CONFIG SET hash-max-listpack-entries 2
+HGET u a
+OBJECT ENCODING u
+HSET u a 9
+OBJECT ENCODING u
+HSET u2 a 1 b 2 c 3
+HSETNX u2 a 5
+OBJECT ENCODING u2
+HINCRBY u2 b 1
+OBJECT ENCODING u2
+CONFIG SET hash-max-listpack-entries 512
 CONFIG SET hash-max-ziplist-value 3
 HSET v b abc a abcd
 OBJECT ENCODING v

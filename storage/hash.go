@@ -110,6 +110,11 @@ func (tx *Tx) hsetField(m *Meta, field, value []byte) (bool, error) {
 		return !existed, nil
 	}
 	tx.convertIfLong(m, field, value)
+	if m.Count > tx.db.hashEntries.Load() {
+		// Redis's hashTypeSet converts after any set, an update too, that
+		// leaves the hash over the limit (lowered by CONFIG SET since).
+		m.HashTable = true
+	}
 	if m.HInline {
 		if !m.HashTable {
 			return tx.hsetInline(m, field, value)
