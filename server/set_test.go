@@ -474,6 +474,16 @@ func TestSetEncodingMatchesRedis(t *testing.T) {
 	testkit.Diff(t, `
 SADD s 1 2 3 -5 9223372036854775807
 OBJECT ENCODING s
+# an intset answers in numeric order
+SADD order 10 2 -7 100 33 0
+SMEMBERS order
+SSCAN order 0
+SSCAN order 0 COUNT 2
+SSCAN order 0 MATCH *0
+SRANDMEMBER order 6
+SRANDMEMBER order 100
+SADD order x
+~SMEMBERS order
 SADD s 9223372036854775808
 OBJECT ENCODING s
 SREM s 9223372036854775808
@@ -514,6 +524,8 @@ CONFIG SET set-max-intset-entries 0
 SADD zero 1
 OBJECT ENCODING zero
 CONFIG SET set-max-intset-entries 512
+SADD popall 3 20 1
+SPOP popall 3
 # SMOVE into a new set, COPY, RENAME
 SMOVE mixed fresh 1
 OBJECT ENCODING fresh

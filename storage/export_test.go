@@ -70,9 +70,11 @@ func (tx *Tx) seed(db int, key []byte, t codec.Type, n int, members func(version
 	m.Count = int64(n)
 	// Seeded sets stand for records written before the score floor
 	// existed, which decode with an unknown floor, and seeded hashes for
-	// those written before insertion order was kept (plain values).
+	// those written before insertion order was kept (plain values); both
+	// kinds of set decode as converted (hashtable, skiplist).
 	m.ScoreFloor = math.Inf(-1)
 	m.Ordered, m.HInline = false, false
+	m.SetHashtable, m.ZSkiplist = true, true
 	return tx.putMeta(db, key, nil, m)
 }
 

@@ -37,15 +37,18 @@ func (tx *Tx) has(key []byte) (bool, error) {
 // next call to Next or Close.
 //
 // An iterator may instead walk members read beforehand (read: a hash in
-// insertion order) or an inline hash's entries (fromMeta: inline is what
-// is left of them after the current one), and may skip a prefix of every
-// value (an ordered hash's sequence).
+// insertion order; list: an intset's members in numeric order) or an
+// inline hash's entries (fromMeta: inline is what is left of them after
+// the current one), and may skip a prefix of every value (an ordered
+// hash's sequence).
 type MemberIter struct {
 	Count   int64
 	it      *pebble.Iterator
 	started bool
 	skip    int
 	read    *hashFields
+	list    [][]byte
+	listed  bool
 	pos     int
 	// fromMeta walks inline; field and value are the current entry's,
 	// err what stopped the walk (an entry that does not decode).
@@ -79,11 +82,14 @@ func (mi *MemberIter) Next() bool {
 		mi.field, mi.value, mi.inline = f, v, rest
 		return ok
 	}
-	if mi.read != nil {
+	if mi.read != nil || mi.listed {
 		if mi.started {
 			mi.pos++
 		}
 		mi.started = true
+		if mi.listed {
+			return mi.pos < len(mi.list)
+		}
 		return mi.pos < mi.read.len()
 	}
 	if mi.it == nil {
@@ -101,6 +107,9 @@ func (mi *MemberIter) Member() []byte {
 	if mi.fromMeta {
 		return mi.field
 	}
+	if mi.listed {
+		return mi.list[mi.pos]
+	}
 	if mi.read != nil {
 		return mi.read.field(mi.pos)
 	}
@@ -111,6 +120,9 @@ func (mi *MemberIter) Member() []byte {
 func (mi *MemberIter) Value() []byte {
 	if mi.fromMeta {
 		return mi.value
+	}
+	if mi.listed {
+		return nil
 	}
 	if mi.read != nil {
 		return mi.read.value(mi.pos)
@@ -131,6 +143,10 @@ func (mi *MemberIter) Close() error {
 		mi.read.release()
 		mi.read = nil
 		mi.pos = 0
+		return nil
+	}
+	if mi.listed {
+		mi.list = nil
 		return nil
 	}
 	if mi.it == nil {

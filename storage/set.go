@@ -174,14 +174,36 @@ func (tx *Tx) SCard(db int, key []byte) (int64, error) {
 	return m.Count, nil
 }
 
-// SIter walks every member of a set in member order (SMEMBERS). The caller
-// must Close it.
+// SIter walks every member of a set (SMEMBERS): an intset's in numeric
+// order, as Redis walks one, others in member order. The caller must Close
+// it.
 func (tx *Tx) SIter(db int, key []byte) (*MemberIter, error) {
 	m, err := tx.lookupSet(db, key)
 	if err != nil {
 		return nil, err
 	}
+	if m != nil && !m.SetHashtable {
+		all, err := tx.setMembers(m)
+		if err != nil {
+			return nil, err
+		}
+		return &MemberIter{Count: m.Count, list: all, listed: true}, nil
+	}
 	return tx.memberIter(m, codec.TagSet)
+}
+
+// setMembers reads every member of a set: an intset's in numeric order,
+// others in member order.
+func (tx *Tx) setMembers(m *Meta) ([][]byte, error) {
+	all, _, err := tx.allMembers(m, codec.TagSet, false)
+	if err == nil && !m.SetHashtable {
+		slices.SortFunc(all, func(a, b []byte) int {
+			x, _ := codec.ParseInt(a)
+			y, _ := codec.ParseInt(b)
+			return cmp.Compare(x, y)
+		})
+	}
+	return all, err
 }
 
 // SPop removes and returns count distinct random members (all of them when
@@ -192,7 +214,7 @@ func (tx *Tx) SPop(db int, key []byte, count int64) ([][]byte, error) {
 		return nil, err
 	}
 	if count >= m.Count {
-		all, _, err := tx.allMembers(m, codec.TagSet, false)
+		all, err := tx.setMembers(m)
 		if err != nil {
 			return nil, err
 		}
@@ -219,8 +241,7 @@ func (tx *Tx) SRandMember(db int, key []byte, count int64, distinct bool) ([][]b
 		return nil, err
 	}
 	if distinct && count >= m.Count {
-		all, _, err := tx.allMembers(m, codec.TagSet, false)
-		return all, err
+		return tx.setMembers(m)
 	}
 	s, err := tx.sampleMembers(m, codec.TagSet, count, distinct, false)
 	return s.members, err
@@ -494,11 +515,22 @@ func (h *mergeHeap) Pop() any {
 	return it
 }
 
-// SScan reads one SSCAN page.
+// SScan reads one SSCAN page. Redis answers an intset's scan whole, in
+// numeric order, with cursor 0, and so does SScan.
 func (tx *Tx) SScan(db int, key []byte, o ScanOptions) (MemberScan, error) {
 	m, err := tx.lookupSet(db, key)
 	if err != nil {
 		return MemberScan{}, err
 	}
-	return tx.scanMembers(m, codec.TagSet, o, false)
+	if m == nil || m.SetHashtable {
+		return tx.scanMembers(m, codec.TagSet, o, false)
+	}
+	all, err := tx.setMembers(m)
+	var res MemberScan
+	for _, member := range all {
+		if o.Match == nil || o.Match(member) {
+			res.Members = append(res.Members, member)
+		}
+	}
+	return res, err
 }

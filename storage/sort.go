@@ -188,17 +188,15 @@ func (tx *Tx) Sort(db int, key []byte, o SortOptions) (SortResult, error) {
 }
 
 // sortElements returns every element of the collection m describes: a
-// list in order, a set's members in byte order, a sorted set's in score
-// order.
+// list in order, a set's members in numeric order for an intset and byte
+// order otherwise, a sorted set's in score order.
 func (tx *Tx) sortElements(db int, key []byte, m *Meta) ([][]byte, error) {
 	switch m.Type {
 	case codec.TypeList:
 		l := &list{tx: tx, db: db, key: key, prev: m, m: *m}
 		return l.read(m.Head, m.Tail, false)
 	case codec.TypeSet:
-		return tx.sortMembers(codec.MemberPrefix(codec.TagSet, m.Version), 0, -1, false, func(k []byte) []byte {
-			return codec.MemberFromKey(k)
-		})
+		return tx.setMembers(m)
 	}
 	return tx.sortZSet(m, 0, -1, false)
 }
@@ -228,33 +226,6 @@ func (tx *Tx) sortZSet(m *Meta, skip, n int64, desc bool) ([][]byte, error) {
 		return nil
 	})
 	return out, err
-}
-
-// sortMembers scans the records under prefix (from the last when reverse
-// is set), skips the first skip, and returns the member that member()
-// extracts from each of the next n keys (all of them when n < 0).
-func (tx *Tx) sortMembers(prefix []byte, skip, n int64, reverse bool, member func(k []byte) []byte) ([][]byte, error) {
-	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
-	if err != nil {
-		return nil, err
-	}
-	var out [][]byte
-	valid, next := it.First, it.Next
-	if reverse {
-		valid, next = it.Last, it.Prev
-	}
-	for ok := valid(); ok && (n < 0 || int64(len(out)) < n); ok = next() {
-		if skip > 0 {
-			skip--
-			continue
-		}
-		out = append(out, owned(member(it.Key())))
-	}
-	if err := it.Error(); err != nil {
-		it.Close()
-		return nil, err
-	}
-	return out, it.Close()
 }
 
 // lookupByPattern is Redis's lookupKeyByPattern: "#" is subst itself;
