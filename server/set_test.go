@@ -484,6 +484,11 @@ SRANDMEMBER order 6
 SRANDMEMBER order 100
 SORT order BY nosort
 SORT order BY nosort LIMIT 1 3
+SADD order2 2 -7 1000 33 5
+SINTER order order2
+SUNION order order2
+SDIFF order order2
+SDIFF order2 order
 SADD order x
 ~SMEMBERS order
 SADD s 9223372036854775808

@@ -197,13 +197,18 @@ func (tx *Tx) SIter(db int, key []byte) (*MemberIter, error) {
 func (tx *Tx) setMembers(m *Meta) ([][]byte, error) {
 	all, _, err := tx.allMembers(m, codec.TagSet, false)
 	if err == nil && !m.SetHashtable {
-		slices.SortFunc(all, func(a, b []byte) int {
-			x, _ := codec.ParseInt(a)
-			y, _ := codec.ParseInt(b)
-			return cmp.Compare(x, y)
-		})
+		sortInts(all)
 	}
 	return all, err
+}
+
+// sortInts orders members that are all integers numerically.
+func sortInts(members [][]byte) {
+	slices.SortFunc(members, func(a, b []byte) int {
+		x, _ := codec.ParseInt(a)
+		y, _ := codec.ParseInt(b)
+		return cmp.Compare(x, y)
+	})
 }
 
 // SPop removes and returns count distinct random members (all of them when
@@ -293,13 +298,24 @@ const (
 )
 
 // SCombine computes the union, intersection or difference of the sets at
-// keys (an absent key is an empty set) and returns its members.
+// keys (an absent key is an empty set) and returns its members: in
+// numeric order when they are all integers, as Redis answers an intset
+// (its result when it fits one, or the smallest input it walks for an
+// intersection; otherwise its order is arbitrary), in member order
+// otherwise.
 func (tx *Tx) SCombine(db int, op SetOp, keys [][]byte) ([][]byte, error) {
 	var out [][]byte
+	ints := true
 	err := tx.combine(db, op, keys, func(member []byte) (bool, error) {
+		if ints {
+			_, ints = codec.ParseInt(member)
+		}
 		out = append(out, append([]byte{}, member...))
 		return true, nil
 	})
+	if ints {
+		sortInts(out)
+	}
 	return out, err
 }
 
