@@ -63,17 +63,6 @@ func ZEntriesSize(entries [][]byte) int {
 	return n
 }
 
-// ZEntryIndex returns the position of the entry with member among
-// entries, or -1.
-func ZEntryIndex(entries [][]byte, member []byte) int {
-	for i, e := range entries {
-		if bytes.Equal(e[8:], member) {
-			return i
-		}
-	}
-	return -1
-}
-
 func uvarintLen(x uint64) int {
 	n := 1
 	for x >= 0x80 {

@@ -32,8 +32,9 @@ import (
 // it is re-added after HDEL), and the metadata counts the next sequence
 // and records the conversion (codec.Meta's Ordered, NextSeq, HashTable).
 // A hash not converted is read whole and sorted by sequence (an inline
-// one is in order already); a converted one streams in field order. Hashes written before sequences existed
-// (no Ordered in their metadata) keep plain values and field order.
+// one is in order already); a converted one streams in field order.
+// Hashes written before sequences existed (no Ordered in their metadata)
+// keep plain values and field order.
 
 // hash loads key's metadata as a hash (nil when absent).
 func (tx *Tx) hash(db int, key []byte) (*Meta, error) {

@@ -48,7 +48,6 @@ type MemberIter struct {
 	skip    int
 	read    *hashFields
 	list    [][]byte
-	listed  bool
 	pos     int
 	// fromMeta walks inline; field and value are the current entry's,
 	// err what stopped the walk (an entry that does not decode).
@@ -82,12 +81,12 @@ func (mi *MemberIter) Next() bool {
 		mi.field, mi.value, mi.inline = f, v, rest
 		return ok
 	}
-	if mi.read != nil || mi.listed {
+	if mi.read != nil || mi.list != nil {
 		if mi.started {
 			mi.pos++
 		}
 		mi.started = true
-		if mi.listed {
+		if mi.list != nil {
 			return mi.pos < len(mi.list)
 		}
 		return mi.pos < mi.read.len()
@@ -107,7 +106,7 @@ func (mi *MemberIter) Member() []byte {
 	if mi.fromMeta {
 		return mi.field
 	}
-	if mi.listed {
+	if mi.list != nil {
 		return mi.list[mi.pos]
 	}
 	if mi.read != nil {
@@ -121,7 +120,7 @@ func (mi *MemberIter) Value() []byte {
 	if mi.fromMeta {
 		return mi.value
 	}
-	if mi.listed {
+	if mi.list != nil {
 		return nil
 	}
 	if mi.read != nil {
@@ -145,7 +144,7 @@ func (mi *MemberIter) Close() error {
 		mi.pos = 0
 		return nil
 	}
-	if mi.listed {
+	if mi.list != nil {
 		mi.list = nil
 		return nil
 	}

@@ -187,7 +187,7 @@ func (tx *Tx) SIter(db int, key []byte) (*MemberIter, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &MemberIter{Count: m.Count, list: all, listed: true}, nil
+		return &MemberIter{Count: m.Count, list: all}, nil
 	}
 	return tx.memberIter(m, codec.TagSet)
 }
