@@ -61,9 +61,8 @@ type Conn struct {
 	multiMem atomic.Int64
 	watch    *storage.Watch
 
-	// pending are committed batches this connection's replies wait for;
-	// barrier is the newest batch any of its reads may have seen.
-	pending []storage.Pending
+	// barrier is what this connection's buffered replies wait for: the
+	// newest batch any of its writes committed or its reads may have seen.
 	barrier storage.Pending
 	// group is the open transaction of pipelined writes (group.go).
 	group *writeGroup
@@ -187,9 +186,7 @@ func (cn *Conn) serve() {
 
 // await records what the pending reply must wait for.
 func (cn *Conn) await(p storage.Pending) {
-	if p.IsBatch() {
-		cn.pending = append(cn.pending, p)
-	} else if !p.Zero() {
+	if !p.Zero() {
 		cn.barrier = storage.Later(cn.barrier, p)
 	}
 }
@@ -200,12 +197,6 @@ func (cn *Conn) await(p storage.Pending) {
 func (cn *Conn) waitDurable() error {
 	db := cn.srv.db
 	var failed error
-	for _, p := range cn.pending {
-		if err := db.Wait(p); err != nil {
-			failed = err
-		}
-	}
-	cn.pending = cn.pending[:0]
 	if !cn.barrier.Zero() {
 		if err := db.Wait(cn.barrier); err != nil {
 			failed = err
@@ -229,7 +220,7 @@ func (cn *Conn) flush() error {
 }
 
 func (cn *Conn) close() {
-	// Waits must still happen: batches may not be closed before SyncWait.
+	// Replies still buffered (QUIT's) go out once what they report is durable.
 	cn.out.Lock()
 	cn.srv.endGroup(cn) // serve ends groups before it can fail; just in case
 	cn.flush()

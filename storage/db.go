@@ -126,9 +126,16 @@ type DB struct {
 	setEntries atomic.Int64
 	// format is the directory's committed format stamp (checkFormat,
 	// stampFormat).
-	format     atomic.Int64
-	pendingSeq atomic.Uint64 // write batches applied, or being applied
-	syncedSeq  atomic.Uint64 // every batch up to this one is fsynced
+	format atomic.Int64
+	// Commits are numbered: pendingSeq counts those begun applying,
+	// appliedSeq the last applied (both under the write lock). The syncer
+	// (groupsync.go) marks writtenSeq once every batch up to it is in the
+	// WAL file, syncedSeq once it is fsynced.
+	pendingSeq atomic.Uint64
+	appliedSeq atomic.Uint64
+	writtenSeq atomic.Uint64
+	syncedSeq  atomic.Uint64
+	syncer     *syncer
 
 	// versionNext and versionLimit allocate collection versions; the limit
 	// is persisted (and fsynced) before any version at or above the old
@@ -258,7 +265,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal, rows: newRowCache(opts.RowCacheSize)}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal, rows: newRowCache(opts.RowCacheSize), syncer: newSyncer()}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	db.SetHashLimits(512, 64) // Redis's defaults; the server sets its config
@@ -283,8 +290,9 @@ func Open(opts Options) (*DB, error) {
 	}
 	db.dbs.Store(dbs)
 	gate.opened()
-	db.bg.Add(1)
+	db.bg.Add(2)
 	go db.syncLoop()
+	go db.syncer.loop(db)
 	return db, nil
 }
 
@@ -398,7 +406,7 @@ func (db *DB) Close() error {
 		defer db.writeMu.Unlock()
 		// A final sync so that "everysec" and "no" lose nothing on a clean
 		// shutdown (closing the WAL would do it too: walfs.go).
-		if e := db.pdb.LogData(nil, pebble.Sync); e != nil {
+		if e := db.syncLog(); e != nil {
 			err = e
 		}
 		if e := db.wal.syncDeferred(); e != nil && err == nil {
@@ -455,15 +463,6 @@ func (db *DB) syncLoop() {
 				db.stats.LastSyncError.Store(err.Error())
 				db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
 			}
-		}
-	}
-}
-
-func (db *DB) markSynced(seq uint64) {
-	for {
-		cur := db.syncedSeq.Load()
-		if cur >= seq || db.syncedSeq.CompareAndSwap(cur, seq) {
-			return
 		}
 	}
 }

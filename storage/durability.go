@@ -2,27 +2,32 @@ package storage
 
 import (
 	"fmt"
-
-	"github.com/cockroachdb/pebble/v2"
 )
 
-// Pending is what a reply must wait for before it is sent: a committed batch
-// whose fsync may still be under way, or, for a read, the newest batch the
-// read could have observed.
+// Pending is what a reply must wait for before it is sent: every batch up
+// to seq written to the WAL file and, if fsync, fsynced. A commit's Pending
+// names its own batch; a read's (ReadBarrier) the newest batch the read
+// could have observed. Pendings are values: any number of replies may wait
+// for the same one (a commit that serves blocked clients), and one that is
+// never waited for holds nothing.
 type Pending struct {
-	batch *pebble.Batch // set for a batch committed with ApplyNoSyncWait
-	seq   uint64
-	// fsynced: the batch was committed under always, so its sync is an
-	// fsync (under everysec and no, only a write: walfs.go).
-	fsynced bool
+	seq uint64
+	// fsync: the batch was committed (or the read made) under always, so
+	// the wait is for an fsync; under everysec and no, for the write of
+	// the record to the file (walfs.go).
+	fsync bool
+	// commit tells a commit's wait from a read barrier, for INFO.
+	commit bool
 }
 
 // Zero reports whether p requires no wait.
-func (p Pending) Zero() bool { return p.batch == nil && p.seq == 0 }
+func (p Pending) Zero() bool { return p.seq == 0 }
 
 // ReadBarrier returns what a reply built from reads made so far must wait
-// for. Call it after the reads: any batch they could have seen was applied
-// (and so written to the WAL) before its sequence number was published.
+// for. Call it after the reads: any batch they could have seen was counted
+// in pendingSeq before it was applied. (That count may include a batch
+// still being applied, which the read did not see; waiting for it too
+// costs at most one more group sync.)
 func (db *DB) ReadBarrier() Pending {
 	if db.SyncPolicy() != SyncAlways {
 		return Pending{}
@@ -31,38 +36,35 @@ func (db *DB) ReadBarrier() Pending {
 	if seq <= db.syncedSeq.Load() {
 		return Pending{}
 	}
-	return Pending{seq: seq}
+	return Pending{seq: seq, fsync: true}
 }
 
-// Wait blocks until what p stands for is durable under the policy in force
-// when it was created, and releases p's batch. Every Pending from Commit must
-// be waited for exactly once. A failed sync is fatal (Options.Fatal): Wait
-// then never returns, so no caller acknowledges a write that may be lost.
+// Wait blocks until what p stands for is durable: until a group sync
+// (groupsync.go) has covered p's batch. A failed sync is fatal
+// (Options.Fatal): Wait then never returns, so no caller acknowledges a
+// write that may be lost.
 func (db *DB) Wait(p Pending) error {
-	if p.batch != nil {
+	if p.seq == 0 {
+		return nil
+	}
+	if p.commit {
 		db.stats.SyncWaits.Add(1)
-		err := p.batch.SyncWait()
-		if err != nil {
-			// Not closed: Pebble may still hold it. Fatal does not return.
-			db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
-		}
-		p.batch.Close()
-		if p.fsynced {
-			db.markSynced(p.seq)
-		}
-		return nil
+	} else if !db.durable(p) {
+		db.stats.ReadBarriers.Add(1)
 	}
-	if p.seq == 0 || p.seq <= db.syncedSeq.Load() {
-		return nil
-	}
-	// A read saw a batch that may not be synced yet. It is in the WAL
-	// already, so any sync from now on covers it; Pebble groups this one
-	// with whatever other syncs are in flight.
-	db.stats.ReadBarriers.Add(1)
-	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
-		db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
-	}
+	db.syncer.wait(db, p)
 	return nil
+}
+
+// durable reports whether p needs no more waiting. A wait for an fsync
+// that began under always settles for the write once the policy is
+// weaker: no fsync may be coming, and the weaker policy is what the
+// operator asked for (the same race walfs.go describes).
+func (db *DB) durable(p Pending) bool {
+	if p.fsync && db.SyncPolicy() == SyncAlways {
+		return p.seq <= db.syncedSeq.Load()
+	}
+	return p.seq <= db.writtenSeq.Load()
 }
 
 // SyncWAL makes every batch committed so far durable, whatever the
@@ -72,7 +74,7 @@ func (db *DB) Wait(p Pending) error {
 // Redis rewrite and reread the data set. A failed sync is fatal, as in
 // Wait.
 func (db *DB) SyncWAL() {
-	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+	if err := db.syncLog(); err != nil {
 		db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
 	}
 	if err := db.wal.syncDeferred(); err != nil {
@@ -80,18 +82,13 @@ func (db *DB) SyncWAL() {
 	}
 }
 
-// Later returns whichever of a and b needs the longer wait, for folding many
-// reads into one barrier. It must not be given two batches.
+// Later returns a Pending that waits for both a and b, for folding the
+// waits of many replies into one.
 func Later(a, b Pending) Pending {
-	if a.batch != nil || b.batch != nil {
-		panic("storage: Later of a committed batch")
+	if b.seq > a.seq {
+		a.seq = b.seq
 	}
-	if a.seq >= b.seq {
-		return a
-	}
-	return b
+	a.fsync = a.fsync || b.fsync
+	a.commit = a.commit || b.commit
+	return a
 }
-
-// IsBatch reports whether p holds a committed batch (which must be passed
-// to Wait on its own).
-func (p Pending) IsBatch() bool { return p.batch != nil }

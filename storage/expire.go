@@ -226,7 +226,7 @@ func (tx *Tx) SeeExpired() {
 func (tx *Tx) commitNoSync() (Pending, error) {
 	tx.done = true
 	db := tx.db
-	defer db.writeMu.Unlock()
+	defer db.endWrite()
 	if err := db.counts.apply(tx.b, tx.deltas); err != nil {
 		tx.b.Close()
 		return Pending{}, err

@@ -16,8 +16,8 @@ import (
 //
 //   - A failed WAL write or MANIFEST write/sync: Pebble calls its logger's
 //     Fatalf and cannot go on (its commit pipeline is wedged). A failed WAL
-//     sync: the waiting commits see the error from SyncWait, and the WAL
-//     writer keeps the error, so the next commit is fatal too. After a
+//     sync: the syncer sees the error from its synced LogData (groupsync.go),
+//     and the WAL writer keeps the error, so the next commit is fatal too. After a
 //     failed fsync the page cache can no longer be trusted (the kernel may
 //     have dropped the dirty pages), so the only safe way on is a restart
 //     that replays the WAL from disk. All three end in Options.Fatal, once;
@@ -59,7 +59,8 @@ func (f *fatalState) raise(err error) {
 	select {}
 }
 
-// apply commits b with a sync request that Wait waits for. Pebble panics
+// apply commits b, without a sync: the syncer's next one covers it
+// (groupsync.go). Pebble panics
 // inside its commit pipeline when it cannot write a batch to a WAL that
 // failed earlier, leaving its commit lock held: that is fatal too.
 func (db *DB) apply(b *pebble.Batch) error {
@@ -71,7 +72,7 @@ func (db *DB) apply(b *pebble.Batch) error {
 			db.fatal.raise(fmt.Errorf("commit failed: %v", r))
 		}
 	}()
-	return db.pdb.ApplyNoSyncWait(b, pebble.Sync)
+	return db.pdb.Apply(b, pebble.NoSync)
 }
 
 func exitOnFatal(err error) {

@@ -85,8 +85,7 @@ func (tx *Tx) TakeReady() []ReadyKey {
 	return r
 }
 
-// Shared returns a Pending that waits for the same durability as p without
-// owning p's batch: for other replies (a served blocked client's) that
-// depend on the same commit. It may be waited for any number of times; p
-// itself must still be waited for exactly once.
-func (p Pending) Shared() Pending { return Pending{seq: p.seq} }
+// Shared returns a Pending that waits for the same durability as p, for
+// other replies (a served blocked client's) that depend on the same
+// commit.
+func (p Pending) Shared() Pending { p.commit = false; return p }

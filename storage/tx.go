@@ -140,6 +140,7 @@ func (tx *Tx) runAfterCommit() {
 // BeginWrite takes the write lock and starts a write transaction. The caller
 // must end it with Commit or Discard.
 func (db *DB) BeginWrite() *Tx {
+	db.syncer.beginWrite()
 	db.writeMu.Lock()
 	b := db.pdb.NewIndexedBatch()
 	// Under the write lock: every SWAPDB committed so far is in the map.
@@ -152,6 +153,7 @@ func (db *DB) TryBeginWrite() *Tx {
 	if !db.writeMu.TryLock() {
 		return nil
 	}
+	db.syncer.beginWrite()
 	b := db.pdb.NewIndexedBatch()
 	return &Tx{db: db, r: b, b: b, dbs: db.dbs.Load(), now: time.Now().UnixMilli()}
 }
@@ -232,7 +234,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	}
 	tx.done = true
 	db := tx.db
-	defer db.writeMu.Unlock()
+	defer db.endWrite()
 	if len(tx.flushed) > 0 {
 		for _, n := range tx.flushed {
 			db.counts.reset(n)
@@ -257,20 +259,25 @@ func (tx *Tx) Commit() (Pending, error) {
 	tx.signalWatches()
 	seq := db.pendingSeq.Add(1)
 	db.stats.Commits.Add(1)
-	// Every policy commits with a sync request and waits for it: under
-	// everysec and no the WAL layer only writes the record to the file and
-	// leaves the fsync for later (walfs.go).
+	// Every policy waits for the syncer (groupsync.go): under everysec
+	// and no, its sync only writes the record to the file and leaves the
+	// fsync for later (walfs.go).
 	var dbs *dbMap
 	if tx.swappedDBs {
 		dbs = tx.dbs
 	}
-	if err := db.applyAndCache(tx.b, db.apply, dbs); err != nil {
-		tx.b.Close()
+	err := db.applyAndCache(tx.b, db.apply, dbs)
+	tx.b.Close()
+	// Even when the apply failed: reads that counted seq must not wait
+	// for a sync that nothing will ask for.
+	db.appliedSeq.Store(seq)
+	if err != nil {
 		return Pending{}, err
 	}
+	signal(db.syncer.wanted)
 	tx.runCommitHook()
 	tx.runAfterCommit()
-	return Pending{batch: tx.b, seq: seq, fsynced: db.SyncPolicy() == SyncAlways}, nil
+	return Pending{seq: seq, fsync: db.SyncPolicy() == SyncAlways, commit: true}, nil
 }
 
 // signalWatches marks the watches this transaction touched. It runs under
@@ -312,7 +319,7 @@ func (tx *Tx) Discard() {
 		return
 	}
 	tx.b.Close()
-	tx.db.writeMu.Unlock()
+	tx.db.endWrite()
 }
 
 // Close ends a read transaction and returns the barrier its reply must wait

@@ -1,0 +1,228 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Group sync: every commit is applied without a sync request, and its
+// reply waits (DB.Wait) for one goroutine, the syncer, which syncs the WAL
+// on behalf of every commit and read waiting at that moment.
+//
+// Pebble's WAL writer, asked to sync by each commit, fsyncs back to back:
+// each fsync covers what arrived during the previous one, a handful of
+// commits under fifty busy clients. Redis fsyncs once per turn of its
+// event loop, after every client with a request ready has been served, so
+// one fsync covers nearly every client. The syncer comes closer to that:
+// before an fsync under always it waits, for at most gatherMax, until
+//
+//   - no write transaction is running or queued for the write lock (those
+//     commit within microseconds, and would otherwise wait for a whole
+//     further fsync), and
+//   - as many waiters have joined as joined the last round: the clients
+//     the last fsync answered are likely on their way back with their
+//     next request.
+//
+// A lone client meets both at once and pays nothing; a client that goes
+// away costs one round at most gatherMax. Fewer fsyncs leave more CPU for
+// commands: each one costs tens of microseconds of kernel CPU and wakes
+// its waiters. The figures are in docs/operations.md ("Group commit").
+type syncer struct {
+	mu    sync.Mutex
+	round *syncRound // the round the next sync completes
+	// stopped: the loop has exited (Close); waits sync for themselves.
+	stopped bool
+
+	wanted chan struct{} // a sync is wanted (buffered: one pending signal)
+	idle   chan struct{} // the last active writer ended (buffered likewise)
+	joined chan struct{} // a waiter joined the round (buffered likewise)
+	// lastJoined is how many waiters the last synced round had: about as
+	// many are expected in the next one (under mu).
+	lastJoined int
+	// active counts write transactions begun or waiting for the write
+	// lock, and not yet ended.
+	active atomic.Int32
+}
+
+// gatherMax bounds how long the syncer waits before an fsync: the latency
+// it may add to a reply. (Go's timers round a wait of an idle process up
+// to a millisecond; the wait only runs to its end when an expected client
+// does not come back.)
+var gatherMax = 200 * time.Microsecond
+
+type syncRound struct {
+	done    chan struct{}
+	waiters int // under syncer.mu
+}
+
+func newSyncer() *syncer {
+	return &syncer{
+		round:  &syncRound{done: make(chan struct{})},
+		wanted: make(chan struct{}, 1),
+		idle:   make(chan struct{}, 1),
+		joined: make(chan struct{}, 1),
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// beginWrite and endWrite bracket a write transaction (endWrite releases
+// the write lock).
+func (s *syncer) beginWrite() { s.active.Add(1) }
+
+func (db *DB) endWrite() {
+	db.writeMu.Unlock()
+	if db.syncer.active.Add(-1) == 0 {
+		signal(db.syncer.idle)
+	}
+}
+
+// wait blocks until p is durable. A round the waiter joins is completed by
+// a sync issued after the waiter joined, so it covers every batch applied
+// before then; a read may wait for a batch still being applied, which the
+// round may miss: the waiter then joins the next one.
+func (s *syncer) wait(db *DB, p Pending) {
+	for !db.durable(p) {
+		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			db.syncNow()
+			continue
+		}
+		r := s.round
+		r.waiters++
+		s.mu.Unlock()
+		signal(s.wanted)
+		signal(s.joined)
+		<-r.done
+	}
+}
+
+// loop is the syncer goroutine.
+func (s *syncer) loop(db *DB) {
+	defer db.bg.Done()
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
+	for {
+		select {
+		case <-db.stop:
+			s.mu.Lock()
+			s.stopped = true
+			r := s.round
+			s.mu.Unlock()
+			// Anyone who joined the last round gets its sync.
+			db.syncNow()
+			close(r.done)
+			return
+		case <-s.wanted:
+		}
+		if db.SyncPolicy() == SyncAlways {
+			s.gather(gather)
+		}
+		s.mu.Lock()
+		r := s.round
+		s.round = &syncRound{done: make(chan struct{})}
+		s.lastJoined = r.waiters
+		s.mu.Unlock()
+		// With nothing applied since the last sync, the round's waiters
+		// are covered already, or wait for a batch still being applied:
+		// they join the next round, which its commit asks for.
+		if !db.durable(Pending{seq: db.appliedSeq.Load(), fsync: true}) {
+			db.syncNow()
+		}
+		close(r.done)
+	}
+}
+
+// gather waits, at most gatherMax, until no write transaction is active
+// and as many waiters have joined the round as joined the last one.
+func (s *syncer) gather(t *time.Timer) {
+	deadline := time.Now().Add(gatherMax)
+	for s.active.Load() > 0 || s.expecting() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return
+		}
+		t.Reset(d)
+		select {
+		case <-s.idle:
+			t.Stop()
+		case <-s.joined:
+			t.Stop()
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// expecting reports whether fewer waiters have joined the round than the
+// last one had.
+func (s *syncer) expecting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.round.waiters < s.lastJoined
+}
+
+// syncNow syncs the WAL and marks every batch applied before it as written
+// and, if the sync was an fsync, as synced. A failed sync is fatal.
+func (db *DB) syncNow() {
+	target := db.appliedSeq.Load()
+	always := db.SyncPolicy() == SyncAlways
+	if err := db.syncLog(); err != nil {
+		db.fatal.raise(fmt.Errorf("WAL sync failed: %w", err))
+	}
+	markSeq(&db.writtenSeq, target)
+	// The sync was an fsync only if the policy was always throughout
+	// (walfs decides when the sync reaches it).
+	if always && db.SyncPolicy() == SyncAlways {
+		markSeq(&db.syncedSeq, target)
+	}
+}
+
+// syncLog asks Pebble for a synced write of nothing, which follows every
+// record committed so far into the WAL file and fsyncs it (under
+// everysec and no, walfs turns the fsync into nothing: walfs.go). It
+// waits for the sync itself rather than through DB.LogData, which would
+// turn a failed fsync into Pebble's "fatal commit error" and hide that
+// it was the sync that failed.
+func (db *DB) syncLog() error {
+	if db.fatal.raised.Load() {
+		return errors.New("the store has failed")
+	}
+	b := db.pdb.NewBatch()
+	_ = b.LogData(nil, nil)
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%v", r)
+			}
+		}()
+		return db.pdb.ApplyNoSyncWait(b, pebble.Sync)
+	}()
+	if err == nil {
+		err = b.SyncWait()
+	}
+	if err != nil {
+		return err // b stays open: Pebble may still hold it
+	}
+	return b.Close()
+}
+
+func markSeq(mark *atomic.Uint64, seq uint64) {
+	for {
+		cur := mark.Load()
+		if cur >= seq || mark.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
+}
