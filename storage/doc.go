@@ -14,10 +14,10 @@
 //
 // # Durability
 //
-// Commit applies the batch under the lock without waiting for its fsync and
-// returns a Pending; the caller releases nothing but calls Wait(p) before it
-// replies, outside the lock, so every writer that committed meanwhile shares
-// one fsync (group commit). Under the "always" policy a read may observe a
+// Commit applies the batch under the lock without a sync request and
+// returns a Pending; the caller calls Wait(p) before it replies, outside
+// the lock, and one goroutine syncs the WAL for every reply waiting, so
+// writers share fsyncs (group commit: groupsync.go). Under the "always" policy a read may observe a
 // batch that is visible but not yet synced; ReadBarrier and Wait make the
 // reader's reply wait until such data is on disk, so no reply ever reveals
 // data that a crash could still lose. Under "everysec" and "no" the same

@@ -17,10 +17,10 @@ import (
 //     WAL wrote, not how often it synced; fsyncs per commit is the figure
 //     that shows group commit at work).
 //   - Under appendfsync everysec and no it defers them, which is how those
-//     policies keep Redis's promise: every commit is applied with a sync
-//     request and its reply waits for it (DB.Wait), and Pebble's WAL writer
-//     answers sync requests only after it has written the record to the
-//     file, so an acknowledged write has reached the operating system and
+//     policies keep Redis's promise: every commit's reply waits for a sync
+//     request made after it (DB.Wait, groupsync.go), and Pebble's WAL writer
+//     answers sync requests only after it has written the records before
+//     them to the file, so an acknowledged write has reached the operating system and
 //     survives a crash of the process, as Redis's AOF write() before the
 //     reply does. Only the fsync itself is deferred: to the once-a-second
 //     sync loop (everysec), to the operating system (no), and to the file's
@@ -28,8 +28,8 @@ import (
 //     fsyncs what was deferred. Under always, fsyncs happen as Pebble asks.
 //
 // A commit racing a CONFIG SET appendfsync from always to a weaker policy
-// may get the weaker one: the fsync is decided when Pebble's WAL writer
-// syncs, not when the batch was committed.
+// may get the weaker one: the fsync is decided when the WAL is synced, not
+// when the batch was committed.
 type walFS struct {
 	vfs.FS
 	w *walFiles
