@@ -80,8 +80,8 @@ func (s *Server) runGrouped(cn *Conn, c *Call) bool {
 		cn.group = g
 	}
 	c.Tx = g.tx
-	before, _ := g.tx.BatchSize()
-	if !s.runInGroup(c) || c.failed && batchGrew(g.tx, before) {
+	before := g.tx.Writes()
+	if !s.runInGroup(c) || c.failed && g.tx.Writes() != before {
 		s.abandonGroup(cn, c)
 		return true
 	}
@@ -94,11 +94,6 @@ func (s *Server) runGrouped(cn *Conn, c *Call) bool {
 		s.endGroup(cn)
 	}
 	return true
-}
-
-func batchGrew(tx *storage.Tx, before uint32) bool {
-	n, _ := tx.BatchSize()
-	return n != before
 }
 
 // runInGroup runs c's command, reporting false if it panicked.

@@ -227,6 +227,10 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 	tx.done = true
 	db := tx.db
 	defer db.endWrite()
+	if err := tx.flushMeta(); err != nil {
+		tx.b.Close()
+		return Pending{}, err
+	}
 	if err := db.counts.apply(tx.b, tx.deltas); err != nil {
 		tx.b.Close()
 		return Pending{}, err

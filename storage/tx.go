@@ -51,6 +51,10 @@ type Tx struct {
 	point bool
 	// written tracks what the batch wrote, for the row cache (rowcache.go).
 	written writeSet
+	// metaW are metadata records written but not yet in the batch
+	// (metawrites.go); writes counts every write, for Writes.
+	metaW  metaWrites
+	writes int
 	// stamped is the format this transaction's batch stamps, 0 for none
 	// (stampFormat).
 	stamped int64
@@ -235,6 +239,10 @@ func (tx *Tx) Commit() (Pending, error) {
 	tx.done = true
 	db := tx.db
 	defer db.endWrite()
+	if err := tx.flushMeta(); err != nil {
+		tx.b.Close()
+		return Pending{}, err
+	}
 	if len(tx.flushed) > 0 {
 		for _, n := range tx.flushed {
 			db.counts.reset(n)
@@ -301,10 +309,14 @@ func (tx *Tx) signalWatches() {
 }
 
 // BatchSize reports how many records a write transaction's batch holds and
-// its size in bytes.
+// its size in bytes, counting the metadata records still to enter it.
 func (tx *Tx) BatchSize() (records uint32, bytes int) {
-	return tx.b.Count(), tx.b.Len()
+	return tx.b.Count() + uint32(tx.metaW.n), tx.b.Len() + tx.metaW.bytes()
 }
+
+// Writes counts the writes a write transaction has made: it changes
+// whenever anything is written, even a record written before.
+func (tx *Tx) Writes() int { return tx.writes }
 
 // Discard throws away a write transaction's batch (nothing it wrote ever
 // becomes visible) and releases the write lock; for a read transaction it is
@@ -355,6 +367,11 @@ func (tx *Tx) endRead() {
 // get returns a copy of the value at key, or nil and false. The copy is
 // the caller's to keep or change.
 func (tx *Tx) get(key []byte) ([]byte, bool, error) {
+	if tx.metaW.n > 0 {
+		if e := tx.metaW.find(key); e != nil {
+			return append(make([]byte, 0, len(e.value)), e.value...), true, nil
+		}
+	}
 	if e := tx.reads.find(key); e != nil {
 		if !e.ok {
 			return nil, false, nil
@@ -419,7 +436,14 @@ func (tx *Tx) set(key, value []byte) error {
 	tx.noteChange(key)
 	tx.noteReady(key)
 	tx.written.add(key)
-	if err := tx.b.Set(key, value, nil); err != nil {
+	tx.writes++
+	var err error
+	if isMetaKey(key) {
+		err = tx.setMeta(key, value)
+	} else {
+		err = tx.b.Set(key, value, nil)
+	}
+	if err != nil {
 		tx.reads.forget()
 		return err
 	}
@@ -437,6 +461,10 @@ func (tx *Tx) del(key []byte) error {
 	tx.noteChange(key)
 	tx.noteReady(key)
 	tx.written.add(key)
+	tx.writes++
+	if isMetaKey(key) {
+		tx.metaW.drop(key)
+	}
 	if err := tx.b.Delete(key, nil); err != nil {
 		tx.reads.forget()
 		return err
@@ -456,11 +484,21 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 	tx.noteFlushed(start)
 	tx.reads.forget()
 	tx.written.all = true
+	tx.writes++
+	if err := tx.flushMeta(); err != nil {
+		return err
+	}
 	return tx.b.DeleteRange(start, end, nil)
 }
 
-// iter opens an iterator over [lower, upper).
+// iter opens an iterator over [lower, upper), which sees every write made
+// so far.
 func (tx *Tx) iter(lower, upper []byte) (*pebble.Iterator, error) {
+	if tx.b != nil {
+		if err := tx.flushMeta(); err != nil {
+			return nil, err
+		}
+	}
 	return tx.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 }
 

@@ -1,0 +1,92 @@
+package storage
+
+import (
+	"bytes"
+
+	"moonstone/codec"
+)
+
+// metaWrites holds metadata records a write transaction has written but
+// not yet put into its batch. A script or a pipeline often rewrites one
+// key's metadata several times (the rate limiter's ZADD then EXPIRE, INCRs
+// of one counter), and every record in a batch costs a memtable insert, a
+// row-cache entry and WAL bytes at commit. So the latest value waits here
+// and enters the batch once: when the transaction commits, before anything
+// reads the batch other than by a point lookup of the record (an iterator,
+// which would miss it), and before a range deletion (which must not be
+// followed by a write it should have deleted). Reads of the record find it
+// here first (Tx.get).
+type metaWrites struct {
+	n       int
+	entries [metaWritesMax]metaWrite
+}
+
+// metaWritesMax bounds the records waiting: enough for the keys of a
+// typical script, few enough that a linear search is the fast one.
+const metaWritesMax = 8
+
+type metaWrite struct {
+	key, value []byte
+}
+
+func isMetaKey(key []byte) bool { return len(key) > 0 && key[0] == codec.TagMeta }
+
+func (w *metaWrites) find(key []byte) *metaWrite {
+	for i := 0; i < w.n; i++ {
+		if bytes.Equal(w.entries[i].key, key) {
+			return &w.entries[i]
+		}
+	}
+	return nil
+}
+
+// drop forgets key's waiting write, if any: a delete supersedes it.
+func (w *metaWrites) drop(key []byte) {
+	for i := 0; i < w.n; i++ {
+		if bytes.Equal(w.entries[i].key, key) {
+			w.n--
+			w.entries[i], w.entries[w.n] = w.entries[w.n], w.entries[i]
+			return
+		}
+	}
+}
+
+// bytes is what the waiting records will add to the batch, roughly.
+func (w *metaWrites) bytes() int {
+	n := 0
+	for i := 0; i < w.n; i++ {
+		n += len(w.entries[i].key) + len(w.entries[i].value) + 8
+	}
+	return n
+}
+
+// setMeta records a write of a metadata record, putting the waiting ones
+// into the batch first if there is no room.
+func (tx *Tx) setMeta(key, value []byte) error {
+	w := &tx.metaW
+	e := w.find(key)
+	if e == nil {
+		if w.n == metaWritesMax {
+			if err := tx.flushMeta(); err != nil {
+				return err
+			}
+		}
+		e = &w.entries[w.n]
+		w.n++
+		e.key = append(e.key[:0], key...)
+	}
+	e.value = append(e.value[:0], value...)
+	return nil
+}
+
+// flushMeta puts every waiting metadata record into the batch.
+func (tx *Tx) flushMeta() error {
+	w := &tx.metaW
+	for i := 0; i < w.n; i++ {
+		if err := tx.b.Set(w.entries[i].key, w.entries[i].value, nil); err != nil {
+			return err
+		}
+	}
+	w.n = 0
+	return nil
+}
