@@ -154,6 +154,9 @@ type DB struct {
 	// rows without a snapshot.
 	rows     *rowCache
 	commitMu sync.RWMutex
+	// fences caches big sorted sets' rank-index fences for write
+	// transactions, under writeMu (zset_fencecache.go).
+	fences fenceCache
 	// models caches the key models random sampling learns (sample.go).
 	models modelCache
 	// watch tracks WATCHed keys (watch.go).

@@ -237,6 +237,7 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 	}
 	err := db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) }, nil)
 	tx.b.Close()
+	tx.commitFences()
 	if err == nil {
 		tx.runCommitHook()  // invalidations of expired keys
 		tx.runAfterCommit() // "expired" keyspace events

@@ -188,3 +188,10 @@ func (tx *Tx) ZSetLayout(db int, key []byte) (inline, skiplist bool, err error) 
 	}
 	return m.ZInline, m.ZSkiplist, nil
 }
+
+// FenceCacheSets is how many sorted sets' fences the fence cache holds.
+func FenceCacheSets(db *DB) int {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	return len(db.fences.sets)
+}

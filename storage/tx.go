@@ -55,6 +55,9 @@ type Tx struct {
 	// (metawrites.go); writes counts every write, for Writes.
 	metaW  metaWrites
 	writes int
+	// fences is what the transaction changed of rank-index fences
+	// (zset_fencecache.go).
+	fences fencesDirty
 	// stamped is the format this transaction's batch stamps, 0 for none
 	// (stampFormat).
 	stamped int64
@@ -276,6 +279,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	}
 	err := db.applyAndCache(tx.b, db.apply, dbs)
 	tx.b.Close()
+	tx.commitFences()
 	// Even when the apply failed: reads that counted seq must not wait
 	// for a sync that nothing will ask for.
 	db.appliedSeq.Store(seq)
@@ -437,6 +441,7 @@ func (tx *Tx) set(key, value []byte) error {
 	tx.noteReady(key)
 	tx.written.add(key)
 	tx.writes++
+	tx.noteFenceWrite(key)
 	var err error
 	if isMetaKey(key) {
 		err = tx.setMeta(key, value)
@@ -462,6 +467,7 @@ func (tx *Tx) del(key []byte) error {
 	tx.noteReady(key)
 	tx.written.add(key)
 	tx.writes++
+	tx.noteFenceWrite(key)
 	if isMetaKey(key) {
 		tx.metaW.drop(key)
 	}
@@ -485,6 +491,7 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 	tx.reads.forget()
 	tx.written.all = true
 	tx.writes++
+	tx.noteFenceRange(start, end)
 	if err := tx.flushMeta(); err != nil {
 		return err
 	}

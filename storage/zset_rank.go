@@ -159,6 +159,12 @@ func (tx *Tx) fenceAt(x *zrankIndex, level int64, suffix []byte) (zfence, error)
 // zrankPath returns, for each level from 0 up, the fence covering the
 // score-index key whose suffix is s (the last fence at or below s).
 func (tx *Tx) zrankPath(x *zrankIndex, s []byte) ([]zfence, error) {
+	if fs, err := tx.cachedFences(x); err != nil || fs != nil {
+		if err != nil {
+			return nil, err
+		}
+		return fs.path(tx, x, s)
+	}
 	fc, err := tx.fenceIter(x)
 	if err != nil {
 		return nil, err
@@ -377,6 +383,16 @@ func (tx *Tx) zrankMove(x *zrankIndex, old, s []byte) error {
 // zrankPaths returns the paths of two suffixes, read with one iterator:
 // opening one costs about as much as a path's seeks.
 func (tx *Tx) zrankPaths(x *zrankIndex, s1, s2 []byte) (a, b []zfence, err error) {
+	if fs, err := tx.cachedFences(x); err != nil || fs != nil {
+		if err != nil {
+			return nil, nil, err
+		}
+		if a, err = fs.path(tx, x, s1); err != nil {
+			return nil, nil, err
+		}
+		b, err = fs.path(tx, x, s2)
+		return a, b, err
+	}
 	fc, err := tx.fenceIter(x)
 	if err != nil {
 		return nil, nil, err
