@@ -227,7 +227,9 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 	tx.done = true
 	db := tx.db
 	defer db.endWrite()
-	if err := tx.flushMeta(); err != nil {
+	err := tx.flushMeta()
+	tx.releaseMeta()
+	if err != nil {
 		tx.b.Close()
 		return Pending{}, err
 	}
@@ -235,7 +237,7 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 		tx.b.Close()
 		return Pending{}, err
 	}
-	err := db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) }, nil)
+	err = db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) }, nil)
 	tx.b.Close()
 	tx.commitFences()
 	if err == nil {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"sync"
 
 	"moonstone/codec"
 )
@@ -31,7 +32,23 @@ type metaWrite struct {
 
 func isMetaKey(key []byte) bool { return len(key) > 0 && key[0] == codec.TagMeta }
 
+// metaWritesPool recycles the waiting room with its grown buffers: a
+// transaction takes one at its first metadata write and gives it back when
+// it ends.
+var metaWritesPool = sync.Pool{New: func() any { return new(metaWrites) }}
+
+// pending is how many records wait (none for a nil w).
+func (w *metaWrites) pending() int {
+	if w == nil {
+		return 0
+	}
+	return w.n
+}
+
 func (w *metaWrites) find(key []byte) *metaWrite {
+	if w == nil {
+		return nil
+	}
 	for i := 0; i < w.n; i++ {
 		if bytes.Equal(w.entries[i].key, key) {
 			return &w.entries[i]
@@ -42,6 +59,9 @@ func (w *metaWrites) find(key []byte) *metaWrite {
 
 // drop forgets key's waiting write, if any: a delete supersedes it.
 func (w *metaWrites) drop(key []byte) {
+	if w == nil {
+		return
+	}
 	for i := 0; i < w.n; i++ {
 		if bytes.Equal(w.entries[i].key, key) {
 			w.n--
@@ -54,7 +74,7 @@ func (w *metaWrites) drop(key []byte) {
 // bytes is what the waiting records will add to the batch, roughly.
 func (w *metaWrites) bytes() int {
 	n := 0
-	for i := 0; i < w.n; i++ {
+	for i := 0; i < w.pending(); i++ {
 		n += len(w.entries[i].key) + len(w.entries[i].value) + 8
 	}
 	return n
@@ -63,7 +83,10 @@ func (w *metaWrites) bytes() int {
 // setMeta records a write of a metadata record, putting the waiting ones
 // into the batch first if there is no room.
 func (tx *Tx) setMeta(key, value []byte) error {
-	w := &tx.metaW
+	if tx.metaW == nil {
+		tx.metaW = metaWritesPool.Get().(*metaWrites)
+	}
+	w := tx.metaW
 	e := w.find(key)
 	if e == nil {
 		if w.n == metaWritesMax {
@@ -81,12 +104,25 @@ func (tx *Tx) setMeta(key, value []byte) error {
 
 // flushMeta puts every waiting metadata record into the batch.
 func (tx *Tx) flushMeta() error {
-	w := &tx.metaW
-	for i := 0; i < w.n; i++ {
+	w := tx.metaW
+	for i := 0; i < w.pending(); i++ {
 		if err := tx.b.Set(w.entries[i].key, w.entries[i].value, nil); err != nil {
 			return err
 		}
 	}
-	w.n = 0
+	if w != nil {
+		w.n = 0
+	}
 	return nil
+}
+
+// releaseMeta gives the waiting room back when the transaction ends: its
+// records are in the batch or thrown away, and reads copied what they
+// found.
+func (tx *Tx) releaseMeta() {
+	if w := tx.metaW; w != nil {
+		w.n = 0
+		tx.metaW = nil
+		metaWritesPool.Put(w)
+	}
 }

@@ -53,7 +53,7 @@ type Tx struct {
 	written writeSet
 	// metaW are metadata records written but not yet in the batch
 	// (metawrites.go); writes counts every write, for Writes.
-	metaW  metaWrites
+	metaW  *metaWrites
 	writes int
 	// fences is what the transaction changed of rank-index fences
 	// (zset_fencecache.go).
@@ -242,7 +242,9 @@ func (tx *Tx) Commit() (Pending, error) {
 	tx.done = true
 	db := tx.db
 	defer db.endWrite()
-	if err := tx.flushMeta(); err != nil {
+	err := tx.flushMeta()
+	tx.releaseMeta()
+	if err != nil {
 		tx.b.Close()
 		return Pending{}, err
 	}
@@ -277,7 +279,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	if tx.swappedDBs {
 		dbs = tx.dbs
 	}
-	err := db.applyAndCache(tx.b, db.apply, dbs)
+	err = db.applyAndCache(tx.b, db.apply, dbs)
 	tx.b.Close()
 	tx.commitFences()
 	// Even when the apply failed: reads that counted seq must not wait
@@ -315,7 +317,7 @@ func (tx *Tx) signalWatches() {
 // BatchSize reports how many records a write transaction's batch holds and
 // its size in bytes, counting the metadata records still to enter it.
 func (tx *Tx) BatchSize() (records uint32, bytes int) {
-	return tx.b.Count() + uint32(tx.metaW.n), tx.b.Len() + tx.metaW.bytes()
+	return tx.b.Count() + uint32(tx.metaW.pending()), tx.b.Len() + tx.metaW.bytes()
 }
 
 // Writes counts the writes a write transaction has made: it changes
@@ -335,6 +337,7 @@ func (tx *Tx) Discard() {
 		return
 	}
 	tx.b.Close()
+	tx.releaseMeta()
 	tx.db.endWrite()
 }
 
@@ -371,7 +374,7 @@ func (tx *Tx) endRead() {
 // get returns a copy of the value at key, or nil and false. The copy is
 // the caller's to keep or change.
 func (tx *Tx) get(key []byte) ([]byte, bool, error) {
-	if tx.metaW.n > 0 {
+	if tx.metaW.pending() > 0 {
 		if e := tx.metaW.find(key); e != nil {
 			return append(make([]byte, 0, len(e.value)), e.value...), true, nil
 		}
