@@ -227,17 +227,14 @@ func (tx *Tx) commitNoSync() (Pending, error) {
 	tx.done = true
 	db := tx.db
 	defer db.endWrite()
-	err := tx.flushMeta()
-	tx.releaseMeta()
-	if err != nil {
-		tx.b.Close()
+	if err := tx.sealBatch(); err != nil {
 		return Pending{}, err
 	}
 	if err := db.counts.apply(tx.b, tx.deltas); err != nil {
 		tx.b.Close()
 		return Pending{}, err
 	}
-	err = db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) }, nil)
+	err := db.applyAndCache(tx.b, func(b *pebble.Batch) error { return db.pdb.Apply(b, pebble.NoSync) }, nil)
 	tx.b.Close()
 	tx.commitFences()
 	if err == nil {

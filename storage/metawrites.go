@@ -116,6 +116,18 @@ func (tx *Tx) flushMeta() error {
 	return nil
 }
 
+// sealBatch ends a committing transaction's writes: the waiting metadata
+// records go into the batch and the waiting room goes back. On failure the
+// batch is closed.
+func (tx *Tx) sealBatch() error {
+	err := tx.flushMeta()
+	tx.releaseMeta()
+	if err != nil {
+		tx.b.Close()
+	}
+	return err
+}
+
 // releaseMeta gives the waiting room back when the transaction ends: its
 // records are in the batch or thrown away, and reads copied what they
 // found.

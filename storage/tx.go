@@ -242,10 +242,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	tx.done = true
 	db := tx.db
 	defer db.endWrite()
-	err := tx.flushMeta()
-	tx.releaseMeta()
-	if err != nil {
-		tx.b.Close()
+	if err := tx.sealBatch(); err != nil {
 		return Pending{}, err
 	}
 	if len(tx.flushed) > 0 {
@@ -279,7 +276,7 @@ func (tx *Tx) Commit() (Pending, error) {
 	if tx.swappedDBs {
 		dbs = tx.dbs
 	}
-	err = db.applyAndCache(tx.b, db.apply, dbs)
+	err := db.applyAndCache(tx.b, db.apply, dbs)
 	tx.b.Close()
 	tx.commitFences()
 	// Even when the apply failed: reads that counted seq must not wait
