@@ -26,6 +26,9 @@ import (
 type fenceCache struct {
 	sets   map[uint64]*fenceSet // by collection version
 	fences int                  // suffixes held, over all sets
+	// tooBig are sets found to have more fences than one may keep: their
+	// writes seek as before, without a scan to find that out each time.
+	tooBig map[uint64]struct{}
 }
 
 // fenceSet is one index's fence suffixes, sorted, level by level.
@@ -36,8 +39,11 @@ type fenceSet struct {
 
 // fenceCacheMax bounds the suffixes kept (about 40 bytes each with their
 // slice headers): enough for the fences of sets of some millions of
-// members at ZSetRankBlock 64.
+// members at ZSetRankBlock 64. One set may hold a quarter of them.
 const fenceCacheMax = 1 << 18
+
+// tooBigMax bounds the sets remembered as too big.
+const tooBigMax = 1 << 10
 
 // fencesDirty is what a transaction changed of rank-index fences: the
 // versions whose fences it wrote or deleted, or all of them (a range
@@ -119,6 +125,9 @@ func (tx *Tx) cachedFences(x *zrankIndex) (*fenceSet, error) {
 	if s := c.sets[x.ver]; s != nil && len(s.levels) == int(x.levels) {
 		return s, nil
 	}
+	if _, big := c.tooBig[x.ver]; big {
+		return nil, nil
+	}
 	fc, err := tx.fenceIter(x)
 	if err != nil {
 		return nil, err
@@ -135,7 +144,11 @@ func (tx *Tx) cachedFences(x *zrankIndex) (*fenceSet, error) {
 			return nil, errCorruptRank
 		}
 		if s.n++; s.n > fenceCacheMax/4 {
-			return nil, nil // too big a set to keep
+			if c.tooBig == nil || len(c.tooBig) >= tooBigMax {
+				c.tooBig = map[uint64]struct{}{}
+			}
+			c.tooBig[x.ver] = struct{}{}
+			return nil, nil
 		}
 		s.levels[l] = append(s.levels[l], append([]byte(nil), suffix...))
 	}
@@ -143,7 +156,7 @@ func (tx *Tx) cachedFences(x *zrankIndex) (*fenceSet, error) {
 		return nil, err
 	}
 	if c.sets == nil || c.fences+s.n > fenceCacheMax {
-		*c = fenceCache{sets: map[uint64]*fenceSet{}}
+		c.sets, c.fences = map[uint64]*fenceSet{}, 0
 	}
 	if old := c.sets[x.ver]; old != nil {
 		c.fences -= old.n
