@@ -90,7 +90,7 @@ func (s *Server) runGrouped(cn *Conn, c *Call) bool {
 		cn.await(s.db.ReadBarrier())
 	}
 	g.calls = append(g.calls, c)
-	if _, size := g.tx.BatchSize(); len(g.calls) >= maxGroup || size >= maxGroupBytes || g.tx.HasReady() {
+	if len(g.calls) >= maxGroup || g.tx.BatchBytes() >= maxGroupBytes || g.tx.HasReady() {
 		s.endGroup(cn)
 	}
 	return true

@@ -311,10 +311,10 @@ func (tx *Tx) signalWatches() {
 	})
 }
 
-// BatchSize reports how many records a write transaction's batch holds and
-// its size in bytes, counting the metadata records still to enter it.
-func (tx *Tx) BatchSize() (records uint32, bytes int) {
-	return tx.b.Count() + uint32(tx.metaW.pending()), tx.b.Len() + tx.metaW.bytes()
+// BatchBytes reports the size of a write transaction's batch, counting
+// the metadata records still to enter it.
+func (tx *Tx) BatchBytes() int {
+	return tx.b.Len() + tx.metaW.bytes()
 }
 
 // Writes counts the writes a write transaction has made: it changes
