@@ -245,7 +245,7 @@ func Open(opts Options) (*DB, error) {
 	if fs == nil {
 		fs = vfs.Default
 	}
-	wal := &walFiles{latency: opts.Latency}
+	wal := &walFiles{latency: opts.Latency, fillSize: int64(opts.MemTableSize)}
 	wal.deferSync.Store(opts.Sync != SyncAlways)
 	popts.FS = walFS{fs, wal}
 	if opts.Fatal == nil {
