@@ -12,7 +12,9 @@ import (
 
 // Group sync: every commit is applied without a sync request, and its
 // reply waits (DB.Wait) for one goroutine, the syncer, which syncs the WAL
-// on behalf of every commit and read waiting at that moment.
+// on behalf of every commit and read waiting at that moment. A reply can
+// also be left to the syncer (DB.WhenDurable), which sends it right after
+// the sync, as Redis writes its replies after its fsync (server/handoff.go).
 //
 // Pebble's WAL writer, asked to sync by each commit, fsyncs back to back:
 // each fsync covers what arrived during the previous one, a handful of
@@ -51,7 +53,16 @@ type syncer struct {
 // write lock).
 var gatherMax = 200 * time.Microsecond
 
-type syncRound struct{ done chan struct{} }
+type syncRound struct {
+	done  chan struct{}
+	later []durableFunc // under syncer.mu
+}
+
+// durableFunc is a function WhenDurable runs once p is durable.
+type durableFunc struct {
+	p  Pending
+	fn func()
+}
 
 func newSyncer() *syncer {
 	return &syncer{
@@ -98,6 +109,53 @@ func (s *syncer) wait(db *DB, p Pending) {
 	}
 }
 
+// WhenDurable arranges for fn to run once p is durable, on the syncer's
+// goroutine, and reports whether it will. It will not when p needs no
+// wait, or the syncer has stopped: the caller then goes on at once (or
+// waits with Wait). fn must be quick and must not block: it runs between
+// syncs.
+func (db *DB) WhenDurable(p Pending, fn func()) bool {
+	if p.seq == 0 || db.durable(p) {
+		return false
+	}
+	s := db.syncer
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return false
+	}
+	s.round.later = append(s.round.later, durableFunc{p, fn})
+	s.mu.Unlock()
+	if p.commit {
+		db.stats.SyncWaits.Add(1)
+	} else {
+		db.stats.ReadBarriers.Add(1)
+	}
+	signal(s.wanted)
+	return true
+}
+
+// runLater runs the functions of a completed round whose wait is over,
+// and moves the others, waiting for a batch that was still being applied,
+// to the next round.
+func (s *syncer) runLater(db *DB, r *syncRound) {
+	again := false
+	for i, d := range r.later {
+		if db.durable(d.p) || s.stopped {
+			d.fn()
+		} else {
+			s.mu.Lock()
+			s.round.later = append(s.round.later, d)
+			s.mu.Unlock()
+			again = true
+		}
+		r.later[i] = durableFunc{}
+	}
+	if again {
+		signal(s.wanted)
+	}
+}
+
 // loop is the syncer goroutine.
 func (s *syncer) loop(db *DB) {
 	defer db.bg.Done()
@@ -113,6 +171,7 @@ func (s *syncer) loop(db *DB) {
 			// Anyone who joined the last round gets its sync.
 			db.syncNow()
 			close(r.done)
+			s.runLater(db, r)
 			return
 		case <-s.wanted:
 		}
@@ -130,6 +189,7 @@ func (s *syncer) loop(db *DB) {
 			db.syncNow()
 		}
 		close(r.done)
+		s.runLater(db, r)
 	}
 }
 

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -11,11 +12,12 @@ import (
 )
 
 // Concurrent writers under always, each acknowledging a write only once
-// DB.Wait returns, and readers acknowledging what they read the same way:
-// a power loss right after (a crash image keeping no unsynced data) holds
-// every acknowledged write and every value a reader was answered with.
-// Writers share fsyncs (the group sync), so there are fewer fsyncs than
-// commits.
+// DB.Wait returns or the function given to DB.WhenDurable runs (half of
+// them each way, as the server's connections do), and readers
+// acknowledging what they read the same way: a power loss right after (a
+// crash image keeping no unsynced data) holds every acknowledged write and
+// every value a reader was answered with. Writers share fsyncs (the group
+// sync), so there are fewer fsyncs than commits.
 func TestGroupSyncAcknowledgesOnlySyncedWrites(t *testing.T) {
 	fs := vfs.NewCrashableMem()
 	db, err := storage.Open(storage.Options{Dir: "data", FS: fs, Sync: storage.SyncAlways, Logger: newQuietLogger()})
@@ -28,6 +30,19 @@ func TestGroupSyncAcknowledgesOnlySyncedWrites(t *testing.T) {
 	acked := map[string]bool{}
 	seen := map[string]bool{} // values readers were answered with
 	var wg sync.WaitGroup
+	var later atomic.Int64 // acknowledgements WhenDurable made
+	wait := func(w int, p storage.Pending) error {
+		if w%2 == 1 {
+			return db.Wait(p)
+		}
+		done := make(chan struct{})
+		if !db.WhenDurable(p, func() { close(done) }) {
+			return db.Wait(p) // nothing to wait for, WhenDurable says
+		}
+		<-done
+		later.Add(1)
+		return nil
+	}
 	for w := 0; w < writers; w++ {
 		wg.Add(2)
 		go func() {
@@ -42,7 +57,7 @@ func TestGroupSyncAcknowledgesOnlySyncedWrites(t *testing.T) {
 				}
 				p, err := tx.Commit()
 				if err == nil {
-					err = db.Wait(p)
+					err = wait(w, p)
 				}
 				if err != nil {
 					t.Error(err)
@@ -66,7 +81,7 @@ func TestGroupSyncAcknowledgesOnlySyncedWrites(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if err := db.Wait(p); err != nil {
+				if err := wait(w, p); err != nil {
 					t.Error(err)
 					return
 				}
@@ -92,7 +107,11 @@ func TestGroupSyncAcknowledgesOnlySyncedWrites(t *testing.T) {
 	if n := syncs - syncsBefore; n < 1 || n >= commits {
 		t.Fatalf("%d commits, %d fsyncs: no fsync was shared", commits, n)
 	}
-	t.Logf("%d commits, %d fsyncs, %d reads found a write", commits, syncs-syncsBefore, len(seen))
+	if later.Load() == 0 {
+		t.Fatal("no acknowledgement came through WhenDurable")
+	}
+	t.Logf("%d commits, %d fsyncs, %d reads found a write, %d acknowledgements through WhenDurable",
+		commits, syncs-syncsBefore, len(seen), later.Load())
 
 	re, err := storage.Open(storage.Options{Dir: "data", FS: image, Logger: newQuietLogger()})
 	if err != nil {
@@ -107,5 +126,56 @@ func TestGroupSyncAcknowledgesOnlySyncedWrites(t *testing.T) {
 				t.Fatalf("%s acknowledged but lost in a power loss (err %v)", key, err)
 			}
 		}
+	}
+}
+
+// The function given to WhenDurable runs only once the write is on disk: a
+// power loss at the moment it runs keeps the write. It does not run for
+// a wait that is over already, nor once the store is closed.
+func TestWhenDurableRunsAfterTheSync(t *testing.T) {
+	fs := vfs.NewCrashableMem()
+	db, err := storage.Open(storage.Options{Dir: "data", FS: fs, Sync: storage.SyncAlways, Logger: newQuietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	images := make(chan *vfs.MemFS, 1)
+	for i := 0; i < n; i++ {
+		tx := db.BeginWrite()
+		tx.Set(0, batchKey(i), []byte("v"), storage.SetOptions{})
+		p, err := tx.Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !db.WhenDurable(p, func() { images <- fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 0}) }) {
+			t.Fatalf("commit %d: WhenDurable would not wait", i)
+		}
+		image := <-images
+		re, err := storage.Open(storage.Options{Dir: "data", FS: image, Logger: newQuietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rtx := re.BeginRead()
+		_, ok, err := rtx.Get(0, batchKey(i))
+		rtx.Close()
+		re.Close()
+		if err != nil || !ok {
+			t.Fatalf("commit %d: not in a power-loss image taken when WhenDurable ran (err %v)", i, err)
+		}
+		if db.WhenDurable(p, func() { t.Error("ran for a write already durable") }) {
+			t.Fatalf("commit %d: WhenDurable waits for a write already durable", i)
+		}
+	}
+	tx := db.BeginWrite()
+	tx.Set(0, batchKey(n), []byte("v"), storage.SetOptions{})
+	p, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db.WhenDurable(p, func() { t.Error("ran after Close") }) {
+		t.Fatal("WhenDurable accepted a function after Close")
 	}
 }
