@@ -74,8 +74,14 @@ type Conn struct {
 
 	// out is the output lock: held by serve from the start of a command
 	// until its replies are flushed, and by the pub/sub writer while it
-	// writes messages (pubsub.go), so messages land between replies.
+	// writes messages (pubsub.go), so messages land between replies. Replies
+	// handed off to the syncer take it with them (handoff.go).
 	out sync.Mutex
+	// sendLater and trySend are made once per connection (handoff.go):
+	// sendLater is sendHandedOff; trySend, nil when the socket offers no
+	// write that does not wait, writes what the socket takes now.
+	sendLater func()
+	trySend   func(p []byte) (int, error)
 	// ps is the pub/sub side, nil until the connection subscribes.
 	ps *connPubSub
 	// CLIENT REPLY OFF / SKIP; kept holds the push frames (subscription
@@ -107,6 +113,15 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	cn.reply = &respWriter{w: cn.w, resp: &cn.resp}
 	cn.rd = NewReader(countedReader{newConnReader(nc, &s.sockets, cn), &cn.net}, s.limits())
 	cn.rd.authed = cn.authed.Load
+	cn.sendLater = cn.sendHandedOff
+	if try := newTrySend(nc); try != nil {
+		cn.trySend = func(p []byte) (int, error) {
+			n, err := try(p)
+			cn.net.out.Add(int64(n))
+			cn.net.writes.Add(1)
+			return n, err
+		}
+	}
 	cn.user.Store(s.acl.def)
 	cn.authed.Store(s.acl.defaultOpen())
 	return cn
@@ -172,6 +187,10 @@ func (cn *Conn) serve() {
 				cn.flush()
 			}
 			return
+		}
+		if held && !more && cn.handOff() {
+			held = false
+			continue
 		}
 		if held && (!more || cn.w.Len() > 1<<20) {
 			err := cn.flush()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"syscall"
 
 	"github.com/tidwall/redcon"
 )
@@ -58,6 +59,35 @@ func (o *outBuffer) Flush() error {
 		o.b = o.b[:0]
 	}
 	return o.err
+}
+
+// SendSome writes what is buffered through try, a write that does not
+// wait for the socket, until everything is sent or try sends nothing, and
+// reports whether the buffer is done with: sent, or failed for good (the
+// error is kept, as Flush keeps it). What was not sent stays buffered.
+func (o *outBuffer) SendSome(try func([]byte) (int, error)) bool {
+	if o.err != nil {
+		return true
+	}
+	full := o.b
+	for len(o.b) > 0 {
+		n, err := try(o.b)
+		o.b = o.b[n:]
+		if err == syscall.EAGAIN {
+			return false
+		}
+		if err != nil {
+			o.err = err
+			o.b = nil
+			return true
+		}
+	}
+	if cap(full) > maxKeptOutput {
+		o.b = nil
+	} else {
+		o.b = full[:0]
+	}
+	return true
 }
 
 func (o *outBuffer) WriteNull()               { o.b = redcon.AppendNull(o.b) }
