@@ -195,3 +195,10 @@ func FenceCacheSets(db *DB) int {
 	defer db.writeMu.Unlock()
 	return len(db.fences.sets)
 }
+
+// FillInMemoryWALs makes new WALs on an in-memory filesystem start as
+// zeros too, as real files do under always (walfs.go), until undo.
+func FillInMemoryWALs() (undo func()) {
+	fillInMemoryWALs = true
+	return func() { fillInMemoryWALs = false }
+}

@@ -47,6 +47,9 @@ type walFiles struct {
 	open map[*walFile]struct{}
 }
 
+// fillInMemoryWALs makes fill fill WALs without a descriptor too (tests).
+var fillInMemoryWALs = false
+
 func isWAL(name string) bool { return strings.HasSuffix(name, ".log") }
 
 func (fs walFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
@@ -68,10 +71,13 @@ func (fs walFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, e
 // its size, as a WAL Pebble recycles does. Pebble reads a zeroed tail as the
 // end of the log (its own preallocation and recycling leave the same), and
 // its replay at open flushes what it read, so only the newest WAL can end
-// that way. Files are filled only while commits wait for fsyncs (always);
-// a fill that fails leaves a file that grows as before.
+// that way. Files are filled only while commits wait for fsyncs (always),
+// and only files with a descriptor: an in-memory filesystem has no inode to
+// spare writing, and Pebble's grows a file a byte at a time (tests opt in
+// with fillInMemoryWALs). A fill that fails leaves a file that grows as
+// before.
 func (w *walFiles) fill(f vfs.File) {
-	if w.fillSize <= 0 {
+	if w.fillSize <= 0 || (f.Fd() == vfs.InvalidFd && !fillInMemoryWALs) {
 		return
 	}
 	zeros := make([]byte, 256<<10)

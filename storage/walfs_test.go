@@ -101,6 +101,7 @@ func TestPolicyAcknowledgements(t *testing.T) {
 // loss at any point, and again after a second one just after recovery,
 // every acknowledged write is there.
 func TestZeroFilledWALsRecover(t *testing.T) {
+	defer storage.FillInMemoryWALs()()
 	const memtable = 256 << 10
 	open := func(fs *vfs.MemFS) *storage.DB {
 		t.Helper()
