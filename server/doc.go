@@ -41,4 +41,7 @@
 // its commands committed and for the read barrier of everything it read
 // (storage.DB.Wait): under appendfsync always no reply leaves before the
 // data it reflects is on disk, and a pipeline of writes shares one wait.
+// Rather than wait, a connection may hand its replies and its output lock
+// to the syncer, which sends them right after the sync (handoff.go), while
+// the connection goes back to reading.
 package server
