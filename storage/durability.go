@@ -47,13 +47,19 @@ func (db *DB) Wait(p Pending) error {
 	if p.seq == 0 {
 		return nil
 	}
+	db.countWait(p)
+	db.syncer.wait(db, p)
+	return nil
+}
+
+// countWait counts a wait for INFO: every commit's, and a read's only when
+// the read has something to wait for.
+func (db *DB) countWait(p Pending) {
 	if p.commit {
 		db.stats.SyncWaits.Add(1)
 	} else if !db.durable(p) {
 		db.stats.ReadBarriers.Add(1)
 	}
-	db.syncer.wait(db, p)
-	return nil
 }
 
 // durable reports whether p needs no more waiting. A wait for an fsync

@@ -126,11 +126,7 @@ func (db *DB) WhenDurable(p Pending, fn func()) bool {
 	}
 	s.round.later = append(s.round.later, durableFunc{p, fn})
 	s.mu.Unlock()
-	if p.commit {
-		db.stats.SyncWaits.Add(1)
-	} else {
-		db.stats.ReadBarriers.Add(1)
-	}
+	db.countWait(p)
 	signal(s.wanted)
 	return true
 }
