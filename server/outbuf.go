@@ -53,12 +53,22 @@ func (o *outBuffer) Flush() error {
 		return o.err
 	}
 	_, o.err = o.w.Write(o.b)
-	if cap(o.b) > maxKeptOutput || o.err != nil {
+	if o.err != nil {
 		o.b = nil
 	} else {
-		o.b = o.b[:0]
+		o.emptied(o.b)
 	}
 	return o.err
+}
+
+// emptied leaves the buffer empty once full, its whole content, was sent:
+// the memory is kept for the next replies unless it is large.
+func (o *outBuffer) emptied(full []byte) {
+	if cap(full) > maxKeptOutput {
+		o.b = nil
+	} else {
+		o.b = full[:0]
+	}
 }
 
 // SendSome writes what is buffered through try, a write that does not
@@ -82,11 +92,7 @@ func (o *outBuffer) SendSome(try func([]byte) (int, error)) bool {
 			return true
 		}
 	}
-	if cap(full) > maxKeptOutput {
-		o.b = nil
-	} else {
-		o.b = full[:0]
-	}
+	o.emptied(full)
 	return true
 }
 
