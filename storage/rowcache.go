@@ -1,9 +1,9 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,13 +28,13 @@ import (
 // cache (fill) is therefore the committed state too. The shards' mutexes
 // only keep the maps whole under concurrent use.
 //
-// Each shard keeps two generations, each an append-only byte arena indexed
-// by a map from the key's hash to the entry's offset. Neither holds a
-// pointer, so the garbage collector never scans them however many entries
-// there are. When the current arena fills, it becomes the old one and the
-// old one is dropped; a hit in the old generation is copied forward. That
-// keeps what is in use, at a map lookup per read, with a hard bound on
-// memory.
+// Each shard keeps two generations (rowindex.go), each a byte arena of
+// entries indexed by a table from the key's hash to the entry's offset.
+// Neither holds a pointer, so the garbage collector never scans them
+// however many entries there are. When the current arena fills, it becomes
+// the old one and the old one is dropped; a hit in the old generation is
+// copied forward. That keeps what is in use, at a table probe per read,
+// with a hard bound on memory.
 type rowCache struct {
 	shards [rowShards]rowShard
 }
@@ -49,13 +49,6 @@ type rowShard struct {
 	// cache line the shard already owns cost nothing next to the lookup.
 	hits, misses int64
 	_            [64]byte // keep shards' mutexes off each other's cache lines
-}
-
-// rowGen is one generation. An entry at off is: key length (uvarint), key,
-// value length + 1 (uvarint; 0 means the record is absent), value.
-type rowGen struct {
-	arena []byte
-	index map[uint64]uint32
 }
 
 // maxRowValue bounds the values the cache keeps: metadata records are small
@@ -105,22 +98,12 @@ var zrankHeaderLen = len(codec.ZRankHeaderKey(0))
 // lookup finds key in g: the value (aliasing the arena), whether the record
 // exists, and whether g has an entry for it at all.
 func (g *rowGen) lookup(h uint64, key []byte) (value []byte, ok, found bool) {
-	off, hit := g.index[h]
-	if !hit {
+	slot := g.find(h, key)
+	if slot < 0 {
 		return nil, false, false
 	}
-	b := g.arena[off:]
-	kl, n := binary.Uvarint(b)
-	b = b[n:]
-	if !bytes.Equal(b[:kl], key) {
-		return nil, false, false // another key with this hash
-	}
-	b = b[kl:]
-	vl, n := binary.Uvarint(b)
-	if vl == 0 {
-		return nil, false, true
-	}
-	return b[n : n+int(vl-1)], true, true
+	value, ok = g.valueAt(g.offAt(slot))
+	return value, ok, true
 }
 
 // get appends the cached value of key to dst and reports whether the
@@ -163,7 +146,7 @@ func (db *DB) RowCacheStats() RowCacheStats {
 		sh.mu.Lock()
 		st.Hits += sh.hits
 		st.Misses += sh.misses
-		st.Entries += int64(len(sh.cur.index) + len(sh.old.index))
+		st.Entries += int64(sh.cur.live + sh.old.live)
 		st.Bytes += int64(len(sh.cur.arena) + len(sh.old.arena))
 		st.Max += 2 * int64(sh.half)
 		sh.mu.Unlock()
@@ -183,19 +166,31 @@ func (c *rowCache) fill(key, value []byte, ok bool) {
 	sh.mu.Unlock()
 }
 
-// put appends an entry to the current generation, turning generations over
-// first if it is full, and returns the value's copy in the arena.
+// put makes value key's entry in the current generation, turning
+// generations over first if it is full, and returns the value's copy in
+// the arena. A value as long as the one the generation holds is written
+// over it: a SET or INCR of a string of the same length, or a count that
+// moved, takes no arena space.
 func (sh *rowShard) put(h uint64, key, value []byte, ok bool) []byte {
+	slot := sh.cur.find(h, key)
+	if slot >= 0 {
+		if v, was := sh.cur.valueAt(sh.cur.offAt(slot)); was == ok && len(v) == len(value) {
+			copy(v, value)
+			return v
+		}
+	}
 	need := 2*binary.MaxVarintLen32 + len(key) + len(value)
 	if sh.cur.arena == nil || len(sh.cur.arena)+need > cap(sh.cur.arena) {
 		sh.old = sh.cur
-		sh.cur = rowGen{arena: make([]byte, 0, sh.half), index: make(map[uint64]uint32, len(sh.old.index))}
+		sh.cur = rowGen{arena: make([]byte, 0, sh.half)}
+		sh.cur.slots = make([]uint64, max(minRowSlots, 1<<bits.Len(uint(sh.old.live*2))))
+		slot = -1
 		if need > sh.half {
 			return value
 		}
 	}
 	a := sh.cur.arena
-	off := len(a)
+	off := uint32(len(a))
 	a = binary.AppendUvarint(a, uint64(len(key)))
 	a = append(a, key...)
 	vl := uint64(0)
@@ -206,7 +201,11 @@ func (sh *rowShard) put(h uint64, key, value []byte, ok bool) []byte {
 	start := len(a)
 	a = append(a, value...)
 	sh.cur.arena = a
-	sh.cur.index[h] = uint32(off)
+	if slot >= 0 {
+		sh.cur.point(slot, off)
+	} else {
+		sh.cur.insert(h, off)
+	}
 	return a[start:len(a):len(a)]
 }
 
@@ -256,16 +255,18 @@ func (c *rowCache) update(key, value []byte, ok bool) {
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	_, _, inCur := sh.cur.lookup(h, key)
-	_, _, inOld := sh.old.lookup(h, key)
-	if !inCur && !inOld {
+	inCur := sh.cur.find(h, key)
+	inOld := sh.old.find(h, key)
+	if inCur < 0 && inOld < 0 {
 		return
 	}
-	if inOld {
-		delete(sh.old.index, h)
+	if inOld >= 0 {
+		sh.old.remove(inOld)
 	}
 	if len(value) > maxRowValue {
-		delete(sh.cur.index, h)
+		if inCur >= 0 {
+			sh.cur.remove(inCur)
+		}
 		return
 	}
 	sh.put(h, key, value, ok)
