@@ -398,7 +398,13 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 			return v, true, nil
 		}
 	}
-	v, closer, err := tx.reader().Get(key)
+	r := tx.reader()
+	if rows {
+		// Nor does the store: the batch holds nothing of key, so the
+		// committed state answers alone, without the batch's iterator.
+		r = tx.db.pdb
+	}
+	v, closer, err := r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		tx.remember(key, nil, false)
 		if rows {
