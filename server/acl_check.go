@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"time"
 )
 
 // Permission checks (acl.c's ACLCheckAllUserCommandPerm and friends).
@@ -220,7 +221,7 @@ func (s *Server) aclRefuse(cn *Conn, cmd *Command, args [][]byte) string {
 	}
 	// As in Redis, the client's last command is the refused one, which
 	// the log's client-info shows.
-	cn.setLastCmd(cmd.Name)
+	cn.setLastCmd(cmd.Name, time.Now())
 	s.acl.log.addDenial(s, cn, args, res, ctx, cn.userName(), aclObject(res, cmd, args, idx))
 	return errNoPerm(res, cmd)
 }

@@ -262,10 +262,13 @@ func (cn *Conn) kill() {
 	cn.nc.Close()
 }
 
-func (cn *Conn) setLastCmd(name string) {
+// setLastCmd records the command a connection last ran (CLIENT LIST's cmd
+// and idle), at time at: dispatch passes the time it measures the call's
+// latency from, so that a command reads the clock once.
+func (cn *Conn) setLastCmd(name string, at time.Time) {
 	cn.mu.Lock()
 	cn.lastCmd = name
-	cn.lastUsed = time.Now()
+	cn.lastUsed = at
 	cn.mu.Unlock()
 }
 

@@ -87,11 +87,12 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 	if s.pause.inForce() && s.holdWhilePaused(cn, cmd, args) {
 		return // held, then run from the top; or dropped (pause.go)
 	}
+	start := time.Now()
 	if cn.multi != nil && s.queueInMulti(cn, cmd, args) {
-		cn.setLastCmd(cmd.Name)
+		cn.setLastCmd(cmd.Name, start)
 		return
 	}
-	cn.setLastCmd(cmd.Name)
+	cn.setLastCmd(cmd.Name, start)
 	if !cmd.Is(flagNoAuth) && cn.needsAuth() {
 		s.refuse(cn, cmd, args, errNoAuth)
 		return
@@ -103,7 +104,6 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		s.refuse(cn, cmd, args, s.busyError())
 		return
 	}
-	start := time.Now()
 	c := &Call{Args: args, Conn: cn, Srv: s, Cmd: cmd, r: cn.reply, canBlock: true, arrived: start, oom: s.outOfMemory(), fed: !mon}
 	s.awaitTurn(c)
 	if cmd.Is(flagWrite) && s.canGroup(cn, cmd) {

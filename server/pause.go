@@ -341,7 +341,7 @@ func (s *Server) holdWhilePaused(cn *Conn, cmd *Command, args [][]byte) bool {
 	if !s.pause.covers(mayWrite) {
 		return false // most commands during a WRITE pause: no lock taken
 	}
-	cn.setLastCmd(cmd.Name) // CLIENT LIST names the held command
+	cn.setLastCmd(cmd.Name, time.Now()) // CLIENT LIST names the held command
 	h, ok := s.hold(cn, mayWrite, true)
 	if h == nil {
 		return false // the pause ended meanwhile
