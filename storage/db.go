@@ -75,7 +75,10 @@ type Options struct {
 	// RowCacheSize is the memory for the latest values of records write
 	// transactions read (rowcache.go); 0 means 32 MB, negative disables it.
 	RowCacheSize int64
-	Sync         SyncPolicy
+	// KeyFilterSize bounds the memory of the filter that answers lookups
+	// of absent keys (keyfilter.go); 0 means 16 MB, negative disables it.
+	KeyFilterSize int64
+	Sync          SyncPolicy
 	// MaxStringSize bounds values built by APPEND, SETRANGE and SETBIT, as
 	// Redis's proto-max-bulk-len does.
 	MaxStringSize int64
@@ -153,6 +156,7 @@ type DB struct {
 	// and shared by point reads (BeginPointRead), which read Pebble and
 	// rows without a snapshot.
 	rows     *rowCache
+	keys     keyFilters // which keys are certainly absent
 	commitMu sync.RWMutex
 	// fences caches big sorted sets' rank-index fences for write
 	// transactions, under writeMu (zset_fencecache.go).
@@ -211,6 +215,12 @@ func Open(opts Options) (*DB, error) {
 	}
 	if opts.RowCacheSize < 0 {
 		opts.RowCacheSize = 0
+	}
+	if opts.KeyFilterSize == 0 {
+		opts.KeyFilterSize = 16 << 20
+	}
+	if opts.KeyFilterSize < 0 {
+		opts.KeyFilterSize = 0
 	}
 	if opts.MaxStringSize <= 0 {
 		opts.MaxStringSize = 512 << 20
@@ -292,6 +302,8 @@ func Open(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("data directory %s: %w", opts.Dir, err)
 	}
 	db.dbs.Store(dbs)
+	db.keys.max = opts.KeyFilterSize
+	db.maintainKeyFilter()
 	gate.opened()
 	db.bg.Add(2)
 	go db.syncLoop()
@@ -403,6 +415,7 @@ func (db *DB) SetHashLimits(entries, value int64) {
 func (db *DB) Close() error {
 	var err error
 	db.closeOnce.Do(func() {
+		db.stopKeyFilter()
 		close(db.stop)
 		db.bg.Wait()
 		db.writeMu.Lock()

@@ -202,3 +202,17 @@ func FillInMemoryWALs() (undo func()) {
 	fillInMemoryWALs = true
 	return func() { fillInMemoryWALs = false }
 }
+
+// DropKeyFilter takes the key filter out of use and starts building a new
+// one from the store, as a full filter is replaced.
+func (db *DB) DropKeyFilter() {
+	db.keys.active.Store(nil)
+	db.maintainKeyFilter()
+}
+
+// KeyFilterBuilding reports whether a key filter is being built.
+func (db *DB) KeyFilterBuilding() bool {
+	db.keys.mu.Lock()
+	defer db.keys.mu.Unlock()
+	return db.keys.running
+}

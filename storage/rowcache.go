@@ -220,28 +220,38 @@ func (c *rowCache) clear() {
 }
 
 // commitBatch brings the cached records a batch about to be committed
-// writes up to date. Records the cache does not hold stay out of it: a
-// write is not a read. The caller holds commitMu exclusively.
-func (c *rowCache) commitBatch(b *pebble.Batch) {
+// writes up to date, and adds the metadata keys it sets to the key filter.
+// Records the cache does not hold stay out of it: a write is not a read.
+// The caller holds commitMu exclusively.
+func (c *rowCache) commitBatch(b *pebble.Batch, keys *keyFilters) {
+	cached := true // false once the cache was cleared: nothing left to update
 	r := b.Reader()
 	for {
 		kind, key, value, more, err := r.Next()
-		if !more || err != nil {
-			if err != nil {
-				c.clear() // cannot tell what it wrote: trust nothing
-			}
+		if err != nil {
+			// Cannot tell what it wrote: trust nothing.
+			c.clear()
+			keys.lost()
+			return
+		}
+		if !more {
 			return
 		}
 		switch kind {
 		case pebble.InternalKeyKindSet, pebble.InternalKeyKindDelete, pebble.InternalKeyKindSingleDelete:
-			if cacheable(key) {
+			if kind == pebble.InternalKeyKindSet && isMetaKey(key) {
+				keys.committed(key)
+			}
+			if cached && cacheable(key) {
 				c.update(key, value, kind == pebble.InternalKeyKindSet)
 			}
 		case pebble.InternalKeyKindLogData:
 		default:
 			// Range deletions (FLUSHDB, FLUSHALL) and anything else.
-			c.clear()
-			return
+			if cached {
+				c.clear()
+				cached = false
+			}
 		}
 	}
 }

@@ -205,7 +205,7 @@ func (db *DB) applyAndCache(b *pebble.Batch, apply func(*pebble.Batch) error, db
 	}
 	// The cache first: Pebble may take a large batch's contents over when
 	// it applies it. Nobody reads the cache until commitMu is released.
-	db.rows.commitBatch(b)
+	db.rows.commitBatch(b, &db.keys)
 	if err := apply(b); err != nil {
 		db.rows.clear()
 		return err
@@ -397,6 +397,16 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 			}
 			return v, true, nil
 		}
+	}
+	if rows && isMetaKey(key) && tx.db.keys.absent(key) {
+		// Never committed (keyfilter.go), and not in the batch either.
+		// Not for snapshots: a filter built since may lack a key that
+		// a snapshot older than it still holds.
+		tx.remember(key, nil, false)
+		if rows {
+			tx.db.rows.fill(key, nil, false)
+		}
+		return nil, false, nil
 	}
 	r := tx.reader()
 	if rows {
