@@ -29,6 +29,11 @@ var moonstoneParams = []ParamDef{
 	// (a script's keys, a counter's value) in memory, so a write finds them
 	// without a Pebble lookup; 0 disables it. See docs/configuration.md.
 	{Name: "row-cache-size", Default: "33554432", Kind: paramMemory, Min: 0, Max: 1 << 42, Immutable: true},
+	// key-filter-size bounds the filter that tells a key certainly absent
+	// without a Pebble lookup (a SET of a new key, a GET of a missing
+	// one); a store with more keys than it holds well has none; 0
+	// disables it. See docs/configuration.md.
+	{Name: "key-filter-size", Default: "16777216", Kind: paramMemory, Min: 0, Max: 1 << 40, Immutable: true},
 	// value-separation-min-size is the size from which Pebble writes a
 	// value to a blob file and keeps only a reference in its tables, so
 	// compactions move the reference instead of rewriting the value; 0
@@ -153,7 +158,7 @@ func (c *Config) Get(name string) string {
 // rollback does.
 //
 // Moonstone's own start-up parameters (cache-size, memtable-size,
-// row-cache-size, value-separation-min-size) accept their current value, so that a tool writing back
+// row-cache-size, key-filter-size, value-separation-min-size) accept their current value, so that a tool writing back
 // all of CONFIG GET * (as Redis's CONFIG sanity test does, which skips only
 // Redis's own immutable parameters) does not fail on them; any other value
 // is "can't set immutable config".
@@ -317,6 +322,14 @@ func (c *Config) MemTableSize() uint64    { return uint64(c.int("memtable-size")
 // ValueSeparationMinSize is storage.Options.ValueSeparationMinSize: 0
 // when values are not separated.
 func (c *Config) ValueSeparationMinSize() int { return c.int("value-separation-min-size") }
+
+// KeyFilterSize is storage.Options.KeyFilterSize: negative when disabled.
+func (c *Config) KeyFilterSize() int64 {
+	if n := int64(c.int("key-filter-size")); n > 0 {
+		return n
+	}
+	return -1
+}
 
 // RowCacheSize is storage.Options.RowCacheSize: negative when disabled.
 func (c *Config) RowCacheSize() int64 {

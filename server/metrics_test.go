@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -154,5 +155,65 @@ func TestInfoRowCache(t *testing.T) {
 	}
 	if infoInt(t, after, "row_cache_entries") < 1 {
 		t.Fatalf("row cache holds nothing after reads")
+	}
+}
+
+// The key filter answers lookups of new keys, and after a restart it is
+// built again from the keys on disk: an operator sees both in INFO, and a
+// key written before the restart is still found by the commands that
+// replace it (SET over a hash, INCR of a counter).
+func TestInfoKeyFilter(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.NewClient()
+	ctx := context.Background()
+	waitFilter := func(c *redis.Client) map[string]string {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			f := infoFields(t, c, "moonstone")
+			if infoInt(t, f, "key_filter_size") > 0 {
+				return f
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no key filter in use after 10 s: key_filter_builds %s", f["key_filter_builds"])
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	before := waitFilter(c)
+	for i := 0; i < 100; i++ {
+		if err := c.Set(ctx, fmt.Sprint("new:", i), "v", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.HSet(ctx, "h", "f", "v").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(ctx, "counter", "41", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	after := infoFields(t, c, "moonstone")
+	if n := infoInt(t, after, "key_filter_absent") - infoInt(t, before, "key_filter_absent"); n < 90 {
+		t.Fatalf("the filter answered %d of 102 lookups of new keys", n)
+	}
+	c.Close()
+
+	s.Restart(t)
+	c = s.NewClient()
+	defer c.Close()
+	if f := waitFilter(c); infoInt(t, f, "key_filter_builds") < 1 || infoInt(t, f, "key_filter_bits_set") == 0 {
+		t.Fatalf("after a restart: key_filter_builds %s, key_filter_bits_set %s", f["key_filter_builds"], f["key_filter_bits_set"])
+	}
+	if v, err := c.Incr(ctx, "counter").Result(); err != nil || v != 42 {
+		t.Fatalf("INCR counter after the restart = %d, %v; want 42", v, err)
+	}
+	if err := c.Set(ctx, "h", "now a string", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if typ, err := c.Type(ctx, "h").Result(); err != nil || typ != "string" {
+		t.Fatalf("TYPE h = %q, %v", typ, err)
+	}
+	if n, err := c.DBSize(ctx).Result(); err != nil || n != 102 {
+		t.Fatalf("DBSIZE = %d, %v; want 102", n, err)
 	}
 }

@@ -120,6 +120,7 @@ func New(cfg *Config) (*Server, error) {
 		MemTableSize:           cfg.MemTableSize(),
 		ValueSeparationMinSize: cfg.ValueSeparationMinSize(),
 		RowCacheSize:           cfg.RowCacheSize(),
+		KeyFilterSize:          cfg.KeyFilterSize(),
 		Sync:                   cfg.SyncPolicy(),
 		MaxStringSize:          cfg.ProtoMaxBulkLen(),
 		Logger:                 pebbleLogger{s},

@@ -70,7 +70,8 @@ func toolBackup(args []string, stdout, stderr io.Writer) int {
 		if err := requireDir(*data); err != nil {
 			return fail(stderr, "backup", "%v", err)
 		}
-		db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways, Logger: toolLogger{stderr}})
+		// The tools only read the store: no key filter to build.
+		db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways, KeyFilterSize: -1, Logger: toolLogger{stderr}})
 		if err != nil {
 			return fail(stderr, "backup", "%v", err)
 		}
@@ -276,7 +277,7 @@ func toolCheck(args []string, stdout, stderr io.Writer) int {
 	if err := requireDir(*data); err != nil {
 		return fail(stderr, "check", "%v", err)
 	}
-	db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways, Logger: toolLogger{stderr}})
+	db, err := storage.Open(storage.Options{Dir: *data, Sync: storage.SyncAlways, KeyFilterSize: -1, Logger: toolLogger{stderr}})
 	if err != nil {
 		return fail(stderr, "check", "%v", err)
 	}
