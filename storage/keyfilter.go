@@ -77,7 +77,10 @@ func (f *keyFilter) probe(key []byte) (*filterBlock, [8]uint64) {
 func (f *keyFilter) add(key []byte) {
 	b, masks := f.probe(key)
 	for i, m := range masks {
-		if m == 0 {
+		// Most commits rewrite keys already there: reading first leaves
+		// their block's cache line shared instead of taking it for a
+		// locked write.
+		if m == 0 || b[i].Load()&m == m {
 			continue
 		}
 		if old := b[i].Or(m); old&m != m {
@@ -121,11 +124,14 @@ type keyFilters struct {
 // keys again before the filter is full.
 const filterBuildBits = 20
 
-// minFilterBytes is the smallest filter, for an empty or small store.
-const minFilterBytes = 64 << 10
+// minFilterBytes is the smallest filter, for an empty or small store: a
+// megabyte holds about 1.3M keys before it is full, so a store that
+// starts empty is not rescanned while it grows to that.
+const minFilterBytes = 1 << 20
 
 // absent reports whether the metadata record key is certainly not in the
-// store, nor in any snapshot of it.
+// store's committed state. Not for snapshots: a filter built after one was
+// taken may lack a key the snapshot still holds.
 func (k *keyFilters) absent(key []byte) bool {
 	f := k.active.Load()
 	if f != nil && f.absent(key) {
@@ -243,10 +249,11 @@ func (db *DB) maintainKeyFilter() {
 	for i := range MaxDatabases {
 		keys += db.counts.keys[i].Load()
 	}
-	size := max(minFilterBytes, keys*filterBuildBits/8)
+	size := keys * filterBuildBits / 8
 	if size > k.max {
 		return // too many keys for a filter of the size allowed
 	}
+	size = min(max(size, minFilterBytes), k.max)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.running || k.closed {

@@ -175,7 +175,8 @@ func TestKeyFilterOnlyForStoresItHolds(t *testing.T) {
 	}
 	defer db.Close()
 	waitKeyFilter(t, db) // an empty store: the smallest filter
-	// 64 KB at 20 bits a key holds about 26k keys; 200k fill it.
+	// 64 KB holds about 80k keys before it is full, and 26k at 20 bits a
+	// key: 200k fill it, and are too many for a new one.
 	for b := 0; b < 20; b++ {
 		tx := db.BeginWrite()
 		for i := 0; i < 10000; i++ {
