@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"moonstone/codec"
@@ -246,12 +245,12 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 // scriptLookup finds the command a script calls, with the error texts
 // Redis gives scripts.
 func (s *Server) scriptLookup(args [][]byte) (*Command, string) {
-	cmd := s.commands[strings.ToLower(string(args[0]))]
+	cmd := s.command(s.commands, args[0])
 	if cmd == nil {
 		return nil, errUnknownFromScript
 	}
 	if cmd.Subcommands != nil && len(args) > 1 {
-		if cmd = cmd.Subcommands[strings.ToLower(string(args[1]))]; cmd == nil {
+		if cmd = s.command(cmd.Subcommands, args[1]); cmd == nil {
 			return nil, errUnknownFromScript
 		}
 	}
@@ -264,9 +263,9 @@ func (s *Server) scriptLookup(args [][]byte) (*Command, string) {
 // ACLCheckCmd is redis.acl_check_cmd: whether args name a command, and
 // whether the script's user may run it so.
 func (h *scriptHost) ACLCheckCmd(args [][]byte) (exists, allowed bool) {
-	cmd := h.srv.commands[strings.ToLower(string(args[0]))]
+	cmd := h.srv.command(h.srv.commands, args[0])
 	if cmd != nil && cmd.Subcommands != nil && len(args) > 1 {
-		cmd = cmd.Subcommands[strings.ToLower(string(args[1]))]
+		cmd = h.srv.command(cmd.Subcommands, args[1])
 	}
 	if cmd == nil {
 		return false, false
