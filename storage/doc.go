@@ -12,6 +12,16 @@
 // Pebble snapshot and no lock, so reads run in parallel with each other and
 // with the writer.
 //
+// # Lookups
+//
+// Write transactions and point reads look a key's metadata record up in
+// memory before they ask Pebble: the row cache (rowcache.go, rowindex.go)
+// holds the latest committed value of records looked up before, and the
+// key filter (keyfilter.go) tells keys that are certainly not in the store.
+// Every commit brings both up to date before Pebble applies its batch, and
+// while commits are held off, so neither is ever behind what a reader can
+// see.
+//
 // # Durability
 //
 // Commit applies the batch under the lock without a sync request and
