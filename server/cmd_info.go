@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"moonstone/storage"
 )
 
 // infoSections lists INFO's sections in Redis's order; the default set is
@@ -271,12 +273,17 @@ func (s *Server) writeMoonstoneInfo(line func(format string, args ...any)) {
 	line("row_cache_entries:%d", rows.Entries)
 	line("row_cache_hits:%d", rows.Hits)
 	line("row_cache_misses:%d", rows.Misses)
-	kf := s.db.KeyFilterStats()
-	line("key_filter_size:%d", kf.Bytes)
-	line("key_filter_max:%d", kf.Max)
-	line("key_filter_bits_set:%d", kf.BitsSet)
-	line("key_filter_absent:%d", kf.Absent)
-	line("key_filter_builds:%d", kf.Builds)
+	keys, members := s.db.KeyFilterStats()
+	for _, f := range []struct {
+		name string
+		st   storage.KeyFilterStats
+	}{{"key", keys}, {"member", members}} {
+		line("%s_filter_size:%d", f.name, f.st.Bytes)
+		line("%s_filter_max:%d", f.name, f.st.Max)
+		line("%s_filter_bits_set:%d", f.name, f.st.BitsSet)
+		line("%s_filter_absent:%d", f.name, f.st.Absent)
+		line("%s_filter_builds:%d", f.name, f.st.Builds)
+	}
 	line("pebble_block_cache_size:%d", m.BlockCache.Size)
 	line("pebble_block_cache_count:%d", m.BlockCache.Count)
 	line("pebble_block_cache_hits:%d", m.BlockCache.Hits)

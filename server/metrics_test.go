@@ -171,7 +171,7 @@ func TestInfoKeyFilter(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			f := infoFields(t, c, "moonstone")
-			if infoInt(t, f, "key_filter_size") > 0 {
+			if infoInt(t, f, "key_filter_size") > 0 && infoInt(t, f, "member_filter_size") > 0 {
 				return f
 			}
 			if time.Now().After(deadline) {
@@ -189,12 +189,20 @@ func TestInfoKeyFilter(t *testing.T) {
 	if err := c.HSet(ctx, "h", "f", "v").Err(); err != nil {
 		t.Fatal(err)
 	}
+	for i := 0; i < 100; i++ { // a set's members are records of their own
+		if err := c.SAdd(ctx, "s", fmt.Sprint("m", i)).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := c.Set(ctx, "counter", "41", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 	after := infoFields(t, c, "moonstone")
 	if n := infoInt(t, after, "key_filter_absent") - infoInt(t, before, "key_filter_absent"); n < 90 {
-		t.Fatalf("the filter answered %d of 102 lookups of new keys", n)
+		t.Fatalf("the filter answered %d of 103 lookups of new keys", n)
+	}
+	if n := infoInt(t, after, "member_filter_absent") - infoInt(t, before, "member_filter_absent"); n < 90 {
+		t.Fatalf("the members' filter answered %d of 100 lookups of new members", n)
 	}
 	c.Close()
 
@@ -213,7 +221,10 @@ func TestInfoKeyFilter(t *testing.T) {
 	if typ, err := c.Type(ctx, "h").Result(); err != nil || typ != "string" {
 		t.Fatalf("TYPE h = %q, %v", typ, err)
 	}
-	if n, err := c.DBSize(ctx).Result(); err != nil || n != 102 {
-		t.Fatalf("DBSIZE = %d, %v; want 102", n, err)
+	if n, err := c.DBSize(ctx).Result(); err != nil || n != 103 {
+		t.Fatalf("DBSIZE = %d, %v; want 103", n, err)
+	}
+	if n, err := c.SAdd(ctx, "s", "m7", "new").Result(); err != nil || n != 1 {
+		t.Fatalf("SADD of m7 and new after the restart = %d, %v; want 1", n, err)
 	}
 }

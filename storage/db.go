@@ -156,7 +156,7 @@ type DB struct {
 	// and shared by point reads (BeginPointRead), which read Pebble and
 	// rows without a snapshot.
 	rows     *rowCache
-	keys     keyFilters // which keys are certainly absent
+	filters  filterSet // which keys and members are certainly absent
 	commitMu sync.RWMutex
 	// fences caches big sorted sets' rank-index fences for write
 	// transactions, under writeMu (zset_fencecache.go).
@@ -302,8 +302,8 @@ func Open(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("data directory %s: %w", opts.Dir, err)
 	}
 	db.dbs.Store(dbs)
-	db.keys.max = opts.KeyFilterSize
-	db.maintainKeyFilter()
+	db.filters = newFilterSet(opts.KeyFilterSize)
+	db.maintainKeyFilters()
 	gate.opened()
 	db.bg.Add(2)
 	go db.syncLoop()
@@ -415,7 +415,7 @@ func (db *DB) SetHashLimits(entries, value int64) {
 func (db *DB) Close() error {
 	var err error
 	db.closeOnce.Do(func() {
-		db.stopKeyFilter()
+		db.stopKeyFilters()
 		close(db.stop)
 		db.bg.Wait()
 		db.writeMu.Lock()

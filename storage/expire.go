@@ -132,7 +132,7 @@ func (db *DB) Sweeper(stop <-chan struct{}, databases int, tick time.Duration) {
 			return
 		case <-t.C:
 		}
-		db.maintainKeyFilter()
+		db.maintainKeyFilters()
 		if !db.sweep(databases) {
 			return
 		}

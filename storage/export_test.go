@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"testing"
+	"time"
 
 	"moonstone/codec"
 )
@@ -203,16 +204,27 @@ func FillInMemoryWALs() (undo func()) {
 	return func() { fillInMemoryWALs = false }
 }
 
-// DropKeyFilter takes the key filter out of use and starts building a new
-// one from the store, as a full filter is replaced.
+// DropKeyFilter takes the key filters out of use and starts building new
+// ones from the store, as a full filter is replaced.
 func (db *DB) DropKeyFilter() {
-	db.keys.active.Store(nil)
-	db.maintainKeyFilter()
+	for _, k := range []*keyFilters{&db.filters.keys, &db.filters.members} {
+		k.active.Store(nil)
+		k.mu.Lock()
+		k.notBefore = time.Time{}
+		k.mu.Unlock()
+	}
+	db.maintainKeyFilters()
 }
 
 // KeyFilterBuilding reports whether a key filter is being built.
 func (db *DB) KeyFilterBuilding() bool {
-	db.keys.mu.Lock()
-	defer db.keys.mu.Unlock()
-	return db.keys.running
+	for _, k := range []*keyFilters{&db.filters.keys, &db.filters.members} {
+		k.mu.Lock()
+		running := k.running
+		k.mu.Unlock()
+		if running {
+			return true
+		}
+	}
+	return false
 }

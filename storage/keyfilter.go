@@ -5,30 +5,33 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
 	"moonstone/codec"
 )
 
-// keyFilter answers "is this key certainly absent?" without Pebble: a
-// Bloom filter of every metadata record committed since it was built.
+// keyFilter answers "is this record certainly absent?" without Pebble: a
+// Bloom filter of every record of its kind committed since it was built
+// (filterSet: metadata records, and collections' member records).
 //
 // Why: a key's first touch (a SET of a new key, a script's ZADD to a new
-// rate-limit key, a GET of a missing one) misses the row cache and asks
-// Pebble, whose lookup of an absent key searches the memtable's skiplist
-// (a cache miss at each of its levels) and then checks each level's
-// tables: about 5 us, most of a pipelined SET's CPU when half its keys are
-// new. The filter answers most such lookups with one cache line.
+// rate-limit key, a GET of a missing one), or an HSET of a new field,
+// misses the row cache and asks Pebble, whose lookup of an absent key
+// searches the memtable's skiplist (a cache miss at each of its levels)
+// and then checks each level's tables: about 5 us, most of a pipelined
+// SET's CPU when half its keys are new. The filter answers most such
+// lookups with one cache line.
 //
 // It holds keys, never their absence, so it may only say "absent" of a key
 // that was never committed since it was built, and it must be built from
-// the whole store: an empty store at Open, or a scan of every metadata
-// record (rebuild). Every commit adds the metadata keys it sets before
-// Pebble applies it, under commitMu (applyAndCache), so a key is in the
-// filter before any reader can see it. Deleted keys stay in it; a filter
-// grown too full to answer "absent" often is no longer used, and is
-// rebuilt from the keys that remain (keyFilters.maintain).
+// the whole store: a scan of every record of its kind (rebuild). Every
+// commit adds the keys it sets before Pebble applies it, under commitMu
+// (applyAndCache), so a key is in the filter before any reader can see it.
+// Deleted keys stay in it; a filter grown too full to answer "absent"
+// often is no longer used, and is rebuilt from the keys that remain
+// (maintainKeyFilters).
 //
 // The filter is blocked: a key's bits all fall in one 64-byte block, so
 // an answer costs one cache line whatever the number of bits checked.
@@ -105,8 +108,10 @@ func (f *keyFilter) full() bool {
 	return float64(f.set.Load()) > filterFullAt*float64(f.nbits)
 }
 
-// keyFilters is the filter in use and, while one is being built, the next.
+// keyFilters is the filter in use for one kind of record and, while one
+// is being built, the next.
 type keyFilters struct {
+	kind     filterKind
 	max      int64                     // bytes a filter may take (key-filter-size); 0: no filter
 	active   atomic.Pointer[keyFilter] // nil until one is built, or when full
 	building atomic.Pointer[keyFilter]
@@ -114,9 +119,75 @@ type keyFilters struct {
 	absentN atomic.Int64 // lookups answered "absent"
 	builds  atomic.Int64 // filters put in use
 
-	mu      sync.Mutex // running and closed, and starting a rebuild
-	running bool       // a rebuild is under way
-	closed  bool       // Close has begun: start no goroutine
+	mu        sync.Mutex // the fields below, and starting a rebuild
+	running   bool       // a rebuild is under way
+	closed    bool       // Close has begun: start no goroutine
+	notBefore time.Time  // after a store too big for a filter: when to count again
+}
+
+// filterKind is a kind of record a filter holds: the tags of their keys,
+// and how many the store holds (-1 if more than limit), to size a filter.
+type filterKind struct {
+	tags  []byte
+	count func(db *DB, limit int64) int64
+}
+
+// filterSet is the store's two filters: one of metadata records, which
+// every command looks up, and one of the member records of hashes, sets
+// and sorted sets, which HSET, SADD and ZADD look up before they write (a
+// new field or member is absent) and HGET, SISMEMBER and ZSCORE read.
+type filterSet struct {
+	keys, members keyFilters
+}
+
+func newFilterSet(max int64) filterSet {
+	return filterSet{
+		keys:    keyFilters{kind: filterKind{tags: []byte{codec.TagMeta}, count: countKeys}, max: max},
+		members: keyFilters{kind: filterKind{tags: []byte{codec.TagHash, codec.TagSet, codec.TagZMember}, count: countMembers}, max: max},
+	}
+}
+
+// of is the filter that holds key's kind of record, or nil.
+func (s *filterSet) of(key []byte) *keyFilters {
+	switch {
+	case isMetaKey(key):
+		return &s.keys
+	case filteredMember(key):
+		return &s.members
+	}
+	return nil
+}
+
+// filteredMember reports whether key is a member record the members'
+// filter holds: a hash's field, a set's member, a sorted set's member (not
+// its score-index entry, which is found by a scan).
+func filteredMember(key []byte) bool {
+	if len(key) == 0 {
+		return false
+	}
+	switch key[0] {
+	case codec.TagHash, codec.TagSet, codec.TagZMember:
+		return true
+	}
+	return false
+}
+
+// filtered reports whether a key filter holds key's kind of record.
+func filtered(key []byte) bool { return isMetaKey(key) || filteredMember(key) }
+
+// committed records a key a batch about to be applied sets. The caller
+// holds commitMu exclusively.
+func (s *filterSet) committed(key []byte) {
+	if k := s.of(key); k != nil {
+		k.committed(key)
+	}
+}
+
+// lost drops the filters, for a batch whose keys could not be read: the
+// next maintain builds them again.
+func (s *filterSet) lost() {
+	s.keys.lost()
+	s.members.lost()
 }
 
 // filterBuildBits is the bits per key a filter is built with: about a
@@ -129,9 +200,13 @@ const filterBuildBits = 20
 // starts empty is not rescanned while it grows to that.
 const minFilterBytes = 1 << 20
 
-// absent reports whether the metadata record key is certainly not in the
-// store's committed state. Not for snapshots: a filter built after one was
-// taken may lack a key the snapshot still holds.
+// filterRetry is how long a store found with too many records for a
+// filter goes before it is counted again.
+const filterRetry = time.Minute
+
+// absent reports whether key is certainly not in the store's committed
+// state. Not for snapshots: a filter built after one was taken may lack a
+// key the snapshot still holds.
 func (k *keyFilters) absent(key []byte) bool {
 	f := k.active.Load()
 	if f != nil && f.absent(key) {
@@ -141,7 +216,7 @@ func (k *keyFilters) absent(key []byte) bool {
 	return false
 }
 
-// KeyFilterStats is what INFO reports of the key filter.
+// KeyFilterStats is what INFO reports of a key filter.
 type KeyFilterStats struct {
 	Bytes   int64 // the filter in use; 0 when there is none
 	Max     int64 // key-filter-size
@@ -150,9 +225,13 @@ type KeyFilterStats struct {
 	Builds  int64 // filters built and put in use
 }
 
-// KeyFilterStats reports on the key filter.
-func (db *DB) KeyFilterStats() KeyFilterStats {
-	k := &db.keys
+// KeyFilterStats reports on the filter of metadata records (keys) and on
+// the one of collections' members.
+func (db *DB) KeyFilterStats() (keys, members KeyFilterStats) {
+	return db.filters.keys.stats(), db.filters.members.stats()
+}
+
+func (k *keyFilters) stats() KeyFilterStats {
 	st := KeyFilterStats{Max: k.max, Absent: k.absentN.Load(), Builds: k.builds.Load()}
 	if f := k.active.Load(); f != nil {
 		st.Bytes = int64(len(f.blocks)) * 64
@@ -161,8 +240,6 @@ func (db *DB) KeyFilterStats() KeyFilterStats {
 	return st
 }
 
-// committed records the metadata keys a batch about to be applied sets.
-// The caller holds commitMu exclusively.
 func (k *keyFilters) committed(key []byte) {
 	if f := k.active.Load(); f != nil {
 		f.add(key)
@@ -175,8 +252,6 @@ func (k *keyFilters) committed(key []byte) {
 	}
 }
 
-// lost drops the filters, for a batch whose keys could not be read: the
-// next maintainKeyFilter builds one again.
 func (k *keyFilters) lost() {
 	k.active.Store(nil)
 	if f := k.building.Load(); f != nil {
@@ -184,46 +259,107 @@ func (k *keyFilters) lost() {
 	}
 }
 
-// rebuildKeyFilter builds a filter of size bytes from every metadata
-// record in the store and puts it in use, unless the store closes first.
-// Commits add to the new filter from before the scan's snapshot is taken
-// (both happen under commitMu), so a key is either in the snapshot or
-// added by its commit.
-func (db *DB) rebuildKeyFilter(size int64) {
-	k := &db.keys
+// countKeys is the number of keys, from the counts every commit keeps.
+func countKeys(db *DB, limit int64) int64 {
+	var keys int64
+	for i := range MaxDatabases {
+		keys += db.counts.keys[i].Load()
+	}
+	return keys
+}
+
+// countMembers is the number of member records, summed over the counts of
+// the hashes, sets and sorted sets that keep their members in records of
+// their own (inline ones keep them in their metadata), or -1 once past
+// limit: a scan of the metadata records.
+func countMembers(db *DB, limit int64) int64 {
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{codec.TagMeta}, UpperBound: []byte{codec.TagMeta + 1}})
+	if err != nil {
+		return -1
+	}
+	defer it.Close()
+	var n int64
+	for it.First(); it.Valid(); it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return -1
+		}
+		m, err := codec.DecodeMeta(v)
+		if err != nil {
+			return -1
+		}
+		switch {
+		case m.Type == codec.TypeSet,
+			m.Type == codec.TypeHash && !m.HInline,
+			m.Type == codec.TypeZSet && !m.ZInline:
+			n += m.Count
+		}
+		if n > limit {
+			return -1
+		}
+	}
+	return n
+}
+
+// rebuild sizes a filter for the records of k's kind in the store, builds
+// it from them and puts it in use, unless the store closes first or holds
+// too many. Commits add to the new filter from before the scan's snapshot
+// is taken (both happen under commitMu), so a record is either in the
+// snapshot or added by its commit.
+func (db *DB) rebuild(k *keyFilters) {
 	defer db.bg.Done()
+	built := false
 	defer func() {
 		k.mu.Lock()
 		k.running = false
+		if !built {
+			k.notBefore = time.Now().Add(filterRetry)
+		}
 		k.mu.Unlock()
 	}()
-	f := newKeyFilter(size)
+	n := k.kind.count(db, k.max*8/filterBuildBits)
+	if n < 0 || n*filterBuildBits/8 > k.max {
+		return // too many records for a filter of the size allowed
+	}
+	f := newKeyFilter(min(max(n*filterBuildBits/8, minFilterBytes), k.max))
 	db.commitMu.RLock()
 	k.building.Store(f)
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{codec.TagMeta}, UpperBound: []byte{codec.TagMeta + 1}})
+	var its []*pebble.Iterator
+	for _, tag := range k.kind.tags {
+		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{tag}, UpperBound: []byte{tag + 1}})
+		if err != nil {
+			break
+		}
+		its = append(its, it)
+	}
 	db.commitMu.RUnlock()
 	defer k.building.Store(nil)
-	if err != nil {
+	defer func() {
+		for _, it := range its {
+			it.Close()
+		}
+	}()
+	if len(its) != len(k.kind.tags) {
 		return
 	}
-	n := 0
-	for it.First(); it.Valid(); it.Next() {
-		f.add(it.Key())
-		if n++; n%4096 == 0 {
-			select {
-			case <-db.stop:
-				it.Close()
-				return
-			default:
-			}
-			if f.full() {
-				it.Close()
-				return // more keys than the filter holds well
+	count := 0
+	for _, it := range its {
+		for it.First(); it.Valid(); it.Next() {
+			f.add(it.Key())
+			if count++; count%4096 == 0 {
+				select {
+				case <-db.stop:
+					return
+				default:
+				}
+				if f.full() {
+					return // more records than the filter holds well
+				}
 			}
 		}
-	}
-	if it.Close() != nil {
-		return
+		if it.Error() != nil {
+			return
+		}
 	}
 	// Under commitMu, so that a batch lost meanwhile (lost) either marked
 	// f full first or finds it in use and drops it.
@@ -231,42 +367,35 @@ func (db *DB) rebuildKeyFilter(size int64) {
 	if !f.full() {
 		k.active.Store(f)
 		k.builds.Add(1)
+		built = true
 	}
 	db.commitMu.RUnlock()
 }
 
-// maintainKeyFilter starts a rebuild when no filter is in use and a new
-// one would hold the store's keys: at Open, and when the one in use has
-// filled. Deleted keys leave their bits behind, so a store whose keys come
-// and go fills its filter in time; a rebuild keeps only the keys that are
-// there, in a filter sized for them.
-func (db *DB) maintainKeyFilter() {
-	k := &db.keys
-	if k.max == 0 || k.active.Load() != nil {
-		return
+// maintainKeyFilters starts a rebuild of each filter not in use: at Open,
+// and when one has filled. Deleted records leave their bits behind, so a
+// store whose keys come and go fills its filter in time; a rebuild keeps
+// only the records that are there, in a filter sized for them.
+func (db *DB) maintainKeyFilters() {
+	for _, k := range []*keyFilters{&db.filters.keys, &db.filters.members} {
+		if k.max == 0 || k.active.Load() != nil {
+			continue
+		}
+		k.mu.Lock()
+		if !k.running && !k.closed && !time.Now().Before(k.notBefore) {
+			k.running = true
+			db.bg.Add(1)
+			go db.rebuild(k)
+		}
+		k.mu.Unlock()
 	}
-	var keys int64
-	for i := range MaxDatabases {
-		keys += db.counts.keys[i].Load()
-	}
-	size := keys * filterBuildBits / 8
-	if size > k.max {
-		return // too many keys for a filter of the size allowed
-	}
-	size = min(max(size, minFilterBytes), k.max)
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.running || k.closed {
-		return
-	}
-	k.running = true
-	db.bg.Add(1)
-	go db.rebuildKeyFilter(size)
 }
 
-// stopKeyFilter keeps rebuilds from starting once Close has begun.
-func (db *DB) stopKeyFilter() {
-	db.keys.mu.Lock()
-	db.keys.closed = true
-	db.keys.mu.Unlock()
+// stopKeyFilters keeps rebuilds from starting once Close has begun.
+func (db *DB) stopKeyFilters() {
+	for _, k := range []*keyFilters{&db.filters.keys, &db.filters.members} {
+		k.mu.Lock()
+		k.closed = true
+		k.mu.Unlock()
+	}
 }

@@ -18,6 +18,9 @@ func (tx *Tx) has(key []byte) (bool, error) {
 	if e := tx.reads.find(key); e != nil {
 		return e.ok, nil
 	}
+	if tx.certainlyAbsent(key) {
+		return false, nil
+	}
 	_, closer, err := tx.reader().Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return false, nil

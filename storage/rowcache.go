@@ -220,10 +220,10 @@ func (c *rowCache) clear() {
 }
 
 // commitBatch brings the cached records a batch about to be committed
-// writes up to date, and adds the metadata keys it sets to the key filter.
+// writes up to date, and adds the keys it sets to the key filters.
 // Records the cache does not hold stay out of it: a write is not a read.
 // The caller holds commitMu exclusively.
-func (c *rowCache) commitBatch(b *pebble.Batch, keys *keyFilters) {
+func (c *rowCache) commitBatch(b *pebble.Batch, filters *filterSet) {
 	cached := true // false once the cache was cleared: nothing left to update
 	r := b.Reader()
 	for {
@@ -231,7 +231,7 @@ func (c *rowCache) commitBatch(b *pebble.Batch, keys *keyFilters) {
 		if err != nil {
 			// Cannot tell what it wrote: trust nothing.
 			c.clear()
-			keys.lost()
+			filters.lost()
 			return
 		}
 		if !more {
@@ -239,8 +239,8 @@ func (c *rowCache) commitBatch(b *pebble.Batch, keys *keyFilters) {
 		}
 		switch kind {
 		case pebble.InternalKeyKindSet, pebble.InternalKeyKindDelete, pebble.InternalKeyKindSingleDelete:
-			if kind == pebble.InternalKeyKindSet && isMetaKey(key) {
-				keys.committed(key)
+			if kind == pebble.InternalKeyKindSet {
+				filters.committed(key)
 			}
 			if cached && cacheable(key) {
 				c.update(key, value, kind == pebble.InternalKeyKindSet)
@@ -283,10 +283,11 @@ func (c *rowCache) update(key, value []byte, ok bool) {
 }
 
 // writeSet remembers which keys a write transaction's batch wrote, so that
-// its reads of other keys may still use the row cache. It holds the hashes
-// of the first few; past that, or after a range deletion, the transaction
-// reads through its batch as before. A hash collision only costs a Pebble
-// read.
+// its reads of other keys may still use the row cache and the key filters:
+// metadata records, rank-index headers, and collections' member records. It
+// holds the hashes of the first few; past that, or after a range deletion,
+// the transaction reads through its batch as before. A hash collision only
+// costs a Pebble read.
 type writeSet struct {
 	n    int
 	all  bool       // too many to track, or a range deletion: assume any key
@@ -294,14 +295,20 @@ type writeSet struct {
 }
 
 func (w *writeSet) add(key []byte) {
-	if w.all || !cacheable(key) {
+	if w.all || !cacheable(key) && !filtered(key) {
 		return
+	}
+	h := maphash.Bytes(rowSeed, key)
+	for _, x := range w.hash[:w.n] {
+		if x == h {
+			return // pipelined HSETs to one hash write its metadata each
+		}
 	}
 	if w.n == len(w.hash) {
 		w.all = true
 		return
 	}
-	w.hash[w.n] = maphash.Bytes(rowSeed, key)
+	w.hash[w.n] = h
 	w.n++
 }
 

@@ -205,7 +205,7 @@ func (db *DB) applyAndCache(b *pebble.Batch, apply func(*pebble.Batch) error, db
 	}
 	// The cache first: Pebble may take a large batch's contents over when
 	// it applies it. Nobody reads the cache until commitMu is released.
-	db.rows.commitBatch(b, &db.keys)
+	db.rows.commitBatch(b, &db.filters)
 	if err := apply(b); err != nil {
 		db.rows.clear()
 		return err
@@ -398,10 +398,7 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 			return v, true, nil
 		}
 	}
-	if rows && isMetaKey(key) && tx.db.keys.absent(key) {
-		// Never committed (keyfilter.go), and not in the batch either.
-		// Not for snapshots: a filter built since may lack a key that
-		// a snapshot older than it still holds.
+	if tx.certainlyAbsent(key) {
 		tx.remember(key, nil, false)
 		if rows {
 			tx.db.rows.fill(key, nil, false)
@@ -433,6 +430,15 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 		tx.db.rows.fill(key, out, true)
 	}
 	return out, true, nil
+}
+
+// certainlyAbsent reports whether a key filter (keyfilter.go) tells key
+// was never committed, and the transaction's batch holds nothing of it
+// either. Not for snapshots: a filter built since may lack a key that a
+// snapshot older than it still holds.
+func (tx *Tx) certainlyAbsent(key []byte) bool {
+	f := tx.db.filters.of(key)
+	return f != nil && (tx.point || tx.b != nil && !tx.written.has(key)) && f.absent(key)
 }
 
 // reader is what a point read goes to. A write transaction whose batch is
