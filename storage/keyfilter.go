@@ -271,8 +271,12 @@ func countKeys(db *DB, limit int64) int64 {
 // countMembers is the number of member records, summed over the counts of
 // the hashes, sets and sorted sets that keep their members in records of
 // their own (inline ones keep them in their metadata), or -1 once past
-// limit: a scan of the metadata records.
+// limit: a scan of the metadata records. A store with more keys than limit
+// is not scanned (-1): counting would read every key at each start.
 func countMembers(db *DB, limit int64) int64 {
+	if countKeys(db, limit) > limit {
+		return -1
+	}
 	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{codec.TagMeta}, UpperBound: []byte{codec.TagMeta + 1}})
 	if err != nil {
 		return -1
