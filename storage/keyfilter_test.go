@@ -26,6 +26,40 @@ func waitKeyFilter(t *testing.T, db *storage.DB) {
 	}
 }
 
+// openNoSync opens the store in dir for a test.
+func openNoSync(t *testing.T, dir string) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// reopen closes db and opens its directory again, with the key filters
+// built from what is on disk.
+func reopen(t *testing.T, db *storage.DB, dir string) *storage.DB {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openNoSync(t, dir)
+	waitKeyFilter(t, db)
+	return db
+}
+
+// checkClean fails the test if db.Check finds problems.
+func checkClean(t *testing.T, db *storage.DB) {
+	t.Helper()
+	rep, err := db.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) > 0 {
+		t.Fatalf("check: %d problems, the first: %v", len(rep.Problems), rep.Problems[:min(3, len(rep.Problems))])
+	}
+}
+
 func commit(t *testing.T, tx *storage.Tx) {
 	t.Helper()
 	if _, err := tx.Commit(); err != nil {
@@ -40,10 +74,7 @@ func commit(t *testing.T, tx *storage.Tx) {
 // New keys are answered by the filter.
 func TestKeyFilterKnowsTheKeysOnDiskAfterARestart(t *testing.T) {
 	dir := t.TempDir()
-	db, err := storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openNoSync(t, dir)
 	tx := db.BeginWrite()
 	for i := 0; i < 200; i++ {
 		fields := [][]byte{}
@@ -58,18 +89,10 @@ func TestKeyFilterKnowsTheKeysOnDiskAfterARestart(t *testing.T) {
 		}
 	}
 	commit(t, tx)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	db, err = storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = reopen(t, db, dir)
 	defer db.Close()
 	// A failure leaves the write lock to Discard, not to Close.
 	defer func() { tx.Discard() }()
-	waitKeyFilter(t, db)
 	before := keyStats(db).Absent
 	for i := 0; i < 200; i++ {
 		// A transaction each: one that wrote more than 64 keys reads every
@@ -94,13 +117,7 @@ func TestKeyFilterKnowsTheKeysOnDiskAfterARestart(t *testing.T) {
 	if n, e := db.KeyCount(0), db.ExpiresCount(0); n != 600 || e != 0 {
 		t.Errorf("DBSIZE %d with %d expiring, want 600 and 0", n, e)
 	}
-	rep, err := db.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.Problems) > 0 {
-		t.Fatalf("check: %d problems, the first: %v", len(rep.Problems), rep.Problems[:min(3, len(rep.Problems))])
-	}
+	checkClean(t, db)
 	rd := db.BeginRead()
 	defer rd.Close()
 	for _, k := range []string{"h7", "s7"} {
@@ -127,10 +144,24 @@ func TestKeyFilterBuiltUnderWritesMissesNoKey(t *testing.T) {
 		}
 	}
 	commit(t, tx)
+	rebuildUnderWrites(t, db, func(tx *storage.Tx, k []byte) error {
+		_, err := tx.Set(0, k, []byte("v"), storage.SetOptions{})
+		return err
+	}, func(tx *storage.Tx, k []byte) (bool, error) {
+		_, ok, err := tx.Get(0, k)
+		return ok, err
+	})
+}
+
+// rebuildUnderWrites rebuilds db's key filters five times while a writer
+// adds records with write, one transaction each, and then checks with
+// present that every one of them reads as there.
+func rebuildUnderWrites(t *testing.T, db *storage.DB, write func(*storage.Tx, []byte) error, present func(*storage.Tx, []byte) (bool, error)) {
+	t.Helper()
 	for round := 0; round < 5; round++ {
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
-		var created []string
+		var created [][]byte
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -140,9 +171,9 @@ func TestKeyFilterBuiltUnderWritesMissesNoKey(t *testing.T) {
 					return
 				default:
 				}
-				k := fmt.Sprint("r", round, "-", i)
+				k := []byte(fmt.Sprint("r", round, "-", i))
 				tx := db.BeginWrite()
-				if _, err := tx.Set(0, []byte(k), []byte("v"), storage.SetOptions{}); err != nil {
+				if err := write(tx, k); err != nil {
 					t.Error(err)
 					tx.Discard()
 					return
@@ -160,14 +191,14 @@ func TestKeyFilterBuiltUnderWritesMissesNoKey(t *testing.T) {
 		wg.Wait()
 		tx := db.BeginWrite()
 		for _, k := range created {
-			if _, ok, err := tx.Get(0, []byte(k)); err != nil || !ok {
+			if ok, err := present(tx, k); err != nil || !ok {
 				tx.Discard()
-				t.Fatalf("round %d: %s, created while the filter was built, reads as absent (%v)", round, k, err)
+				t.Fatalf("round %d: %s, written while the filters were built, reads as absent (%v)", round, k, err)
 			}
 		}
 		tx.Discard()
 		if len(created) == 0 {
-			t.Fatalf("round %d: no key was written during the build", round)
+			t.Fatalf("round %d: nothing was written during the build", round)
 		}
 	}
 }
@@ -220,10 +251,7 @@ func TestKeyFilterOnlyForStoresItHolds(t *testing.T) {
 // filter.
 func TestMemberFilterKnowsTheMembersOnDiskAfterARestart(t *testing.T) {
 	dir := t.TempDir()
-	db, err := storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openNoSync(t, dir)
 	tx := db.BeginWrite()
 	var fields, members [][]byte
 	var zmembers []storage.ZMember
@@ -242,18 +270,10 @@ func TestMemberFilterKnowsTheMembersOnDiskAfterARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	commit(t, tx)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	db, err = storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = reopen(t, db, dir)
 	defer db.Close()
 	// A failure leaves the write lock to Discard, not to Close.
 	defer func() { tx.Discard() }()
-	waitKeyFilter(t, db)
 	before := memberStats(db).Absent
 	for i := 0; i < 300; i++ {
 		tx = db.BeginWrite()
@@ -299,13 +319,7 @@ func TestMemberFilterKnowsTheMembersOnDiskAfterARestart(t *testing.T) {
 	if sc, ok, _ := rd.ZScore(0, []byte("z"), []byte("z7")); !ok || sc != 1007 {
 		t.Errorf("ZSCORE z7 = %v %v, want 1007", sc, ok)
 	}
-	rep, err := db.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.Problems) > 0 {
-		t.Fatalf("check: %d problems, the first: %v", len(rep.Problems), rep.Problems[:min(3, len(rep.Problems))])
-	}
+	checkClean(t, db)
 }
 
 // A members' filter built while writers add fields misses none of them.
@@ -324,47 +338,11 @@ func TestMemberFilterBuiltUnderWritesMissesNoField(t *testing.T) {
 		t.Fatal(err)
 	}
 	commit(t, tx)
-	for round := 0; round < 5; round++ {
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		var created []string
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				f := fmt.Sprint("r", round, "-", i)
-				tx := db.BeginWrite()
-				if _, err := tx.HSet(0, []byte("h"), [][]byte{[]byte(f), []byte("v")}); err != nil {
-					t.Error(err)
-					tx.Discard()
-					return
-				}
-				if _, err := tx.Commit(); err != nil {
-					t.Error(err)
-					return
-				}
-				created = append(created, f)
-			}
-		}()
-		db.DropKeyFilter()
-		waitKeyFilter(t, db)
-		close(stop)
-		wg.Wait()
-		tx := db.BeginWrite()
-		for _, f := range created {
-			if _, ok, err := tx.HGet(0, []byte("h"), []byte(f)); err != nil || !ok {
-				tx.Discard()
-				t.Fatalf("round %d: field %s, added while the filter was built, reads as absent (%v)", round, f, err)
-			}
-		}
-		tx.Discard()
-		if len(created) == 0 {
-			t.Fatalf("round %d: no field was written during the build", round)
-		}
-	}
+	rebuildUnderWrites(t, db, func(tx *storage.Tx, f []byte) error {
+		_, err := tx.HSet(0, []byte("h"), [][]byte{f, []byte("v")})
+		return err
+	}, func(tx *storage.Tx, f []byte) (bool, error) {
+		_, ok, err := tx.HGet(0, []byte("h"), f)
+		return ok, err
+	})
 }
