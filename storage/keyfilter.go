@@ -282,8 +282,15 @@ func countMembers(db *DB, limit int64) int64 {
 		return -1
 	}
 	defer it.Close()
-	var n int64
+	var n, seen int64
 	for it.First(); it.Valid(); it.Next() {
+		if seen++; seen%4096 == 0 {
+			select {
+			case <-db.stop:
+				return -1 // closing: the count does not matter
+			default:
+			}
+		}
 		v, err := it.ValueAndErr()
 		if err != nil {
 			return -1
