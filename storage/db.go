@@ -75,8 +75,9 @@ type Options struct {
 	// RowCacheSize is the memory for the latest values of records write
 	// transactions read (rowcache.go); 0 means 32 MB, negative disables it.
 	RowCacheSize int64
-	// KeyFilterSize bounds the memory of the filter that answers lookups
-	// of absent keys (keyfilter.go); 0 means 16 MB, negative disables it.
+	// KeyFilterSize bounds the memory of each of the two filters that
+	// answer lookups of absent keys and members (keyfilter.go); 0 means
+	// 16 MB, negative disables them.
 	KeyFilterSize int64
 	Sync          SyncPolicy
 	// MaxStringSize bounds values built by APPEND, SETRANGE and SETBIT, as
