@@ -103,3 +103,12 @@ func Diff(t testing.TB, script string) {
 	t.Helper()
 	StartPair(t).Run(t, script)
 }
+
+// RestartMoonstone restarts Moonstone on its data directory and connects
+// to it again (the new connection starts in database 0).
+func (p *Pair) RestartMoonstone(t testing.TB) {
+	t.Helper()
+	p.ms.Close()
+	p.Moonstone.Restart(t)
+	p.ms = p.Moonstone.Raw(t)
+}
