@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"hash/maphash"
 	"math/bits"
 	"sync"
@@ -143,7 +144,7 @@ type filterSet struct {
 func newFilterSet(max int64) filterSet {
 	return filterSet{
 		keys:    keyFilters{kind: filterKind{tags: []byte{codec.TagMeta}, count: countKeys}, max: max},
-		members: keyFilters{kind: filterKind{tags: []byte{codec.TagHash, codec.TagSet, codec.TagZMember}, count: countMembers}, max: max},
+		members: keyFilters{kind: filterKind{tags: memberFilterTags, count: countMembers}, max: max},
 	}
 }
 
@@ -158,18 +159,20 @@ func (s *filterSet) of(key []byte) *keyFilters {
 	return nil
 }
 
+// memberFilterTags are the tags of the member records the members' filter
+// holds: a hash's fields, a set's members, a sorted set's members (not its
+// score-index entries, which are found by a scan).
+var memberFilterTags = []byte{codec.TagHash, codec.TagSet, codec.TagZMember}
+
 // filteredMember reports whether key is a member record the members'
-// filter holds: a hash's field, a set's member, a sorted set's member (not
-// its score-index entry, which is found by a scan).
+// filter holds.
 func filteredMember(key []byte) bool {
-	if len(key) == 0 {
-		return false
-	}
-	switch key[0] {
-	case codec.TagHash, codec.TagSet, codec.TagZMember:
-		return true
-	}
-	return false
+	return len(key) > 0 && bytes.IndexByte(memberFilterTags, key[0]) >= 0
+}
+
+// tagIter iterates over every record whose key starts with tag.
+func (db *DB) tagIter(tag byte) (*pebble.Iterator, error) {
+	return db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{tag}, UpperBound: codec.PrefixEnd([]byte{tag})})
 }
 
 // filtered reports whether a key filter holds key's kind of record.
@@ -277,7 +280,7 @@ func countMembers(db *DB, limit int64) int64 {
 	if countKeys(db, limit) > limit {
 		return -1
 	}
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{codec.TagMeta}, UpperBound: []byte{codec.TagMeta + 1}})
+	it, err := db.tagIter(codec.TagMeta)
 	if err != nil {
 		return -1
 	}
@@ -337,7 +340,7 @@ func (db *DB) rebuild(k *keyFilters) {
 	k.building.Store(f)
 	var its []*pebble.Iterator
 	for _, tag := range k.kind.tags {
-		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{tag}, UpperBound: []byte{tag + 1}})
+		it, err := db.tagIter(tag)
 		if err != nil {
 			break
 		}
