@@ -39,6 +39,43 @@ func (t Type) String() string {
 	return "none"
 }
 
+// StringEncoding says what decides OBJECT ENCODING for a string: its
+// content, or the command that last wrote it. Redis keeps a string that a
+// command edited in place (APPEND to an existing key, SETRANGE, SETBIT,
+// BITFIELD, BITOP's destination, the PF* commands) as raw whatever its
+// length, and INCRBYFLOAT's result as text even when it reads as an
+// integer; SET, INCR, RESTORE and the rest choose by content.
+type StringEncoding byte
+
+// String encodings. Stored in the top two bits of a string's type byte
+// (0 in records written before they existed): part of the on-disk format.
+const (
+	// StringByContent: int if the value reads as an integer of up to 20
+	// bytes, embstr up to 44 bytes, raw beyond.
+	StringByContent StringEncoding = 0
+	// StringRaw: raw at any length.
+	StringRaw StringEncoding = 1
+	// StringText: embstr up to 44 bytes, raw beyond, never int.
+	StringText StringEncoding = 2
+)
+
+// stringEncodingShift places a StringEncoding in the type byte.
+const stringEncodingShift = 6
+
+// Name is the encoding OBJECT ENCODING reports for value.
+func (e StringEncoding) Name(value []byte) string {
+	if e == StringRaw {
+		return "raw"
+	}
+	if _, ok := ParseInt(value); ok && e == StringByContent {
+		return "int"
+	}
+	if len(value) <= 44 {
+		return "embstr"
+	}
+	return "raw"
+}
+
 // MemberTag is the tag of the member records of a collection type (0 for
 // strings, which have none).
 func (t Type) MemberTag() byte {
@@ -60,7 +97,8 @@ func (t Type) MemberTag() byte {
 // Meta is the decoded metadata record of one user key.
 //
 // Layout: type (1) | expire-at ms (8, BE; 0 = none) | then
-//   - strings: the value;
+//   - strings: the value (the type byte's top two bits hold the
+//     StringEncoding);
 //   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
 //     for streams: StreamState (see stream.go), for sorted sets: score
 //     floor (8, float64 bits) | flags (1; ZSkiplistFlag, ZInlineFlag) |
@@ -77,11 +115,13 @@ type Meta struct {
 	Type     Type
 	ExpireAt int64
 	Value    []byte // strings only
-	Version  uint64 // collections only
-	Count    int64
-	Head     int64 // lists only
-	Tail     int64
-	Stream   StreamState // streams only
+	// StringEnc is what decides a string's OBJECT ENCODING.
+	StringEnc StringEncoding
+	Version   uint64 // collections only
+	Count     int64
+	Head      int64 // lists only
+	Tail      int64
+	Stream    StreamState // streams only
 	// ScoreFloor is a lower bound of a sorted set's scores, not always the
 	// least: adding a member lowers it, removing members leaves it. It lets
 	// a ZREMRANGEBYSCORE below every score (a sliding window with nothing
@@ -156,6 +196,9 @@ func EncodeMeta(m *Meta) []byte {
 	}
 	b := make([]byte, metaHeader, n)
 	b[0] = byte(m.Type)
+	if m.Type == TypeString {
+		b[0] |= byte(m.StringEnc) << stringEncodingShift
+	}
 	binary.BigEndian.PutUint64(b[1:], uint64(m.ExpireAt))
 	if m.Type == TypeString {
 		return append(b, m.Value...)
@@ -216,6 +259,13 @@ func DecodeMeta(b []byte) (Meta, error) {
 	}
 	m := Meta{Type: Type(b[0]), ExpireAt: int64(binary.BigEndian.Uint64(b[1:]))}
 	rest := b[metaHeader:]
+	if enc := StringEncoding(b[0] >> stringEncodingShift); enc != 0 {
+		m.Type = Type(b[0] &^ (3 << stringEncodingShift))
+		if m.Type != TypeString || enc > StringText {
+			return Meta{}, ErrCorruptMeta
+		}
+		m.StringEnc = enc
+	}
 	switch m.Type {
 	case TypeString:
 		m.Value = rest

@@ -60,7 +60,7 @@ func (c *Call) hllAt(key []byte, lookup bool) (*codec.HLL, bool) {
 
 // storeHLL writes h as key's value, keeping the key's expiry.
 func (c *Call) storeHLL(key []byte, h *codec.HLL) bool {
-	if _, err := c.Tx.Set(c.DB(), key, h.Bytes(), storage.SetOptions{KeepTTL: true}); err != nil {
+	if _, err := c.Tx.Set(c.DB(), key, h.Bytes(), storage.SetOptions{KeepTTL: true, Encoding: codec.StringRaw}); err != nil {
 		c.Err(err)
 		return false
 	}
@@ -169,7 +169,7 @@ func (c *Call) storeHLLCount(key []byte, h *codec.HLL) {
 		tx.Discard()
 		return
 	}
-	if _, err := tx.Set(c.DB(), key, counted, storage.SetOptions{KeepTTL: true}); err != nil {
+	if _, err := tx.Set(c.DB(), key, counted, storage.SetOptions{KeepTTL: true, Encoding: codec.StringRaw}); err != nil {
 		tx.Discard()
 		return
 	}

@@ -305,13 +305,8 @@ func cmdObject(c *Call) {
 func objectEncoding(tx *storage.Tx, db int, key []byte, t codec.Type) string {
 	switch t {
 	case codec.TypeString:
-		v, _, _ := tx.Get(db, key)
-		if _, ok := codec.ParseInt(v); ok {
-			return "int"
-		} else if len(v) <= 44 {
-			return "embstr"
-		}
-		return "raw"
+		enc, _ := tx.StringEncoding(db, key)
+		return enc
 	case codec.TypeHash:
 		enc, _ := tx.HashEncoding(db, key)
 		return enc
@@ -326,7 +321,7 @@ func objectEncoding(tx *storage.Tx, db int, key []byte, t codec.Type) string {
 }
 
 // objectRefcount is OBJECT REFCOUNT's answer for key, which holds a t:
-// 1, except for the integer strings 0..9999 that Redis keeps as shared
+// 1, except for the int-encoded strings 0..9999 that Redis keeps as shared
 // objects (OBJ_SHARED_REFCOUNT, INT_MAX) unless maxmemory is set with an
 // LRU or LFU policy.
 func (s *Server) objectRefcount(tx *storage.Tx, db int, key []byte, t codec.Type) int {
@@ -338,7 +333,10 @@ func (s *Server) objectRefcount(tx *storage.Tx, db int, key []byte, t codec.Type
 		return 1
 	}
 	v, _, _ := tx.Get(db, key)
-	if n, ok := codec.ParseInt(v); ok && n >= 0 && n < 10000 {
+	if enc, _ := tx.StringEncoding(db, key); enc != "int" {
+		return 1
+	}
+	if n, _ := codec.ParseInt(v); n >= 0 && n < 10000 {
 		return math.MaxInt32
 	}
 	return 1

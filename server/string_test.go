@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 
 	"moonstone/internal/testkit"
@@ -167,4 +168,100 @@ LPUSH lst a
 INCR lst
 INCRBYFLOAT lst 1
 `)
+}
+
+// OBJECT ENCODING of a string follows the command that last wrote it, as
+// in Redis: commands that edit a value in place leave it raw at any
+// length, INCRBYFLOAT leaves text, and SET, INCR and RESTORE choose by
+// content. The encoding survives a restart, and RENAME, COPY and expiry
+// changes keep it.
+func TestStringEncodingFollowsTheLastWrite(t *testing.T) {
+	p := testkit.StartPair(t)
+	script := `
+SET k 1234
+OBJECT ENCODING k
+SETRANGE k 0 2
+OBJECT ENCODING k
+GET k
+SET k 1234
+SETRANGE k 0 ""
+OBJECT ENCODING k
+SETRANGE k 5 2
+OBJECT ENCODING k
+SETRANGE new 0 12
+OBJECT ENCODING new
+APPEND a 12
+OBJECT ENCODING a
+OBJECT REFCOUNT a
+APPEND a 3
+OBJECT ENCODING a
+OBJECT REFCOUNT a
+APPEND a ""
+OBJECT ENCODING a
+INCR a
+OBJECT ENCODING a
+APPEND a x
+INCRBYFLOAT f 3
+OBJECT ENCODING f
+OBJECT REFCOUNT f
+INCRBYFLOAT f 0.5
+OBJECT ENCODING f
+INCR k2
+SETBIT k2 1 1
+OBJECT ENCODING k2
+SETBIT b 7 1
+OBJECT ENCODING b
+BITOP OR dst b k2
+OBJECT ENCODING dst
+BITFIELD bf SET u8 0 1
+OBJECT ENCODING bf
+SET bg ab
+BITFIELD bg GET u8 0
+OBJECT ENCODING bg
+PFADD h x
+OBJECT ENCODING h
+SET s abc
+APPEND s d
+EXPIRE s 100
+OBJECT ENCODING s
+PERSIST s
+GETEX s EX 50
+OBJECT ENCODING s
+COPY s s2
+OBJECT ENCODING s2
+RENAME s2 s3
+OBJECT ENCODING s3
+SET s3 abcd
+OBJECT ENCODING s3
+EVAL "redis.call('set', KEYS[1], '7'); redis.call('append', KEYS[1], '8'); return redis.call('object', 'encoding', KEYS[1])" 1 lua
+`
+	p.Run(t, script)
+	// RESTORE chooses by content again, as Redis's load does.
+	dump, _, err := p.Do("DUMP", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(dump, "$") {
+		t.Fatalf("DUMP a: %q", dump)
+	}
+	payload := dump[strings.Index(dump, "\r\n")+2 : len(dump)-2]
+	for _, args := range [][]string{{"RESTORE", "r", "0", payload}, {"OBJECT", "ENCODING", "r"}} {
+		m, r, err := p.Do(args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m != r {
+			t.Errorf("%s: moonstone %q, redis %q", args[0], m, r)
+		}
+	}
+	p.RestartMoonstone(t)
+	for _, key := range []string{"k", "new", "a", "f", "k2", "b", "dst", "bf", "bg", "h", "s", "s3", "lua", "r"} {
+		m, r, err := p.Do("OBJECT", "ENCODING", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m != r {
+			t.Errorf("after a restart, OBJECT ENCODING %s: moonstone %q, redis %q", key, m, r)
+		}
+	}
 }

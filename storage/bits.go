@@ -75,7 +75,7 @@ func (tx *Tx) SetBit(db int, key []byte, offset int64, on bool) (int64, error) {
 	if !changed {
 		return old, nil
 	}
-	return old, tx.putString(db, key, m, v, at)
+	return old, tx.putString(db, key, m, v, at, codec.StringRaw)
 }
 
 // BitRange is BITCOUNT's and BITPOS's optional [start end [BYTE|BIT]].
@@ -288,7 +288,7 @@ func (tx *Tx) BitOp(db int, op BitOpKind, dst []byte, srcs [][]byte) (int64, err
 			}
 		}
 	}
-	return int64(maxLen), tx.putString(db, dst, prev, res, 0)
+	return int64(maxLen), tx.putString(db, dst, prev, res, 0, codec.StringRaw)
 }
 
 // BitFieldKind is a BITFIELD subcommand.
@@ -406,7 +406,7 @@ func (tx *Tx) BitField(db int, key []byte, ops []BitFieldOp) ([]BitFieldReply, e
 	if !changed {
 		return out, nil
 	}
-	return out, tx.putString(db, key, m, v, at)
+	return out, tx.putString(db, key, m, v, at, codec.StringRaw)
 }
 
 // widthMask has the low width bits set.

@@ -20,16 +20,18 @@ import (
 // (dbmap.go); format 3 adds hashes whose values carry an insertion
 // sequence (hash.go); format 4 adds sorted sets kept inside their
 // metadata record (zset_inline.go); format 5 adds hashes kept inside
-// their metadata record (hash_inline.go). A new directory is stamped 1
-// (firstFormat); the batch that first needs a later format stamps it (its
-// first SWAPDB 2, its first new sorted set 4, its first new hash 5, where
-// builds before inline hashes stamped 3; never lower), so a build that
-// reads only older formats still opens directories that use none of the
-// newer records and refuses the others rather than misread them (show
+// their metadata record (hash_inline.go); format 6 adds strings whose
+// type byte carries their OBJECT ENCODING (codec.StringEncoding). A new
+// directory is stamped 1 (firstFormat); the batch that first needs a
+// later format stamps it (its first SWAPDB 2, its first new sorted set 4,
+// its first new hash 5, where builds before inline hashes stamped 3; its
+// first APPEND, SETRANGE, bit or PF* write 6; never lower), so a build
+// that reads only older formats still opens directories that use none of
+// the newer records and refuses the others rather than misread them (show
 // databases unswapped, hash values with their sequence in front, inline
-// sorted sets or hashes empty). A directory stamped with anything else is
-// refused at open.
-const FormatVersion = 5
+// sorted sets or hashes empty, raw strings as corrupt). A directory
+// stamped with anything else is refused at open.
+const FormatVersion = 6
 
 // firstFormat is the format of a new directory, and the oldest one read.
 const firstFormat = 1

@@ -107,7 +107,7 @@ func (tx *Tx) Restore(db int, key []byte, o *codec.DumpObject, expireAt int64) (
 	}
 	switch o.Type {
 	case codec.TypeString:
-		err = tx.putString(db, key, nil, o.Elems[0], 0)
+		err = tx.putString(db, key, nil, o.Elems[0], 0, codec.StringByContent)
 	case codec.TypeList:
 		err = tx.replaceWithList(db, key, o.Elems)
 	case codec.TypeSet, codec.TypeHash:

@@ -16,6 +16,10 @@ type SetOptions struct {
 	// Get asks for the old value; it also makes SET fail with ErrWrongType
 	// on a key of another type instead of overwriting it.
 	Get bool
+	// Encoding is what will decide the value's OBJECT ENCODING: its
+	// content for SET; the PF* commands, which edit their values in
+	// place in Redis, store StringRaw.
+	Encoding codec.StringEncoding
 }
 
 // SetResult reports what SET found and did.
@@ -54,21 +58,37 @@ func (tx *Tx) Set(db int, key, value []byte, o SetOptions) (SetResult, error) {
 	if o.KeepTTL && m != nil {
 		at = m.ExpireAt
 	}
-	if err := tx.putString(db, key, m, value, at); err != nil {
+	if err := tx.putString(db, key, m, value, at, o.Encoding); err != nil {
 		return res, err
 	}
 	res.Written = true
 	return res, nil
 }
 
-// putString replaces whatever key held (prev) with a string.
-func (tx *Tx) putString(db int, key []byte, prev *Meta, value []byte, expireAt int64) error {
+// putString replaces whatever key held (prev) with a string whose OBJECT
+// ENCODING enc decides.
+func (tx *Tx) putString(db int, key []byte, prev *Meta, value []byte, expireAt int64, enc codec.StringEncoding) error {
 	if prev != nil && prev.Type != codec.TypeString {
 		if err := tx.deleteMembers(prev); err != nil {
 			return err
 		}
 	}
-	return tx.putMeta(db, key, prev, &Meta{Type: codec.TypeString, ExpireAt: expireAt, Value: value})
+	if enc != codec.StringByContent {
+		if err := tx.stampFormat(6); err != nil {
+			return err
+		}
+	}
+	return tx.putMeta(db, key, prev, &Meta{Type: codec.TypeString, ExpireAt: expireAt, Value: value, StringEnc: enc})
+}
+
+// StringEncoding is OBJECT ENCODING's answer for the string at key ("" if
+// there is none).
+func (tx *Tx) StringEncoding(db int, key []byte) (string, error) {
+	m, err := tx.typed(db, key, codec.TypeString)
+	if err != nil || m == nil {
+		return "", err
+	}
+	return m.StringEnc.Name(m.Value), nil
 }
 
 // GetDel returns a string's value and deletes the key.
@@ -125,13 +145,13 @@ func (tx *Tx) Append(db int, key, value []byte) (int64, error) {
 		return 0, err
 	}
 	if m == nil {
-		return int64(len(value)), tx.putString(db, key, nil, value, 0)
+		return int64(len(value)), tx.putString(db, key, nil, value, 0, codec.StringByContent)
 	}
 	if err := tx.checkSize(int64(len(m.Value)) + int64(len(value))); err != nil {
 		return 0, err
 	}
 	nv := append(m.Value, value...)
-	return int64(len(nv)), tx.putString(db, key, m, nv, m.ExpireAt)
+	return int64(len(nv)), tx.putString(db, key, m, nv, m.ExpireAt, codec.StringRaw)
 }
 
 func (tx *Tx) checkSize(n int64) error {
@@ -165,7 +185,7 @@ func (tx *Tx) IncrBy(db int, key []byte, delta int64) (int64, error) {
 		return 0, ErrOverflow
 	}
 	cur += delta
-	return cur, tx.putString(db, key, m, []byte(codec.FormatInt(cur)), at)
+	return cur, tx.putString(db, key, m, []byte(codec.FormatInt(cur)), at, codec.StringByContent)
 }
 
 // IncrByFloat adds incr (already validated by the caller as a float) to the
@@ -193,7 +213,7 @@ func (tx *Tx) IncrByFloat(db int, key []byte, incr []byte) ([]byte, error) {
 		return nil, ErrNaNOrInf
 	}
 	out := []byte(codec.FormatLongDouble(sum))
-	return out, tx.putString(db, key, m, out, at)
+	return out, tx.putString(db, key, m, out, at, codec.StringText)
 }
 
 // GetRange returns the substring [start, end] with Redis's index rules.
@@ -254,5 +274,5 @@ func (tx *Tx) SetRange(db int, key []byte, offset int64, value []byte) (int64, e
 	if m != nil {
 		at = m.ExpireAt
 	}
-	return int64(len(cur)), tx.putString(db, key, m, cur, at)
+	return int64(len(cur)), tx.putString(db, key, m, cur, at, codec.StringRaw)
 }
