@@ -23,6 +23,9 @@ type persistState struct {
 	lastSave   time.Time // last successful checkpoint of any kind; zero = the start time
 	lastOK     bool      // the last BGSAVE succeeded (true before any)
 	bgRan      bool
+	bgStart    time.Time     // when the running BGSAVE began
+	bgDur      time.Duration // how long the last BGSAVE took
+	saves      int64         // successful checkpoints of any kind (INFO rdb_saves)
 	lastPath   string
 	lastDur    time.Duration
 	// commitsAtSave is the store's commit count when the last checkpoint
@@ -39,17 +42,27 @@ type persistInfo struct {
 	path       string
 	durationMS int64
 	changes    int64
+	saves      int64
+	// The last BGSAVE's duration and the running one's age, in whole
+	// seconds as Redis's rdb_last_bgsave_time_sec and
+	// rdb_current_bgsave_time_sec give them: -1 when there is none.
+	lastBgSec, currentBgSec int64
 }
 
 func (p *persistState) info(s *Server) persistInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	in := persistInfo{status: "ok", path: p.lastPath, durationMS: p.lastDur.Milliseconds()}
+	in := persistInfo{status: "ok", path: p.lastPath, durationMS: p.lastDur.Milliseconds(),
+		saves: p.saves, lastBgSec: -1, currentBgSec: -1}
 	if p.inProgress {
 		in.inProgress = 1
+		in.currentBgSec = int64(time.Since(p.bgStart).Seconds())
 	}
-	if p.bgRan && !p.lastOK {
-		in.status = "err"
+	if p.bgRan {
+		in.lastBgSec = int64(p.bgDur.Seconds())
+		if !p.lastOK {
+			in.status = "err"
+		}
 	}
 	in.changes = s.db.Stats().Commits.Load() - p.commitsAtSave
 	in.lastSave = s.started.Unix()
@@ -73,6 +86,7 @@ func (s *Server) checkpoint(dir string) error {
 	s.persist.lastSave = time.Now()
 	s.persist.lastPath = dir
 	s.persist.lastDur = dur
+	s.persist.saves++
 	s.persist.commitsAtSave = commits
 	s.persist.mu.Unlock()
 	s.logf(levelNotice, "Checkpoint written to %s in %s", dir, dur)
@@ -148,6 +162,7 @@ func cmdBGSave(c *Call) {
 		return
 	}
 	s.persist.inProgress = true
+	s.persist.bgStart = time.Now()
 	s.persist.bg.Add(1)
 	s.persist.mu.Unlock()
 	dir := s.saveDir()
@@ -157,6 +172,7 @@ func cmdBGSave(c *Call) {
 		s.persist.mu.Lock()
 		s.persist.inProgress = false
 		s.persist.bgRan = true
+		s.persist.bgDur = time.Since(s.persist.bgStart)
 		s.persist.lastOK = err == nil
 		s.persist.mu.Unlock()
 	}()

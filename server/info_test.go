@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"regexp"
 	"sort"
 	"strconv"
@@ -230,5 +231,80 @@ func TestInfoMemoryFieldsMatchRedis(t *testing.T) {
 	total, _ := strconv.ParseInt(vals["total_system_memory"], 10, 64)
 	if used <= 0 || peak < used || total <= used {
 		t.Errorf("used_memory %d, used_memory_peak %d, total_system_memory %d", used, peak, total)
+	}
+}
+
+// Exporters read INFO's fields by name: every field Redis 7.0 (with its
+// AOF on, as Moonstone's WAL always is) gives in the server, clients,
+// persistence, stats, replication and cpu sections is in Moonstone's
+// reply, in Redis's order, with Moonstone's own fields between or after
+// them. And rdb_saves counts checkpoints, as Redis counts saves.
+func TestInfoHasRedisFieldsInRedisOrder(t *testing.T) {
+	p := testkit.StartPairArgs(t, []string{"--appendonly", "yes"})
+	names := func(info string) []string {
+		var out []string
+		for _, l := range strings.Split(info, "\r\n") {
+			if k, _, ok := strings.Cut(l, ":"); ok {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	for _, sec := range []string{"server", "clients", "persistence", "stats", "replication", "cpu"} {
+		ms, rd, err := p.Do("INFO", sec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := names(ms), names(rd)
+		i := 0
+		for _, name := range got {
+			if i < len(want) && name == want[i] {
+				i++
+			}
+		}
+		if i < len(want) {
+			t.Errorf("INFO %s: Redis's %s is missing or out of order\nmoonstone: %s\nredis:     %s",
+				sec, want[i], strings.Join(got, " "), strings.Join(want, " "))
+		}
+	}
+	field := func(name string) string {
+		t.Helper()
+		m, _, err := p.Do("INFO", "persistence")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(m, "\r\n") {
+			if v, ok := strings.CutPrefix(l, name+":"); ok {
+				return v
+			}
+		}
+		t.Fatalf("no %s in %q", name, m)
+		return ""
+	}
+	if v := field("rdb_saves"); v != "0" {
+		t.Fatalf("rdb_saves before any save: %s", v)
+	}
+	if v := field("rdb_last_bgsave_time_sec"); v != "-1" {
+		t.Fatalf("rdb_last_bgsave_time_sec before any BGSAVE: %s", v)
+	}
+	c, ctx := p.Moonstone.Client, context.Background()
+	if err := c.Do(ctx, "CONFIG", "SET", "backup-dir", t.TempDir()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, "SAVE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, "BGSAVE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for field("rdb_bgsave_in_progress") != "0" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v := field("rdb_saves"); v != "2" {
+		t.Errorf("rdb_saves after SAVE and BGSAVE: %s", v)
+	}
+	if v := field("rdb_last_bgsave_time_sec"); v != "0" {
+		t.Errorf("rdb_last_bgsave_time_sec after a quick BGSAVE: %s", v)
 	}
 }
