@@ -207,6 +207,8 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 	case reject != "":
 	case h.readOnly && cmd.Is(flagWrite|flagMayReplicate):
 		reject = errWriteFromReadOnly
+	case !h.wrote && cmd.Is(flagWrite) && s.noReplicas.Load():
+		reject = errNoReplicas
 	case h.oom && !h.wrote && cmd.Is(flagDenyOOM):
 		reject = errOOM
 	}

@@ -408,6 +408,8 @@ func (s *Server) applyConfig(name, value string) error {
 		s.latmon.configure(s.cfg)
 	case "maxmemory", "maxmemory-policy":
 		s.setMaxMemory()
+	case "min-replicas-to-write", "min-replicas-max-lag":
+		s.setMinReplicas()
 	case "port", "bind":
 		return s.relisten(name)
 	case "requirepass":

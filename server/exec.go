@@ -81,6 +81,10 @@ func (s *Server) dispatch(cn *Conn, args [][]byte) {
 		s.refuse(cn, cmd, args, errOOM)
 		return
 	}
+	if s.refusedForReplicas(cn, cmd, args) {
+		s.refuse(cn, cmd, args, errNoReplicas)
+		return
+	}
 	if mon && cn.monitor.Load() && s.monitorRefuses(cn, cmd, args) {
 		return
 	}

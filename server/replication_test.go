@@ -275,3 +275,48 @@ func doBoth(t *testing.T, ms, rd *testkit.RawConn, args ...string) (string, stri
 	}
 	return m, r
 }
+
+// With min-replicas-to-write set, a master without replicas refuses
+// writes with -NOREPLICAS and nothing is written: commands, MULTI blocks,
+// scripts that declare flags, a flagless script's first write (a script
+// that has written goes on), functions; reads and no-writes scripts run.
+// Clearing either setting lets writes through again.
+func TestMinReplicasToWriteMatchesRedis(t *testing.T) {
+	testkit.Diff(t, `
+SET x 1
+FUNCTION LOAD "#!lua name=lib\nredis.register_function('w', function(k) return redis.call('incr', k[1]) end)\nredis.register_function{function_name='r', callback=function(k) return redis.call('get', k[1]) end, flags={'no-writes'}}"
+CONFIG SET min-replicas-to-write 1
+SET x 2
+INCR x
+DEL x
+EXPIRE x 10
+PUBLISH c m
+GET x
+EVAL "return redis.call('get', KEYS[1])" 1 x
+EVAL "return redis.call('set', KEYS[1], '3')" 1 x
+EVAL "return redis.pcall('set', KEYS[1], '3')" 1 x
+EVAL "#!lua\nreturn redis.call('get', KEYS[1])" 1 x
+EVAL "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])" 1 x
+FCALL w 1 x
+FCALL r 1 x
+FUNCTION FLUSH
+MULTI
+SET x 4
+GET x
+EXEC
+MULTI
+GET x
+EXEC
+GET x
+CONFIG SET min-replicas-max-lag 0
+SET x 5
+CONFIG SET min-replicas-max-lag 10
+SET x 6
+CONFIG SET min-slaves-to-write 0
+SET x 7
+GET x
+CONFIG SET min-replicas-to-write 1
+FLUSHALL
+CONFIG SET min-replicas-to-write 0
+`)
+}

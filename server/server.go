@@ -68,6 +68,8 @@ type Server struct {
 	// maxMemory is maxmemory under noeviction (0: no limit), usedMemory
 	// the heap as last sampled (oom.go).
 	maxMemory, usedMemory atomic.Uint64
+	// noReplicas says min-replicas-to-write refuses writes (noreplicas.go).
+	noReplicas atomic.Bool
 	// peakMemory is the most usedMemory sampled, startupMemory the heap
 	// when the server was made (INFO memory).
 	peakMemory    atomic.Uint64
@@ -152,6 +154,7 @@ func New(cfg *Config) (*Server, error) {
 	s.setNotifyFlags(cfg.NotifyFlags())
 	s.setTrackingMaxKeys()
 	s.setMaxMemory()
+	s.setMinReplicas()
 	s.sampleMemory()
 	s.startupMemory = s.usedMemory.Load()
 	go db.Sweeper(s.stopSweeper, cfg.Databases(), 100*time.Millisecond)
