@@ -174,6 +174,9 @@ type DB struct {
 	// independently (SetActiveExpiry).
 	expiryHeld      atomic.Bool
 	activeExpiryOff atomic.Bool
+	// lazyExpired queues expired keys that reads met while a write held
+	// the lock (lazyexpire.go).
+	lazyExpired chan []expiredKey
 	// changes is the change log's hook, for client-side caching
 	// (changes.go).
 	changes changeLog
@@ -308,7 +311,9 @@ func Open(opts Options) (*DB, error) {
 	db.filters = newFilterSet(opts.KeyFilterSize)
 	db.maintainKeyFilters()
 	gate.opened()
-	db.bg.Add(2)
+	db.lazyExpired = make(chan []expiredKey, 256)
+	db.bg.Add(3)
+	go db.lazyExpiryLoop()
 	go db.syncLoop()
 	go db.syncer.loop(db)
 	return db, nil

@@ -47,8 +47,10 @@
 // # Expiry
 //
 // Every read treats an expired key as absent. Expired keys are physically
-// removed by the next write transaction that touches them, in its own batch,
-// or by the active sweeper, which walks the expiry index.
+// removed by the next write transaction that touches them, in its own batch;
+// by a write transaction of their own just after a read transaction that
+// met them ends (lazyexpire.go); or by the active sweeper, which walks the
+// expiry index.
 //
 // # Geo sets
 //

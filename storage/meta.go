@@ -35,6 +35,8 @@ func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 			tx.db.stats.ExpiredKeys.Add(1)
 			tx.replaced = nil
 			tx.keyExpired(db, key)
+		} else if tx.b == nil {
+			tx.noteExpired(db, key)
 		}
 		return nil, nil
 	}

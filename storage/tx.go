@@ -68,6 +68,9 @@ type Tx struct {
 	// seeExpired: a read transaction reports expired keys that are still
 	// stored as present (SeeExpired).
 	seeExpired bool
+	// metExpired are the expired keys a read transaction met, removed
+	// when it ends (lazyexpire.go).
+	metExpired []expiredKey
 	// changes, versionKeys and owner serve client-side caching
 	// (changes.go).
 	changes     []Change
@@ -365,6 +368,11 @@ func (tx *Tx) endRead() {
 		tx.db.commitMu.RUnlock()
 	} else {
 		tx.snap.Close()
+	}
+	if len(tx.metExpired) > 0 {
+		keys := tx.metExpired
+		tx.metExpired = nil
+		tx.db.removeExpired(keys)
 	}
 }
 
