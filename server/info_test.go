@@ -26,6 +26,17 @@ func statsLines(info string) []string {
 	return out
 }
 
+// infoFieldNames lists the field names of an INFO reply, in order.
+func infoFieldNames(info string) []string {
+	var out []string
+	for _, l := range strings.Split(info, "\r\n") {
+		if k, _, ok := strings.Cut(l, ":"); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // pairStats returns both servers' stats lines (statsLines of INFO
 // commandstats and errorstats): Moonstone's, then Redis's.
 func pairStats(t *testing.T, p *testkit.Pair) (moonstone, redis []string) {
@@ -126,20 +137,11 @@ func TestScriptErrorStatsMatchRedis(t *testing.T) {
 // every 100 ms.
 func TestInfoStatsFieldsAndTraffic(t *testing.T) {
 	p := testkit.StartPair(t)
-	names := func(info string) []string {
-		var out []string
-		for _, l := range strings.Split(info, "\r\n") {
-			if k, _, ok := strings.Cut(l, ":"); ok {
-				out = append(out, k)
-			}
-		}
-		return out
-	}
 	ms, rd, err := p.Do("INFO", "stats")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(names(ms), " "), strings.Join(names(rd), " "); got != want {
+	if got, want := strings.Join(infoFieldNames(ms), " "), strings.Join(infoFieldNames(rd), " "); got != want {
 		t.Fatalf("INFO stats fields differ\nmoonstone: %s\nredis:     %s", got, want)
 	}
 
@@ -241,21 +243,12 @@ func TestInfoMemoryFieldsMatchRedis(t *testing.T) {
 // them. And rdb_saves counts checkpoints, as Redis counts saves.
 func TestInfoHasRedisFieldsInRedisOrder(t *testing.T) {
 	p := testkit.StartPairArgs(t, []string{"--appendonly", "yes"})
-	names := func(info string) []string {
-		var out []string
-		for _, l := range strings.Split(info, "\r\n") {
-			if k, _, ok := strings.Cut(l, ":"); ok {
-				out = append(out, k)
-			}
-		}
-		return out
-	}
 	for _, sec := range []string{"server", "clients", "persistence", "stats", "replication", "cpu"} {
 		ms, rd, err := p.Do("INFO", sec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, want := names(ms), names(rd)
+		got, want := infoFieldNames(ms), infoFieldNames(rd)
 		i := 0
 		for _, name := range got {
 			if i < len(want) && name == want[i] {

@@ -74,6 +74,17 @@ func TestHashOldFormatReads(t *testing.T) {
 	}
 }
 
+// formatStamp is the format db's directory is stamped with.
+func formatStamp(t *testing.T, db *storage.DB) string {
+	t.Helper()
+	v, closer, err := db.Pebble().Get(codec.SystemKey("format"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	return string(v)
+}
+
 // TestHashFormatStamp: the first new hash stamps the directory format 5
 // (a build that reads only formats up to 4 would show an inline hash
 // empty, and one up to 2 its values with their sequence in front, so they
@@ -85,15 +96,7 @@ func TestHashFormatStamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	format := func() string {
-		t.Helper()
-		v, closer, err := db.Pebble().Get(codec.SystemKey("format"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer closer.Close()
-		return string(v)
-	}
+	format := func() string { return formatStamp(t, db) }
 	if f := format(); f != "1" {
 		t.Fatalf("new directory stamped %q", f)
 	}

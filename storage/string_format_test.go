@@ -3,7 +3,6 @@ package storage_test
 import (
 	"testing"
 
-	"moonstone/codec"
 	"moonstone/storage"
 )
 
@@ -18,15 +17,7 @@ func TestStringEncodingFormatStamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	format := func() string {
-		t.Helper()
-		v, closer, err := db.Pebble().Get(codec.SystemKey("format"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer closer.Close()
-		return string(v)
-	}
+	format := func() string { return formatStamp(t, db) }
 	write := func(fn func(tx *storage.Tx) error) {
 		t.Helper()
 		tx := db.BeginWrite()
