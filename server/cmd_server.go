@@ -332,10 +332,10 @@ func (s *Server) objectRefcount(tx *storage.Tx, db int, key []byte, t codec.Type
 	if s.cfg.Get("maxmemory") != "0" && (strings.Contains(p, "lru") || strings.Contains(p, "lfu")) {
 		return 1
 	}
-	v, _, _ := tx.Get(db, key)
 	if enc, _ := tx.StringEncoding(db, key); enc != "int" {
 		return 1
 	}
+	v, _, _ := tx.Get(db, key)
 	if n, _ := codec.ParseInt(v); n >= 0 && n < 10000 {
 		return math.MaxInt32
 	}

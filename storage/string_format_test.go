@@ -13,53 +13,32 @@ import (
 // survives a reopen.
 func TestStringEncodingFormatStamp(t *testing.T) {
 	dir := t.TempDir()
-	db, err := storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	format := func() string { return formatStamp(t, db) }
-	write := func(fn func(tx *storage.Tx) error) {
-		t.Helper()
-		tx := db.BeginWrite()
-		if err := fn(tx); err != nil {
-			tx.Discard()
-			t.Fatal(err)
-		}
-		if _, err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := openNoSync(t, dir)
 	k := []byte("k")
-	write(func(tx *storage.Tx) error {
+	write(t, db, func(tx *storage.Tx) error {
 		if _, err := tx.Set(0, k, []byte("12"), storage.SetOptions{}); err != nil {
 			return err
 		}
 		_, err := tx.IncrBy(0, k, 1)
 		return err
 	})
-	if f := format(); f != "1" {
+	if f := formatStamp(t, db); f != "1" {
 		t.Fatalf("after SET and INCR: format %q", f)
 	}
-	write(func(tx *storage.Tx) error {
+	write(t, db, func(tx *storage.Tx) error {
 		_, err := tx.Append(0, k, []byte("4"))
 		return err
 	})
-	if f := format(); f != "6" {
+	if f := formatStamp(t, db); f != "6" {
 		t.Fatalf("after APPEND: format %q", f)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if db, err = storage.Open(storage.Options{Dir: dir, Sync: storage.SyncNo}); err != nil {
-		t.Fatal(err)
-	}
+	db = reopen(t, db, dir)
 	defer db.Close()
-	tx := db.BeginRead()
-	defer tx.Discard()
-	if enc, err := tx.StringEncoding(0, k); err != nil || enc != "raw" {
-		t.Fatalf("after a reopen: %q, %v", enc, err)
-	}
-	if r, err := db.Check(); err != nil || !r.OK() {
-		t.Fatalf("check: %v %v", err, r)
-	}
+	read(t, db, func(tx *storage.Tx) error {
+		if enc, err := tx.StringEncoding(0, k); err != nil || enc != "raw" {
+			t.Fatalf("after a reopen: %q, %v", enc, err)
+		}
+		return nil
+	})
+	checkClean(t, db)
 }
