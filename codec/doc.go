@@ -20,7 +20,10 @@
 //	                                           and, for a small one, its
 //	                                           fields and values
 //	                                           (hinline.go))
-//	'e'  db | expire-at (8, BE ms) | user key  empty: the expiry index
+//	'e'  db | at (8, BE ms) | user key        empty: the expiry index; at
+//	                                           is the key's expiry, or earlier
+//	                                           after the expiry was pushed
+//	                                           later (Meta.IndexedAt)
 //	'h'  version (8) | field                   hash value, after the field's
 //	                                           insertion sequence (8, BE) in
 //	                                           hashes whose metadata has one

@@ -24,7 +24,7 @@ func TestHashMetaInline(t *testing.T) {
 	for _, m := range []codec.Meta{
 		{Type: codec.TypeHash, Version: 7, Count: 3, Ordered: true, HInline: true, HEntries: p},
 		{Type: codec.TypeHash, Version: 7, Count: 0, Ordered: true, HInline: true, HEntries: []byte{}},
-		{Type: codec.TypeHash, ExpireAt: 99, Version: 8, Count: 5, Ordered: true, NextSeq: 9, HashTable: true},
+		{Type: codec.TypeHash, ExpireAt: 99, IndexedAt: 99, Version: 8, Count: 5, Ordered: true, NextSeq: 9, HashTable: true},
 		{Type: codec.TypeHash, Version: 9, Count: 5, Ordered: true, NextSeq: 5},
 	} {
 		b := codec.EncodeMeta(&m)

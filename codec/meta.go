@@ -62,6 +62,10 @@ const (
 // stringEncodingShift places a StringEncoding in the type byte.
 const stringEncodingShift = 6
 
+// IndexedFlag is the bit of the type byte that says the record stores an
+// IndexedAt apart from its ExpireAt: part of the on-disk format.
+const IndexedFlag = 0x20
+
 // Name is the encoding OBJECT ENCODING reports for value.
 func (e StringEncoding) Name(value []byte) string {
 	if e == StringRaw {
@@ -96,7 +100,8 @@ func (t Type) MemberTag() byte {
 
 // Meta is the decoded metadata record of one user key.
 //
-// Layout: type (1) | expire-at ms (8, BE; 0 = none) | then
+// Layout: type (1) | expire-at ms (8, BE; 0 = none) | [indexed-at ms (8,
+// BE), when the type byte has IndexedFlag] | then
 //   - strings: the value (the type byte's top two bits hold the
 //     StringEncoding);
 //   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
@@ -114,7 +119,15 @@ func (t Type) MemberTag() byte {
 type Meta struct {
 	Type     Type
 	ExpireAt int64
-	Value    []byte // strings only
+	// IndexedAt is the time of the key's expiry-index entry: 0 when it has
+	// none, else at or before ExpireAt. An expiry pushed later keeps the
+	// entry it has (an EXPIRE that slides a window, a SET EX that renews a
+	// session writes no index records); the sweeper moves the entry when
+	// it comes due. Records whose entry is at ExpireAt do not store it:
+	// EncodeMeta stores only a time between 0 and ExpireAt, and DecodeMeta
+	// gives ExpireAt when none is stored.
+	IndexedAt int64
+	Value     []byte // strings only
 	// StringEnc is what decides a string's OBJECT ENCODING.
 	StringEnc StringEncoding
 	Version   uint64 // collections only
@@ -188,7 +201,7 @@ var ErrCorruptMeta = errors.New("corrupt metadata record")
 
 // EncodeMeta serializes m.
 func EncodeMeta(m *Meta) []byte {
-	n := metaHeader
+	n := metaHeader + 8
 	if m.Type == TypeString {
 		n += len(m.Value)
 	} else {
@@ -200,6 +213,10 @@ func EncodeMeta(m *Meta) []byte {
 		b[0] |= byte(m.StringEnc) << stringEncodingShift
 	}
 	binary.BigEndian.PutUint64(b[1:], uint64(m.ExpireAt))
+	if m.IndexedAt > 0 && m.IndexedAt < m.ExpireAt {
+		b[0] |= IndexedFlag
+		b = binary.BigEndian.AppendUint64(b, uint64(m.IndexedAt))
+	}
 	if m.Type == TypeString {
 		return append(b, m.Value...)
 	}
@@ -257,10 +274,22 @@ func DecodeMeta(b []byte) (Meta, error) {
 	if len(b) < metaHeader {
 		return Meta{}, ErrCorruptMeta
 	}
-	m := Meta{Type: Type(b[0]), ExpireAt: int64(binary.BigEndian.Uint64(b[1:]))}
+	m := Meta{Type: Type(b[0] &^ (IndexedFlag | 3<<stringEncodingShift)), ExpireAt: int64(binary.BigEndian.Uint64(b[1:]))}
+	m.IndexedAt = m.ExpireAt
 	rest := b[metaHeader:]
+	if b[0]&IndexedFlag != 0 {
+		if len(rest) < 8 {
+			return Meta{}, ErrCorruptMeta
+		}
+		m.IndexedAt = int64(binary.BigEndian.Uint64(rest))
+		rest = rest[8:]
+		// An entry after the expiry, or one for a key without expiry, is
+		// never written.
+		if m.IndexedAt == m.ExpireAt || m.IndexedAt > m.ExpireAt || m.IndexedAt <= 0 {
+			return Meta{}, ErrCorruptMeta
+		}
+	}
 	if enc := StringEncoding(b[0] >> stringEncodingShift); enc != 0 {
-		m.Type = Type(b[0] &^ (3 << stringEncodingShift))
 		if m.Type != TypeString || enc > StringText {
 			return Meta{}, ErrCorruptMeta
 		}

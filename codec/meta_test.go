@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 )
@@ -54,5 +55,43 @@ func TestStringEncodingNames(t *testing.T) {
 		if got := tc.enc.Name([]byte(tc.value)); got != tc.want {
 			t.Errorf("encoding %d of %q: %s, want %s", tc.enc, tc.value, got, tc.want)
 		}
+	}
+}
+
+// A key whose expiry moved later than its expiry-index entry stores the
+// entry's time apart: it round-trips with every type's own fields behind
+// it, a record that stores none reads as indexed at its expiry, and a
+// stored time that no write produces (at or after the expiry, or with no
+// expiry) is corruption.
+func TestIndexedAtRoundTrips(t *testing.T) {
+	for _, m := range []Meta{
+		{Type: TypeString, ExpireAt: 5000, IndexedAt: 3000, Value: []byte("v"), StringEnc: StringRaw},
+		{Type: TypeZSet, ExpireAt: 5000, IndexedAt: 1, Version: 3, Count: 1, ZInline: true, ZEntries: []byte("entries")},
+		{Type: TypeList, ExpireAt: 5000, IndexedAt: 4999, Version: 4, Count: 2, Head: -1, Tail: 1},
+	} {
+		got, err := DecodeMeta(EncodeMeta(&m))
+		if err != nil || got.Type != m.Type || got.ExpireAt != m.ExpireAt || got.IndexedAt != m.IndexedAt ||
+			string(got.Value) != string(m.Value) || string(got.ZEntries) != string(m.ZEntries) ||
+			got.StringEnc != m.StringEnc || got.Version != m.Version || got.Head != m.Head || got.Tail != m.Tail {
+			t.Fatalf("round trip of %+v: %+v, %v", m, got, err)
+		}
+	}
+	plain := EncodeMeta(&Meta{Type: TypeString, ExpireAt: 5000, IndexedAt: 5000, Value: []byte("v")})
+	if plain[0]&IndexedFlag != 0 || len(plain) != metaHeader+1 {
+		t.Fatalf("an entry at the expiry is stored: %x", plain)
+	}
+	if m, err := DecodeMeta(plain); err != nil || m.IndexedAt != 5000 {
+		t.Fatalf("a record without the time: %+v, %v", m, err)
+	}
+	for _, at := range []int64{5000, 6000, 0} {
+		b := EncodeMeta(&Meta{Type: TypeString, ExpireAt: 5000, Value: []byte("v")})
+		b[0] |= IndexedFlag
+		b = append(b[:metaHeader], append(binary.BigEndian.AppendUint64(nil, uint64(at)), b[metaHeader:]...)...)
+		if _, err := DecodeMeta(b); !errors.Is(err, ErrCorruptMeta) {
+			t.Fatalf("indexed at %d for an expiry at 5000: %v", at, err)
+		}
+	}
+	if _, err := DecodeMeta([]byte{byte(TypeString) | IndexedFlag, 0, 0, 0, 0, 0, 0, 0, 9, 1}); !errors.Is(err, ErrCorruptMeta) {
+		t.Fatalf("a truncated indexed time: %v", err)
 	}
 }

@@ -37,6 +37,16 @@ func infoFieldNames(info string) []string {
 	return out
 }
 
+// infoField is the value of field name in an INFO reply, "" when absent.
+func infoField(info, name string) string {
+	for _, l := range strings.Split(info, "\r\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
 // pairStats returns both servers' stats lines (statsLines of INFO
 // commandstats and errorstats): Moonstone's, then Redis's.
 func pairStats(t *testing.T, p *testkit.Pair) (moonstone, redis []string) {

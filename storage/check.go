@@ -194,12 +194,12 @@ func (c *checker) metas() error {
 		c.keys[dbn]++
 		if m.ExpireAt != 0 {
 			c.expires[dbn]++
-			ok, err := c.has(codec.ExpiryKey(dbn, m.ExpireAt, key))
+			ok, err := c.has(codec.ExpiryKey(dbn, m.IndexedAt, key))
 			if err != nil {
 				return err
 			}
 			if !ok {
-				c.r.problem("db %d key %q: expires at %d but has no expiry-index record", c.db(dbn), key, m.ExpireAt)
+				c.r.problem("db %d key %q: expires at %d but has no expiry-index record at %d", c.db(dbn), key, m.ExpireAt, m.IndexedAt)
 			}
 		}
 		if m.Type == codec.TypeString {
@@ -563,8 +563,8 @@ func (c *checker) expiries() error {
 		}
 		m, err := codec.DecodeMeta(mv)
 		closer.Close()
-		if err == nil && m.ExpireAt != at {
-			c.r.problem("db %d key %q: expiry-index record at %d, metadata says %d", c.db(dbn), key, at, m.ExpireAt)
+		if err == nil && m.IndexedAt != at {
+			c.r.problem("db %d key %q: expiry-index record at %d, metadata says %d", c.db(dbn), key, at, m.IndexedAt)
 		}
 		return nil
 	})

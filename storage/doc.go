@@ -52,6 +52,15 @@
 // met them ends (lazyexpire.go); or by the active sweeper, which walks the
 // expiry index.
 //
+// A key's expiry-index entry is at or before its expiry, not always at it:
+// an expiry pushed later (EXPIRE sliding a rate limiter's window, SET EX
+// renewing a session or a cache entry) keeps the entry it has, so it
+// writes the metadata record alone instead of three records. When that
+// entry comes due, the sweeper finds the key alive and moves the entry to
+// its expiry (reindex), without any change a client could see; an expiry
+// brought before the entry moves it at once. The metadata records the
+// entry's time (Meta.IndexedAt) so that deleting the key deletes it.
+//
 // # Geo sets
 //
 // A geo set is a sorted set scored by geohash (geo.go). Its distances use

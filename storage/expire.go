@@ -80,40 +80,68 @@ func (tx *Tx) ExpireAt(db int, key []byte) (int64, error) {
 }
 
 // SweepExpired removes up to limit expired keys of db, found through the
-// expiry index, and returns how many it removed and whether more expired
-// keys remain. It is the active half of expiry (reads already hide expired
-// keys); the caller runs it in its own write transaction.
+// expiry index, and returns how many it removed and whether more entries
+// have come due. It is the active half of expiry (reads already hide
+// expired keys); the caller runs it in its own write transaction and
+// commits it when it wrote anything (Writes): an entry that came due for
+// a key whose expiry has since moved later is moved to the new expiry.
 func (tx *Tx) SweepExpired(db int, limit int) (int, bool, error) {
 	prefix := tx.expiryPrefix(db)
 	it, err := tx.iter(prefix, tx.expiryBound(db, tx.now+1))
 	if err != nil {
 		return 0, false, err
 	}
-	var victims [][]byte
+	type due struct {
+		at  int64
+		key []byte
+	}
+	var victims []due
 	more := false
 	for it.First(); it.Valid(); it.Next() {
 		if len(victims) == limit {
 			more = true
 			break
 		}
-		_, _, key := codec.ParseExpiryKey(it.Key())
-		victims = append(victims, append([]byte(nil), key...))
+		_, at, key := codec.ParseExpiryKey(it.Key())
+		victims = append(victims, due{at, append([]byte(nil), key...)})
 	}
 	if err := it.Close(); err != nil {
 		return 0, false, err
 	}
 	n := 0
-	for _, key := range victims {
+	for _, v := range victims {
 		// meta removes an expired key as a side effect of looking at it.
 		before := tx.db.stats.ExpiredKeys.Load()
-		if _, err := tx.meta(db, key); err != nil {
+		m, err := tx.meta(db, v.key)
+		if err != nil {
 			return n, false, err
 		}
 		if tx.db.stats.ExpiredKeys.Load() != before {
 			n++
 		}
+		if m != nil && m.IndexedAt == v.at && m.ExpireAt > v.at {
+			if err := tx.reindex(db, v.key, m); err != nil {
+				return n, false, err
+			}
+		}
 	}
 	return n, more, nil
+}
+
+// reindex moves the expiry-index entry of key, a live key whose expiry
+// moved past its entry's time, to its expiry. The key's data and expiry do
+// not change, so nothing that watches keys hears of it: no WATCH is
+// broken, no tracking invalidation or keyspace event is sent.
+func (tx *Tx) reindex(db int, key []byte, m *Meta) error {
+	if err := tx.write(tx.expiryKey(db, m.IndexedAt, key), nil, false); err != nil {
+		return err
+	}
+	if err := tx.write(tx.expiryKey(db, m.ExpireAt, key), nil, true); err != nil {
+		return err
+	}
+	next := *m
+	next.IndexedAt = m.ExpireAt
+	return tx.write(tx.metaKey(db, key), codec.EncodeMeta(&next), true)
 }
 
 // Sweeper runs the active expiry cycle until stop is closed: every tick it
@@ -186,8 +214,8 @@ func (db *DB) sweep(databases int) bool {
 				return false
 			default:
 			}
-			removed, more, err := tx.SweepExpired(n, perBatch)
-			if err != nil || removed == 0 {
+			_, more, err := tx.SweepExpired(n, perBatch)
+			if err != nil || tx.writes == 0 {
 				tx.Discard()
 				break
 			}

@@ -76,7 +76,9 @@ func (tx *Tx) forget(db int, key []byte, m *Meta) error {
 	var expires int64
 	if m.ExpireAt != 0 {
 		expires = -1
-		if err := tx.del(tx.expiryKey(db, m.ExpireAt, key)); err != nil {
+	}
+	if m.IndexedAt != 0 {
+		if err := tx.del(tx.expiryKey(db, m.IndexedAt, key)); err != nil {
 			return err
 		}
 	}

@@ -60,28 +60,43 @@ func (tx *Tx) typed(db int, key []byte, t codec.Type) (*Meta, error) {
 // putMeta writes key's metadata. prev is what meta returned before the
 // change (nil for a new key); putMeta keeps the expiry index and the key
 // counts in step with the change.
+//
+// The expiry index needs an entry at or before the expiry, not at it
+// (Meta.IndexedAt): an expiry pushed later keeps the entry it has, so a
+// sliding window's EXPIRE or a session's SET EX writes only the metadata
+// record. The sweeper moves such an entry when it comes due (reindex).
 func (tx *Tx) putMeta(db int, key []byte, prev, m *Meta) error {
 	var keys, expires int64
+	var prevAt, prevIndexed int64
 	if prev == nil {
 		keys = 1
 		tx.keyCreated(db, key)
+	} else {
+		prevAt, prevIndexed = prev.ExpireAt, prev.IndexedAt
 	}
-	var prevAt int64
-	if prev != nil {
-		prevAt = prev.ExpireAt
+	switch {
+	case prevAt == 0 && m.ExpireAt != 0:
+		expires = 1
+	case prevAt != 0 && m.ExpireAt == 0:
+		expires = -1
 	}
-	if prevAt != m.ExpireAt {
-		if prevAt != 0 {
-			expires--
-			if err := tx.del(tx.expiryKey(db, prevAt, key)); err != nil {
+	m.IndexedAt = prevIndexed
+	if m.ExpireAt == 0 || prevIndexed == 0 || m.ExpireAt < prevIndexed {
+		if prevIndexed != 0 {
+			if err := tx.del(tx.expiryKey(db, prevIndexed, key)); err != nil {
 				return err
 			}
 		}
+		m.IndexedAt = m.ExpireAt
 		if m.ExpireAt != 0 {
-			expires++
 			if err := tx.set(tx.expiryKey(db, m.ExpireAt, key), nil); err != nil {
 				return err
 			}
+		}
+	}
+	if m.IndexedAt != m.ExpireAt {
+		if err := tx.stampFormat(7); err != nil {
+			return err
 		}
 	}
 	if keys != 0 || expires != 0 {

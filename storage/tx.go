@@ -462,20 +462,52 @@ func (tx *Tx) reader() pebble.Reader {
 	return tx.r
 }
 
+// set writes key's record, and del deletes it, telling whatever follows
+// keys (WATCH, client tracking, keyspace events, blocked clients) that the
+// key changed.
 func (tx *Tx) set(key, value []byte) error {
 	if tx.b == nil {
 		return ErrReadOnlyTx
 	}
+	tx.noteWrite(key)
+	return tx.write(key, value, true)
+}
+
+func (tx *Tx) del(key []byte) error {
+	if tx.b == nil {
+		return ErrReadOnlyTx
+	}
+	tx.noteWrite(key)
+	return tx.write(key, nil, false)
+}
+
+func (tx *Tx) noteWrite(key []byte) {
 	tx.touch(key)
 	tx.noteChange(key)
 	tx.noteReady(key)
+}
+
+// write puts key's record with value (exists) or deletes it in the batch,
+// and keeps the transaction's own reads of it current, but tells no one
+// that follows keys: for a record whose key does not change in any way a
+// client can see (reindex).
+func (tx *Tx) write(key, value []byte, exists bool) error {
+	if tx.b == nil {
+		return ErrReadOnlyTx
+	}
 	tx.written.add(key)
 	tx.writes++
 	tx.noteFenceWrite(key)
 	var err error
-	if isMetaKey(key) {
+	switch {
+	case !exists:
+		if isMetaKey(key) {
+			tx.metaW.drop(key)
+		}
+		err = tx.b.Delete(key, nil)
+	case isMetaKey(key):
 		err = tx.setMeta(key, value)
-	} else {
+	default:
 		err = tx.b.Set(key, value, nil)
 	}
 	if err != nil {
@@ -483,30 +515,7 @@ func (tx *Tx) set(key, value []byte) error {
 		return err
 	}
 	if e := tx.reads.find(key); e != nil {
-		tx.reads.put(key, value, true)
-	}
-	return nil
-}
-
-func (tx *Tx) del(key []byte) error {
-	if tx.b == nil {
-		return ErrReadOnlyTx
-	}
-	tx.touch(key)
-	tx.noteChange(key)
-	tx.noteReady(key)
-	tx.written.add(key)
-	tx.writes++
-	tx.noteFenceWrite(key)
-	if isMetaKey(key) {
-		tx.metaW.drop(key)
-	}
-	if err := tx.b.Delete(key, nil); err != nil {
-		tx.reads.forget()
-		return err
-	}
-	if e := tx.reads.find(key); e != nil {
-		tx.reads.put(key, nil, false)
+		tx.reads.put(key, value, exists)
 	}
 	return nil
 }
