@@ -194,3 +194,27 @@ func TestKeysWithAMovedEntryLeaveNoneBehind(t *testing.T) {
 	})
 	wantEntries(t, db, "removed or moved", map[string]int64{"renamed": t0 + 5_000})
 }
+
+// TestSweepDeletesEntriesOfNoKey: an expiry-index entry that is no key's
+// (none is ever written so; here written straight into Pebble) is deleted
+// when it comes due, and a pass does not stop at a batch of them: the key
+// whose entry lies behind 250 of them is swept in the same pass.
+func TestSweepDeletesEntriesOfNoKey(t *testing.T) {
+	db := openDB(t)
+	t0 := time.Now().UnixMilli()
+	for i := range 250 {
+		if err := db.Pebble().Set(codec.ExpiryKey(0, t0-1_000+int64(i), []byte("gone")), nil, pebble.Sync); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, db, func(tx *storage.Tx) error {
+		_, err := tx.Set(0, []byte("k"), []byte("v"), storage.SetOptions{ExpireAt: t0 + 20})
+		return err
+	})
+	time.Sleep(40 * time.Millisecond)
+	db.SweepNow(1)
+	wantEntries(t, db, "swept", map[string]int64{})
+	if n := db.KeyCount(0); n != 0 {
+		t.Fatalf("%d keys left after the sweep", n)
+	}
+}
