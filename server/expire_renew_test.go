@@ -100,28 +100,29 @@ EXISTS k
 	if infoField(m, "expired_keys") != "1" || infoField(r, "expired_keys") != "1" {
 		t.Errorf("expired_keys: moonstone %q, redis %q", infoField(m, "expired_keys"), infoField(r, "expired_keys"))
 	}
-	mi, err := mt.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri, err := rt.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mi, ri := readPair(t, mt, rt)
 	if mi != ri || !strings.Contains(mi, "invalidate") {
 		t.Errorf("invalidation at k's expiry: moonstone %q, redis %q", mi, ri)
 	}
 	for _, want := range []string{"set", "expired"} {
-		mm, err := msub.Read()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rm, err := rsub.Read()
-		if err != nil {
-			t.Fatal(err)
-		}
+		mm, rm := readPair(t, msub, rsub)
 		if mm != rm || !strings.Contains(mm, "__keyevent@0__:"+want+"\r\n") {
 			t.Errorf("event %s: moonstone %q, redis %q", want, mm, rm)
 		}
 	}
+}
+
+// readPair reads one reply from each side's connection: Moonstone's, then
+// Redis's.
+func readPair(t *testing.T, moonstone, redis *testkit.RawConn) (string, string) {
+	t.Helper()
+	m, err := moonstone.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := redis.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, r
 }

@@ -57,14 +57,7 @@ GET keep
 		t.Errorf("expired_keys: moonstone %q, redis %q", infoField(m, "expired_keys"), infoField(r, "expired_keys"))
 	}
 	for _, key := range []string{"k1", "k2", "k3", "h"} {
-		mm, err := msub.Read()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rm, err := rsub.Read()
-		if err != nil {
-			t.Fatal(err)
-		}
+		mm, rm := readPair(t, msub, rsub)
 		if mm != rm || !strings.HasSuffix(mm, key+"\r\n") {
 			t.Errorf("expired event for %s: moonstone %q, redis %q", key, mm, rm)
 		}
