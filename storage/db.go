@@ -178,6 +178,9 @@ type DB struct {
 	// independently (SetActiveExpiry).
 	expiryHeld      atomic.Bool
 	activeExpiryOff atomic.Bool
+	// sweeps is where the sweeper's passes stand in each expiry index
+	// (expire.go).
+	sweeps sweepCursors
 	// lazyExpired queues expired keys that reads met while a write held
 	// the lock (lazyexpire.go).
 	lazyExpired chan []expiredKey

@@ -218,3 +218,44 @@ func TestSweepDeletesEntriesOfNoKey(t *testing.T) {
 		t.Fatalf("%d keys left after the sweep", n)
 	}
 }
+
+// TestSweepPassesMissNoEntry: a pass starts past the last entry the one
+// before it swept, and still finds every entry that comes due later: keys
+// written after that pass, and keys whose entry the pass moved.
+func TestSweepPassesMissNoEntry(t *testing.T) {
+	db := openDB(t)
+	setPX := func(prefix string, n int, ms int64) {
+		write(t, db, func(tx *storage.Tx) error {
+			for i := range n {
+				k := []byte(prefix + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+				if _, err := tx.Set(0, k, []byte("v"), storage.SetOptions{ExpireAt: time.Now().UnixMilli() + ms}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	setPX("first:", 100, 10)
+	setPX("renewed:", 1, 10)
+	write(t, db, func(tx *storage.Tx) error {
+		_, err := tx.Expire(0, []byte("renewed:aa"), time.Now().UnixMilli()+150, storage.ExpireAlways)
+		return err
+	})
+	time.Sleep(30 * time.Millisecond)
+	db.SweepNow(1)
+	if n := db.KeyCount(0); n != 1 {
+		t.Fatalf("after the first pass: %d keys, want the renewed one", n)
+	}
+	setPX("later:", 100, 10)
+	time.Sleep(30 * time.Millisecond)
+	db.SweepNow(1)
+	if n := db.KeyCount(0); n != 1 {
+		t.Fatalf("after the second pass: %d keys, want the renewed one", n)
+	}
+	time.Sleep(150 * time.Millisecond)
+	db.SweepNow(1)
+	if n := db.KeyCount(0); n != 0 {
+		t.Fatalf("after the renewed key's expiry: %d keys", n)
+	}
+	wantEntries(t, db, "swept", map[string]int64{})
+}
