@@ -228,7 +228,7 @@ func (db *DB) SweepNow(databases int) { db.sweep(databases) }
 // took the first batch of each pass 2-6 ms under the write lock.
 //
 // Nothing is written before a cursor: an entry is written at a time later
-// than its transaction's clock, and the cursor's is earlier than the clock
+// than its transaction's clock, and the cursor's is no later than the clock
 // of the pass that set it. A wall clock stepped back could break that, so
 // a cursor ahead of the clock is dropped, and every sweepRescan a pass
 // starts from the beginning anyway.
