@@ -29,6 +29,17 @@ type queuedCmd struct {
 	args [][]byte
 }
 
+// holds reports whether a command queued in the block satisfies f: the
+// checks dispatch makes of an EXEC (refusedForMemory, refusedForReplicas).
+func (m *multiState) holds(f func(cmd *Command, args [][]byte) bool) bool {
+	for _, q := range m.queue {
+		if f(q.cmd, q.args) {
+			return true
+		}
+	}
+	return false
+}
+
 const (
 	errMultiNested  = "ERR MULTI calls can not be nested"
 	errExecNoMulti  = "ERR EXEC without MULTI"

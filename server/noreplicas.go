@@ -32,12 +32,7 @@ func (s *Server) refusedForReplicas(cn *Conn, cmd *Command, args [][]byte) bool 
 		return false
 	}
 	if cmd.Name == "exec" && cn.multi != nil {
-		for _, q := range cn.multi.queue {
-			if s.writes(q.cmd, q.args) {
-				return true
-			}
-		}
-		return false
+		return cn.multi.holds(s.writes)
 	}
 	return s.writes(cmd, args)
 }

@@ -66,12 +66,7 @@ func (s *Server) refusedForMemory(cn *Conn, cmd *Command, args [][]byte) bool {
 	if cn.multi != nil {
 		switch cmd.Name {
 		case "exec":
-			for _, q := range cn.multi.queue {
-				if s.deniesOOM(q.cmd, q.args) {
-					return true
-				}
-			}
-			return false
+			return cn.multi.holds(s.deniesOOM)
 		case "discard", "quit", "reset":
 			return false
 		}
