@@ -285,7 +285,7 @@ func DecodeMeta(b []byte) (Meta, error) {
 		rest = rest[8:]
 		// An entry after the expiry, or one for a key without expiry, is
 		// never written.
-		if m.IndexedAt == m.ExpireAt || m.IndexedAt > m.ExpireAt || m.IndexedAt <= 0 {
+		if m.IndexedAt <= 0 || m.IndexedAt >= m.ExpireAt {
 			return Meta{}, ErrCorruptMeta
 		}
 	}
