@@ -19,7 +19,10 @@
 //	                                           next insertion sequence, flags
 //	                                           and, for a small one, its
 //	                                           fields and values
-//	                                           (hinline.go))
+//	                                           (hinline.go); a list's head
+//	                                           and tail and, for a small
+//	                                           one, its elements
+//	                                           (linline.go))
 //	'e'  db | at (8, BE ms) | user key        empty: the expiry index; at
 //	                                           is the key's expiry, or earlier
 //	                                           after the expiry was pushed
@@ -27,7 +30,8 @@
 //	'h'  version (8) | field                   hash value, after the field's
 //	                                           insertion sequence (8, BE) in
 //	                                           hashes whose metadata has one
-//	'l'  version (8) | index (8, ordered)      list element
+//	'l'  version (8) | index (8, ordered)      list element (none while the
+//	                                           list is inline)
 //	's'  version (8) | member                  empty: set membership
 //	'z'  version (8) | member                  score (8, IEEE bits; -0 is stored
 //	                                           as 0): sorted-set member

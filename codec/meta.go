@@ -104,7 +104,9 @@ func (t Type) MemberTag() byte {
 // BE), when the type byte has IndexedFlag] | then
 //   - strings: the value (the type byte's top two bits hold the
 //     StringEncoding);
-//   - collections: version (8) | count (8) | for lists: head (8) | tail (8),
+//   - collections: version (8) | count (8) | for lists: head (8) | tail (8)
+//     | flags (1; ListInlineFlag) | the elements of an inline list
+//     (linline.go) (the flags and the elements only in an inline list),
 //     for streams: StreamState (see stream.go), for sorted sets: score
 //     floor (8, float64 bits) | flags (1; ZSkiplistFlag, ZInlineFlag) |
 //     the entries of an inline set (zinline.go) (the floor and the flags
@@ -134,7 +136,12 @@ type Meta struct {
 	Count     int64
 	Head      int64 // lists only
 	Tail      int64
-	Stream    StreamState // streams only
+	// LInline says a list's elements are LEntries (linline.go), head
+	// first, rather than records; an inline list has Head 0 and Tail
+	// Count.
+	LInline  bool
+	LEntries []byte
+	Stream   StreamState // streams only
 	// ScoreFloor is a lower bound of a sorted set's scores, not always the
 	// least: adding a member lowers it, removing members leaves it. It lets
 	// a ZREMRANGEBYSCORE below every score (a sliding window with nothing
@@ -180,6 +187,10 @@ const (
 	HashInlineFlag = 2
 )
 
+// ListInlineFlag is the bit of a list's flags byte that records LInline;
+// the byte is written only for an inline list.
+const ListInlineFlag = 1
+
 // SetHashtableFlag is the bit of a set's flags byte that records
 // SetHashtable.
 const SetHashtableFlag = 1
@@ -205,7 +216,7 @@ func EncodeMeta(m *Meta) []byte {
 	if m.Type == TypeString {
 		n += len(m.Value)
 	} else {
-		n += 33 + len(m.ZEntries) + len(m.HEntries)
+		n += 33 + len(m.ZEntries) + len(m.HEntries) + len(m.LEntries)
 	}
 	b := make([]byte, metaHeader, n)
 	b[0] = byte(m.Type)
@@ -225,6 +236,10 @@ func EncodeMeta(m *Meta) []byte {
 	if m.Type == TypeList {
 		b = binary.BigEndian.AppendUint64(b, uint64(m.Head))
 		b = binary.BigEndian.AppendUint64(b, uint64(m.Tail))
+		if m.LInline {
+			b = append(b, ListInlineFlag)
+			b = append(b, m.LEntries...)
+		}
 	}
 	if m.Type == TypeStream {
 		b = appendStreamState(b, &m.Stream)
@@ -268,8 +283,8 @@ func EncodeMeta(m *Meta) []byte {
 }
 
 // DecodeMeta parses a metadata record. A string's Value and an inline
-// sorted set's ZEntries or hash's HEntries alias b: copy them if b is a
-// Pebble buffer that will not outlive the read.
+// sorted set's ZEntries, hash's HEntries or list's LEntries alias b: copy
+// them if b is a Pebble buffer that will not outlive the read.
 func DecodeMeta(b []byte) (Meta, error) {
 	if len(b) < metaHeader {
 		return Meta{}, ErrCorruptMeta
@@ -311,6 +326,13 @@ func DecodeMeta(b []byte) (Meta, error) {
 			}
 			m.Head = int64(binary.BigEndian.Uint64(rest[16:]))
 			m.Tail = int64(binary.BigEndian.Uint64(rest[24:]))
+			if len(rest) > 32 {
+				// Only an inline list has a flags byte.
+				if rest[32] != ListInlineFlag {
+					return Meta{}, ErrCorruptMeta
+				}
+				m.LInline, m.LEntries = true, rest[33:]
+			}
 		}
 		if m.Type == TypeStream {
 			var ok bool

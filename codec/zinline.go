@@ -33,20 +33,33 @@ func ParseZEntry(e []byte) (score float64, member []byte) {
 // SplitZEntries appends the entries of payload p to dst (each aliases p);
 // false if p is corrupt.
 func SplitZEntries(dst [][]byte, p []byte) ([][]byte, bool) {
+	return splitEntries(dst, p, 8)
+}
+
+// JoinZEntries appends the payload of entries, which must be in order, to
+// dst.
+func JoinZEntries(dst []byte, entries [][]byte) []byte { return joinEntries(dst, entries) }
+
+// ZEntriesSize is the payload length of entries.
+func ZEntriesSize(entries [][]byte) int { return entriesSize(entries) }
+
+// splitEntries appends the length-prefixed entries of payload p to dst
+// (each aliases p); false if p is corrupt or an entry is shorter than
+// minLen.
+func splitEntries(dst [][]byte, p []byte, minLen uint64) ([][]byte, bool) {
 	for len(p) > 0 {
 		n, w := binary.Uvarint(p)
-		if w <= 0 || n < 8 || n > uint64(len(p)-w) {
+		if w <= 0 || n < minLen || n > uint64(len(p)-w) {
 			return nil, false
 		}
-		dst = append(dst, p[w:w+int(n)])
+		dst = append(dst, p[w:w+int(n):w+int(n)])
 		p = p[w+int(n):]
 	}
 	return dst, true
 }
 
-// JoinZEntries appends the payload of entries, which must be in order, to
-// dst.
-func JoinZEntries(dst []byte, entries [][]byte) []byte {
+// joinEntries appends entries to dst, each behind its length as a uvarint.
+func joinEntries(dst []byte, entries [][]byte) []byte {
 	for _, e := range entries {
 		dst = binary.AppendUvarint(dst, uint64(len(e)))
 		dst = append(dst, e...)
@@ -54,8 +67,8 @@ func JoinZEntries(dst []byte, entries [][]byte) []byte {
 	return dst
 }
 
-// ZEntriesSize is the payload length of entries.
-func ZEntriesSize(entries [][]byte) int {
+// entriesSize is the payload length of entries.
+func entriesSize(entries [][]byte) int {
 	n := 0
 	for _, e := range entries {
 		n += uvarintLen(uint64(len(e))) + len(e)
