@@ -248,6 +248,9 @@ func (c *checker) collection(dbn int, key []byte, m *codec.Meta) error {
 			c.r.problem("%s: stored count %d, %d member records", name, m.Count, n)
 		}
 	case codec.TypeList:
+		if m.LInline {
+			return c.inlineList(name, m)
+		}
 		if m.Tail-m.Head != m.Count {
 			c.r.problem("%s: stored count %d, but head %d and tail %d span %d", name, m.Count, m.Head, m.Tail, m.Tail-m.Head)
 		}
@@ -372,6 +375,24 @@ func (c *checker) inlineZSet(name string, m *codec.Meta) error {
 		seen[string(member)] = true
 	}
 	return c.noRecords(name, m.Version, codec.TagZMember, codec.TagZScore, codec.TagZRank)
+}
+
+// inlineList checks an inline list: its elements decode, as many as its
+// count, at positions [0, count), and it has no element records.
+func (c *checker) inlineList(name string, m *codec.Meta) error {
+	elems, ok := codec.SplitLEntries(nil, m.LEntries)
+	if !ok {
+		c.r.problem("%s: undecodable inline elements", name)
+		return nil
+	}
+	c.r.Members += int64(len(elems))
+	if int64(len(elems)) != m.Count {
+		c.r.problem("%s: stored count %d, %d inline elements", name, m.Count, len(elems))
+	}
+	if m.Head != 0 || m.Tail != m.Count {
+		c.r.problem("%s: inline, but head %d and tail %d for count %d", name, m.Head, m.Tail, m.Count)
+	}
+	return c.noRecords(name, m.Version, codec.TagList)
 }
 
 // noRecords reports every record with one of tags under the version of an

@@ -37,10 +37,20 @@ func healthyStore(t *testing.T) *storage.DB {
 		if _, err := tx.SAdd(1, []byte("s"), bs("x", "y", "z")); err != nil {
 			return err
 		}
+		// "l" keeps its elements in records, "li" inside its metadata
+		// record.
+		storage.SetListInlineBytes(t, 0)
 		if _, err := tx.ListPush(0, []byte("l"), storage.ListLeft, bs("1", "2", "3", "4"), false); err != nil {
 			return err
 		}
 		if _, _, err := tx.ListPop(0, []byte("l"), storage.ListRight, 1); err != nil {
+			return err
+		}
+		storage.SetListInlineBytes(t, 512)
+		if _, err := tx.ListPush(0, []byte("li"), storage.ListRight, bs("a", "b", "c"), false); err != nil {
+			return err
+		}
+		if _, _, err := tx.ListPop(0, []byte("li"), storage.ListLeft, 1); err != nil {
 			return err
 		}
 		// "z" is kept in records (Redis would make it a skiplist with no
@@ -82,7 +92,7 @@ func TestCheckPassesOnAHealthyStore(t *testing.T) {
 	if !r.OK() {
 		t.Fatalf("problems on a healthy store: %v", r.Problems)
 	}
-	if r.Keys != 7 || r.Collections != 6 || r.Expiries != 2 || r.Scripts != 1 || r.Members != 16 {
+	if r.Keys != 8 || r.Collections != 7 || r.Expiries != 2 || r.Scripts != 1 || r.Members != 18 {
 		t.Fatalf("report = %+v", r)
 	}
 }
@@ -204,6 +214,41 @@ func TestCheckFindsCorruption(t *testing.T) {
 			return p.Delete(codec.ListKey(m.Version, m.Head+1), pebble.Sync)
 		}, `db 0 list "l": positions`)
 	})
+	liMeta := func(p *pebble.DB, change func(m *codec.Meta)) error {
+		m, err := meta(p, 0, "li")
+		if err != nil {
+			return err
+		}
+		if !m.LInline {
+			return fmt.Errorf("li is not inline")
+		}
+		change(&m)
+		return p.Set(codec.MetaKey(0, []byte("li")), codec.EncodeMeta(&m), pebble.Sync)
+	}
+	t.Run("inline list count", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return liMeta(p, func(m *codec.Meta) { m.Count, m.Tail = 3, 3 })
+		}, `db 0 list "li": stored count 3, 2 inline elements`)
+	})
+	t.Run("inline list head", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return liMeta(p, func(m *codec.Meta) { m.Head, m.Tail = 1, 3 })
+		}, `db 0 list "li": inline, but head 1 and tail 3 for count 2`)
+	})
+	t.Run("inline list with a record", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			m, err := meta(p, 0, "li")
+			if err != nil {
+				return err
+			}
+			return p.Set(codec.ListKey(m.Version, 0), []byte("b"), pebble.Sync)
+		}, `db 0 list "li": inline, but record`)
+	})
+	t.Run("inline list undecodable", func(t *testing.T) {
+		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
+			return liMeta(p, func(m *codec.Meta) { m.LEntries = m.LEntries[:len(m.LEntries)-1] })
+		}, `db 0 list "li": undecodable inline elements`)
+	})
 	t.Run("zset index", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
 			m, err := meta(p, 0, "z")
@@ -258,7 +303,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 	t.Run("key count", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {
 			return p.Delete(codec.MetaKey(0, []byte("str")), pebble.Sync)
-		}, "db 0: stored key count 6, 5 keys found")
+		}, "db 0: stored key count 7, 6 keys found")
 	})
 	t.Run("orphan members", func(t *testing.T) {
 		expectProblem(t, func(db *storage.DB, p *pebble.DB) error {

@@ -23,19 +23,20 @@ import (
 // their metadata record (hash_inline.go); format 6 adds strings whose
 // type byte carries their OBJECT ENCODING (codec.StringEncoding); format 7
 // adds metadata records whose expiry-index entry is earlier than their
-// expiry (codec.Meta.IndexedAt). A new
-// directory is stamped 1 (firstFormat); the batch that first needs a
-// later format stamps it (its first SWAPDB 2, its first new sorted set 4,
-// its first new hash 5, where builds before inline hashes stamped 3; its
-// first APPEND, SETRANGE, bit or PF* write 6; its first expiry pushed
-// later 7; never lower), so a build
-// that reads only older formats still opens directories that use none of
-// the newer records and refuses the others rather than misread them (show
-// databases unswapped, hash values with their sequence in front, inline
-// sorted sets or hashes empty, raw strings as corrupt, keys whose expiry
-// was pushed later as corrupt too). A directory
-// stamped with anything else is refused at open.
-const FormatVersion = 7
+// expiry (codec.Meta.IndexedAt); format 8 adds lists kept inside their
+// metadata record (list_inline.go). A new directory is stamped 1
+// (firstFormat); the batch that first needs a later format stamps it (its
+// first SWAPDB 2, its first new sorted set 4, its first new hash 5, where
+// builds before inline hashes stamped 3; its first APPEND, SETRANGE, bit
+// or PF* write 6; its first expiry pushed later 7; its first new list 8;
+// never lower), so a build that reads only older formats still opens
+// directories that use none of the newer records and refuses the others
+// rather than misread them (show databases unswapped, hash values with
+// their sequence in front, inline sorted sets or hashes empty, raw strings
+// as corrupt, keys whose expiry was pushed later as corrupt too, inline
+// lists as missing their elements). A directory stamped with anything
+// else is refused at open.
+const FormatVersion = 8
 
 // firstFormat is the format of a new directory, and the oldest one read.
 const firstFormat = 1

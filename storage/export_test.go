@@ -82,21 +82,21 @@ func (tx *Tx) seed(db int, key []byte, t codec.Type, n int, members func(version
 // ListLayout returns a list's Head, Tail and Count from its metadata and
 // the positions of the element records stored under its version, in key
 // order.
-func (tx *Tx) ListLayout(db int, key []byte) (head, tail, count int64, positions []int64, err error) {
+func (tx *Tx) ListLayout(db int, key []byte) (head, tail, count int64, inline bool, positions []int64, err error) {
 	m, err := tx.typed(db, key, codec.TypeList)
 	if err != nil || m == nil {
-		return 0, 0, 0, nil, err
+		return 0, 0, 0, false, nil, err
 	}
 	prefix := codec.MemberPrefix(codec.TagList, m.Version)
 	it, err := tx.iter(prefix, codec.PrefixEnd(prefix))
 	if err != nil {
-		return 0, 0, 0, nil, err
+		return 0, 0, 0, false, nil, err
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
 		positions = append(positions, codec.ListIndexFromKey(it.Key()))
 	}
-	return m.Head, m.Tail, m.Count, positions, it.Error()
+	return m.Head, m.Tail, m.Count, m.LInline, positions, it.Error()
 }
 
 // CountRecords counts every record under tag, whatever collection it
@@ -157,6 +157,14 @@ func SetZSetInlineBytes(t testing.TB, n int) {
 	old := zsetInlineBytes
 	zsetInlineBytes = n
 	t.Cleanup(func() { zsetInlineBytes = old })
+}
+
+// SetListInlineBytes changes how many bytes of elements a list keeps
+// inline (0: none) until the test ends.
+func SetListInlineBytes(t testing.TB, n int) {
+	old := listInlineBytes
+	listInlineBytes = n
+	t.Cleanup(func() { listInlineBytes = old })
 }
 
 // SetHashInlineBytes changes how many bytes of entries a hash keeps

@@ -11,7 +11,7 @@ func (tx *Tx) Footprint(db int, key []byte) (int64, bool, error) {
 		return 0, false, err
 	}
 	size := int64(len(tx.metaKey(db, key)) + len(codec.EncodeMeta(m)))
-	if m.Count == 0 || m.ZInline || m.HInline {
+	if m.Count == 0 || m.ZInline || m.HInline || m.LInline {
 		return size, true, nil
 	}
 	var sampled, bytes int64

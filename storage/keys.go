@@ -129,7 +129,7 @@ func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (boo
 			return false, err
 		}
 		c.Version = nm.Version
-		if !m.ZInline && !m.HInline {
+		if !m.ZInline && !m.HInline && !m.LInline {
 			if err := tx.copyMembers(m.Type, m.Version, c.Version); err != nil {
 				return false, err
 			}

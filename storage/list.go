@@ -3,13 +3,16 @@ package storage
 import (
 	"bytes"
 	"errors"
+	"slices"
 
 	"moonstone/codec"
 )
 
 // Lists.
 //
-// A list's metadata holds Head and Tail: its elements occupy the absolute
+// A small list keeps its elements in its metadata record
+// (list_inline.go). Once past that, its metadata holds Head and Tail: its
+// elements occupy the absolute
 // positions [Head, Tail) with no gap, one record each at
 // codec.ListKey(version, position), whose index is encoded so that byte
 // order is numeric order. Element i, counted from the left from 0, is at
@@ -17,7 +20,9 @@ import (
 // pushing on the right moves Tail up. Count is always Tail-Head, and a list
 // that becomes empty is deleted, as in Redis.
 //
-// What each operation costs in Pebble reads and writes (n elements):
+// What each operation costs in Pebble reads and writes (n elements) once
+// the list is records (an inline list's cost is the one record, whatever
+// the operation):
 //   - LPUSH/RPUSH/LPOP/RPOP of one element, LINDEX, LSET, LLEN: one point
 //     read or write plus the metadata, whatever n.
 //   - LRANGE, LPOP/RPOP with a count, LPOS: one seek to the first position
@@ -55,6 +60,8 @@ type list struct {
 	key  []byte
 	prev *Meta // nil for a list this operation creates
 	m    Meta
+	// elems are an inline list's elements, head first (m.LInline).
+	elems [][]byte
 }
 
 // openList loads key as a list: nil when absent, ErrWrongType when key holds
@@ -64,7 +71,7 @@ func (tx *Tx) openList(db int, key []byte) (*list, error) {
 	if err != nil || m == nil {
 		return nil, err
 	}
-	return &list{tx: tx, db: db, key: key, prev: m, m: *m}, nil
+	return tx.listOf(db, key, m)
 }
 
 // createList starts a new, empty list at key (which must not exist).
@@ -76,7 +83,12 @@ func (tx *Tx) createList(db int, key []byte) (*list, error) {
 	return &list{tx: tx, db: db, key: key, m: *m}, nil
 }
 
-func (l *list) len() int64 { return l.m.Tail - l.m.Head }
+func (l *list) len() int64 {
+	if l.m.LInline {
+		return int64(len(l.elems))
+	}
+	return l.m.Tail - l.m.Head
+}
 
 // at is the record key of absolute position p.
 func (l *list) at(p int64) []byte { return codec.ListKey(l.m.Version, p) }
@@ -91,12 +103,21 @@ func (l *list) save() error {
 		l.m.Count = 0 // the elements are gone: deleteKey finds nothing to delete
 		return l.tx.deleteKey(l.db, l.key, &l.m)
 	}
+	if l.m.LInline {
+		if err := l.saveInline(); err != nil {
+			return err
+		}
+	}
 	l.m.Count = l.len()
 	return l.tx.putMeta(l.db, l.key, l.prev, &l.m)
 }
 
 // push adds values one at a time at end, so LPUSH a b c leaves c first.
 func (l *list) push(end ListEnd, values ...[]byte) error {
+	if l.m.LInline {
+		l.pushInline(end, values)
+		return nil
+	}
 	for _, v := range values {
 		var p int64
 		if end == ListLeft {
@@ -119,6 +140,9 @@ func (l *list) pop(end ListEnd, count int64) ([][]byte, error) {
 	n := min(count, l.len())
 	if n <= 0 {
 		return nil, nil
+	}
+	if l.m.LInline {
+		return l.popInline(end, n), nil
 	}
 	lo, hi := l.m.Head, l.m.Head+n
 	if end == ListRight {
@@ -146,6 +170,13 @@ func (l *list) read(lo, hi int64, reverse bool) ([][]byte, error) {
 	if hi <= lo {
 		return nil, nil
 	}
+	if l.m.LInline {
+		out := slices.Clone(l.elems[lo:hi])
+		if reverse {
+			slices.Reverse(out)
+		}
+		return out, nil
+	}
 	if hi-lo == 1 {
 		v, ok, err := l.tx.get(l.at(lo))
 		if err != nil {
@@ -172,6 +203,18 @@ func (l *list) read(lo, hi int64, reverse bool) ([][]byte, error) {
 // call: fn must copy it to keep it.
 func (l *list) scan(lo, hi int64, reverse bool, fn func(p int64, v []byte) (bool, error)) error {
 	if hi <= lo {
+		return nil
+	}
+	if l.m.LInline {
+		for i := range hi - lo {
+			p := lo + i
+			if reverse {
+				p = hi - 1 - i
+			}
+			if more, err := fn(p, l.elems[p]); err != nil || !more {
+				return err
+			}
+		}
 		return nil
 	}
 	it, err := l.tx.iter(l.at(lo), l.at(hi))
@@ -229,6 +272,10 @@ func (l *list) move(lo, hi, delta int64) error {
 // insertAt inserts v so that it becomes element k (0 <= k <= len), moving
 // whichever side of k is shorter by one position.
 func (l *list) insertAt(k int64, v []byte) error {
+	if l.m.LInline {
+		l.keep(slices.Insert(l.elems, int(k), v))
+		return nil
+	}
 	n := l.len()
 	if k < n-k {
 		if err := l.move(l.m.Head, l.m.Head+k, -1); err != nil {
@@ -247,6 +294,10 @@ func (l *list) insertAt(k int64, v []byte) error {
 // removeAt deletes the elements at the given indexes (ascending, distinct,
 // not all of the list) and closes the gaps from the shorter side.
 func (l *list) removeAt(idx []int64) error {
+	if l.m.LInline {
+		l.removeInline(idx)
+		return nil
+	}
 	n, m := l.len(), int64(len(idx))
 	first, last := idx[0], idx[m-1]
 	// Survivors that must move: those after the first removal if the gaps
@@ -430,6 +481,10 @@ func (tx *Tx) ListSet(db int, key []byte, index int64, value []byte) error {
 	if index < 0 || index >= n {
 		return ErrIndexRange
 	}
+	if l.m.LInline {
+		l.elems[index] = value
+		return l.save()
+	}
 	return tx.set(l.at(l.m.Head+index), value)
 }
 
@@ -512,6 +567,10 @@ func (tx *Tx) ListTrim(db int, key []byte, start, stop int64) error {
 	from, to := normalizeRange(start, stop, l.len())
 	if from == to {
 		return tx.deleteKey(db, key, l.prev)
+	}
+	if l.m.LInline {
+		l.keep(l.elems[from:to])
+		return l.save()
 	}
 	if err := l.deletePositions(l.m.Head, l.m.Head+from); err != nil {
 		return err

@@ -57,8 +57,26 @@ func bytesOf(s []string) [][]byte {
 // operations to storage and to listModel, compares every result, and after
 // each commit checks the on-disk layout: each list's records sit exactly at
 // positions [Head, Tail), Count is Tail-Head, and no record is left behind
-// by a list that shrank or was deleted.
+// by a list that shrank or was deleted; an inline list has no records. It
+// runs with lists never inline, inline as by default (the elements are
+// short, so a list spills only past a few hundred), and spilling past 24
+// bytes, so that many operations meet a list that spills.
 func TestListOperationsKeepLayout(t *testing.T) {
+	for _, limit := range []int{0, 512, 24} {
+		t.Run(fmt.Sprint("inline ", limit), func(t *testing.T) {
+			storage.SetListInlineBytes(t, limit)
+			inline, records := listOperationsKeepLayout(t)
+			// Each limit must meet the layouts it is there for.
+			if limit == 0 && inline > 0 || limit == 24 && (inline == 0 || records == 0) || limit == 512 && inline == 0 {
+				t.Fatalf("lists seen inline %d times, as records %d times", inline, records)
+			}
+		})
+	}
+}
+
+// listOperationsKeepLayout runs the sequence; it returns how many times a
+// layout check met an inline list and a list of records.
+func listOperationsKeepLayout(t *testing.T) (inline, records int) {
 	db, err := storage.Open(storage.Options{Dir: t.TempDir(), Sync: storage.SyncNo})
 	if err != nil {
 		t.Fatal(err)
@@ -318,23 +336,34 @@ func TestListOperationsKeepLayout(t *testing.T) {
 		if _, err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		checkLayout(t, db, model, keys, step)
+		i, r := checkLayout(t, db, model, keys, step)
+		inline, records = inline+i, records+r
 	}
+	return inline, records
 }
 
 // checkLayout verifies every list against the model and the on-disk layout
-// rules.
-func checkLayout(t *testing.T, db *storage.DB, model listModel, keys []string, step int) {
+// rules, and counts the lists it found inline and as records.
+func checkLayout(t *testing.T, db *storage.DB, model listModel, keys []string, step int) (inlineLists, recordLists int) {
 	t.Helper()
 	tx := db.BeginRead()
 	defer tx.Close()
-	total := 0
+	total, inlined := 0, 0
 	for _, k := range keys {
-		head, tail, count, positions, err := tx.ListLayout(0, []byte(k))
+		head, tail, count, inline, positions, err := tx.ListLayout(0, []byte(k))
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := model[k]
+		if inline {
+			if head != 0 || len(positions) != 0 {
+				t.Fatalf("step %d: inline list %s: head %d, %d records", step, k, head, len(positions))
+			}
+			positions = make([]int64, count) // what the checks below expect
+			for i := range positions {
+				positions[i] = int64(i)
+			}
+		}
 		if count != tail-head || count != int64(len(want)) || int64(len(positions)) != count {
 			t.Fatalf("step %d: list %s: head %d tail %d count %d, %d records, model has %d",
 				step, k, head, tail, count, len(positions), len(want))
@@ -352,14 +381,21 @@ func checkLayout(t *testing.T, db *storage.DB, model listModel, keys []string, s
 			t.Fatalf("step %d: list %s is %q, model %q", step, k, strs(got), want)
 		}
 		total += len(want)
+		if inline {
+			inlined += len(want)
+			inlineLists++
+		} else if count > 0 {
+			recordLists++
+		}
 	}
 	n, err := tx.CountRecords(codec.TagList)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != total {
-		t.Fatalf("step %d: %d list records on disk, %d elements in lists", step, n, total)
+	if n != total-inlined {
+		t.Fatalf("step %d: %d list records on disk, %d elements in lists, %d of them inline", step, n, total, inlined)
 	}
+	return inlineLists, recordLists
 }
 
 // TestListWrongType checks that every list operation refuses a key of

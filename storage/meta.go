@@ -127,7 +127,7 @@ func (tx *Tx) deleteKey(db int, key []byte, m *Meta) error {
 
 // deleteMembers removes every member record of a collection.
 func (tx *Tx) deleteMembers(m *Meta) error {
-	if m.ZInline || m.HInline {
+	if m.ZInline || m.HInline || m.LInline {
 		return nil // the members were in the metadata record
 	}
 	tags := memberTags(m.Type)
@@ -190,6 +190,12 @@ func (tx *Tx) newCollection(t codec.Type) (*Meta, error) {
 		m.Ordered = true // values carry their insertion sequence
 		m.HInline = true // until it outgrows the record (hash_inline.go)
 		if err := tx.stampFormat(5); err != nil {
+			return nil, err
+		}
+	}
+	if t == codec.TypeList {
+		m.LInline = true // until it outgrows the record (list_inline.go)
+		if err := tx.stampFormat(8); err != nil {
 			return nil, err
 		}
 	}

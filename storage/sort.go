@@ -193,7 +193,10 @@ func (tx *Tx) Sort(db int, key []byte, o SortOptions) (SortResult, error) {
 func (tx *Tx) sortElements(db int, key []byte, m *Meta) ([][]byte, error) {
 	switch m.Type {
 	case codec.TypeList:
-		l := &list{tx: tx, db: db, key: key, prev: m, m: *m}
+		l, err := tx.listOf(db, key, m)
+		if err != nil {
+			return nil, err
+		}
 		return l.read(m.Head, m.Tail, false)
 	case codec.TypeSet:
 		return tx.setMembers(m)
@@ -206,7 +209,10 @@ func (tx *Tx) sortElements(db int, key []byte, m *Meta) ([][]byte, error) {
 // sorted set, reaching the start is a scan of the elements before it.
 func (tx *Tx) sortWindow(db int, key []byte, m *Meta, start, n int64, desc bool) ([][]byte, error) {
 	if m.Type == codec.TypeList {
-		l := &list{tx: tx, db: db, key: key, prev: m, m: *m}
+		l, err := tx.listOf(db, key, m)
+		if err != nil {
+			return nil, err
+		}
 		if desc {
 			return l.read(m.Tail-start-n, m.Tail-start, true)
 		}
