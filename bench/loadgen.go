@@ -31,7 +31,7 @@ import (
 
 // loadSpec is one load generator run.
 type loadSpec struct {
-	workload string // "transfer", "ratelimiter" or "get"
+	workload string // "transfer", "ratelimiter", "get" or "queue"
 	clients  int
 	ops      int           // total operations; 0 means run for duration
 	duration time.Duration // used when ops is 0
@@ -99,6 +99,22 @@ func (spec loadSpec) request() (request, error) {
 			buf = appendBulk(buf, "60")
 			return appendBulkBytes(buf, strconv.AppendInt(nil, time.Now().Unix(), 10))
 		}, nil
+	case "queue":
+		// A job queue: producers LPUSH a job id, workers RPOP one, half
+		// and half over 1000 queues, so each queue stays a few jobs long
+		// (and one that drains is deleted and starts over).
+		return func(buf []byte, rng *rand.Rand) []byte {
+			q := rng.IntN(1000)
+			if rng.IntN(2) == 0 {
+				buf = appendArrayHeader(buf, 3)
+				buf = appendBulk(buf, "LPUSH")
+				buf = appendBulkBytes(buf, strconv.AppendInt([]byte("queue:"), int64(q), 10))
+				return appendBulkBytes(buf, strconv.AppendUint([]byte("job:"), rng.Uint64()>>24, 10))
+			}
+			buf = appendArrayHeader(buf, 2)
+			buf = appendBulk(buf, "RPOP")
+			return appendBulkBytes(buf, strconv.AppendInt([]byte("queue:"), int64(q), 10))
+		}, nil
 	case "get":
 		// GET of the funded accounts: a read baseline for the generator.
 		return func(buf []byte, rng *rand.Rand) []byte {
@@ -107,7 +123,7 @@ func (spec loadSpec) request() (request, error) {
 			return appendAccount(buf, rng.IntN(accounts))
 		}, nil
 	}
-	return nil, fmt.Errorf("unknown workload %q (transfer, ratelimiter, get)", spec.workload)
+	return nil, fmt.Errorf("unknown workload %q (transfer, ratelimiter, get, queue)", spec.workload)
 }
 
 // runLoad runs spec against addr. serverPid, when non-zero, is the
@@ -336,7 +352,7 @@ func appendAccount(buf []byte, i int) []byte {
 func loadgenMain(args []string) {
 	fs := flag.NewFlagSet("loadgen", flag.ExitOnError)
 	port := fs.Int("port", 6379, "the server's port on 127.0.0.1")
-	workload := fs.String("workload", "transfer", "transfer, ratelimiter or get")
+	workload := fs.String("workload", "transfer", "transfer, ratelimiter, get or queue")
 	clients := fs.Int("clients", 50, "concurrent clients, one connection each")
 	ops := fs.Int("ops", 0, "total operations (0: run for -duration)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run when -ops is 0")
@@ -351,7 +367,7 @@ func loadgenMain(args []string) {
 			fatal(err)
 		}
 		spec.sha = shas[*workload]
-	} else if *workload != "get" {
+	} else if *workload != "get" && *workload != "queue" {
 		spec.sha = scriptSHA(*workload)
 	}
 	res, err := runLoad(s.addr, *pid, spec)
