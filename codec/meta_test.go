@@ -95,3 +95,34 @@ func TestIndexedAtRoundTrips(t *testing.T) {
 		t.Fatalf("a truncated indexed time: %v", err)
 	}
 }
+
+// TestInlineListRoundTrips: a list's elements survive the metadata record
+// with an expiry and an earlier index entry; a list of records writes no
+// flags byte, so its record is as before; a flags byte without the inline
+// bit is corrupt.
+func TestInlineListRoundTrips(t *testing.T) {
+	elems := [][]byte{[]byte("job1"), {}, []byte("job\x00\xff")}
+	m := Meta{Type: TypeList, ExpireAt: 9000, IndexedAt: 7000, Version: 6, Count: 3, Tail: 3, LInline: true,
+		LEntries: JoinLEntries(nil, elems)}
+	got, err := DecodeMeta(EncodeMeta(&m))
+	if err != nil || !got.LInline || got.Count != 3 || got.Tail != 3 || got.IndexedAt != 7000 {
+		t.Fatalf("round trip of %+v: %+v, %v", m, got, err)
+	}
+	split, ok := SplitLEntries(nil, got.LEntries)
+	if !ok || len(split) != 3 || string(split[0]) != "job1" || len(split[1]) != 0 || string(split[2]) != "job\x00\xff" {
+		t.Fatalf("elements %q, %v", split, ok)
+	}
+	records := EncodeMeta(&Meta{Type: TypeList, Version: 6, Count: 2, Head: -1, Tail: 1})
+	if len(records) != metaHeader+32 {
+		t.Fatalf("a list of records takes %d bytes", len(records))
+	}
+	if m, err := DecodeMeta(records); err != nil || m.LInline || m.Head != -1 {
+		t.Fatalf("a list of records: %+v, %v", m, err)
+	}
+	if _, err := DecodeMeta(append(records, 0)); !errors.Is(err, ErrCorruptMeta) {
+		t.Fatalf("a flags byte without the inline bit: %v", err)
+	}
+	if _, ok := SplitLEntries(nil, []byte{5, 'a'}); ok {
+		t.Fatal("an element cut short splits")
+	}
+}
