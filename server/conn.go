@@ -181,6 +181,16 @@ func (cn *Conn) serve() {
 			// Never wait for the network, or flush, holding the write lock.
 			s.endGroup(cn)
 		}
+		if held {
+			// The invalidations of keys this client tracks that its own
+			// writes (or any write meanwhile) queued follow the reply in
+			// the same buffer, as Redis 7 sends them: a client-side cache
+			// that resolves the write on its reply must not answer the
+			// next read before the push arrives.
+			if q := cn.trackq.Load(); q != nil {
+				cn.drainQueue(q)
+			}
+		}
 		if cn.closeAfterReply || cn.killed.Load() {
 			cn.leaving.Store(true)
 			if held {

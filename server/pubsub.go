@@ -484,29 +484,33 @@ func (cn *Conn) pushLoop(ps *connPubSub) {
 // the reply then waits, as the messages would have, for the commits made
 // before them.
 func (cn *Conn) drainPushes() {
-	for _, ps := range [2]*connPubSub{cn.ps, cn.trackq.Load()} {
-		if ps == nil || ps == closedPushQueue {
-			continue
-		}
-		ps.mu.Lock()
-		msgs := append(ps.inflight, ps.msgs...)
-		ps.inflight, ps.msgs = nil, nil
-		ps.mu.Unlock()
-		if len(msgs) == 0 {
-			continue
-		}
-		var size int64
-		var buf []byte
-		for i := range msgs {
-			buf = msgs[i].appendFrame(buf, cn.resp)
-			size += msgs[i].size()
-		}
-		cn.w.WriteRaw(buf)
-		cn.await(cn.srv.db.ReadBarrier())
-		ps.mu.Lock()
-		ps.bytes -= size
-		ps.mu.Unlock()
+	cn.drainQueue(cn.ps)
+	cn.drainQueue(cn.trackq.Load())
+}
+
+// drainQueue moves what ps holds into the reply buffer.
+func (cn *Conn) drainQueue(ps *connPubSub) {
+	if ps == nil || ps == closedPushQueue {
+		return
 	}
+	ps.mu.Lock()
+	msgs := append(ps.inflight, ps.msgs...)
+	ps.inflight, ps.msgs = nil, nil
+	ps.mu.Unlock()
+	if len(msgs) == 0 {
+		return
+	}
+	var size int64
+	var buf []byte
+	for i := range msgs {
+		buf = msgs[i].appendFrame(buf, cn.resp)
+		size += msgs[i].size()
+	}
+	cn.w.WriteRaw(buf)
+	cn.await(cn.srv.db.ReadBarrier())
+	ps.mu.Lock()
+	ps.bytes -= size
+	ps.mu.Unlock()
 }
 
 // closePubSub ends cn's subscriptions and its writer; the socket is

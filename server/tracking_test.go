@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -918,5 +919,49 @@ func doRaw(t *testing.T, rc *testkit.RawConn, want string, args ...string) {
 	}
 	if want != "" && got != want {
 		t.Fatalf("%v: %q, want %q", args, got, want)
+	}
+}
+
+// TestTrackingOwnWriteSendsItsPushWithTheReply: a RESP3 client that
+// writes a key it tracks gets the invalidation in the same socket write as
+// the reply, after it, as from Redis. A client-side cache (node-redis's)
+// resolves the write on its reply and may answer the next read from its
+// cache at once: a push sent separately can come too late, and the read
+// returns the overwritten value.
+func TestTrackingOwnWriteSendsItsPushWithTheReply(t *testing.T) {
+	ms := testkit.Start(t)
+	rd := testkit.StartRedis(t)
+	for _, s := range []struct{ name, addr string }{{"moonstone", ms.Addr}, {"redis", rd.Addr}} {
+		t.Run(s.name, func(t *testing.T) {
+			c, err := testkit.DialRaw(s.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for _, cmd := range [][]string{{"HELLO", "3"}, {"CLIENT", "TRACKING", "on"}} {
+				if _, err := c.Do(cmd...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 100 {
+				write := []string{"SET", "k", strconv.Itoa(i)}
+				if i%5 == 4 {
+					write = []string{"FLUSHDB", "SYNC"}
+				}
+				if r, err := c.Do("GET", "k"); err != nil || r == "" {
+					t.Fatalf("GET: %q, %v", r, err)
+				}
+				if r, err := c.Do(write...); err != nil || r != "+OK\r\n" {
+					t.Fatalf("%q: %q, %v", write, r, err)
+				}
+				if c.Buffered() == 0 {
+					t.Fatalf("round %d: %q's reply came without its invalidation", i, write)
+				}
+				push, err := c.Read()
+				if err != nil || !strings.HasPrefix(push, ">2\r\n$10\r\ninvalidate\r\n") {
+					t.Fatalf("round %d: after %q's reply: %q, %v", i, write, push, err)
+				}
+			}
+		})
 	}
 }

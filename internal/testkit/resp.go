@@ -70,6 +70,10 @@ func (r *RawConn) ReadWithin(ms int) (string, error) {
 	return r.read(time.Duration(ms) * time.Millisecond)
 }
 
+// Buffered is how many bytes of replies have arrived but not been read:
+// what came in the same socket reads as the replies read so far.
+func (r *RawConn) Buffered() int { return r.br.Buffered() }
+
 func (r *RawConn) read(d time.Duration) (string, error) {
 	r.c.SetReadDeadline(time.Now().Add(d))
 	var b bytes.Buffer
