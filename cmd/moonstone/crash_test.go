@@ -270,3 +270,133 @@ func TestKillDuringExpiryRenewalsLeavesAnExactIndex(t *testing.T) {
 		}
 	}
 }
+
+// kill -9 while producers push jobs onto queues and workers move them to
+// a working list and then remove them (a reliable queue: LMOVE, then LREM
+// once done) loses and duplicates no job: every job whose push was
+// acknowledged is on a queue or a working list, or its removal was sent;
+// none whose removal was acknowledged is left; none is there twice; and
+// `moonstone check` finds the lists exact. Each round starts from empty
+// queues, which producers fill past what a list keeps in its metadata
+// record (they push faster than workers take), so the lists go from
+// inline to records during the round, and the drain after it empties them.
+func TestKillDuringQueueMovesLosesNoJob(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	const producers, workers, queues = 4, 4, 3
+	for round := 0; round < crashRounds(t, 4); round++ {
+		p := testkit.StartProcess(t, dir, "appendfsync", [...]string{"always", "no"}[round%2])
+		c := p.Client()
+		var mu sync.Mutex
+		pushed := map[string]bool{} // acknowledged
+		removing := map[string]bool{}
+		removed := map[string]bool{} // acknowledged
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		stopped := func() bool {
+			select {
+			case <-stop:
+				return true
+			default:
+				return false
+			}
+		}
+		for w := 0; w < producers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(round), uint64(w)))
+				for seq := 0; !stopped(); {
+					var jobs []any
+					for range 1 + rng.IntN(3) {
+						jobs = append(jobs, fmt.Sprintf("job:%d:%d:%d", round, w, seq))
+						seq++
+					}
+					if c.RPush(ctx, fmt.Sprint("queue:", rng.IntN(queues)), jobs...).Err() != nil {
+						return
+					}
+					mu.Lock()
+					for _, j := range jobs {
+						pushed[j.(string)] = true
+					}
+					mu.Unlock()
+				}
+			}(w)
+		}
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(round), uint64(100+w)))
+				for !stopped() {
+					q := rng.IntN(queues)
+					job, err := c.LMove(ctx, fmt.Sprint("queue:", q), fmt.Sprint("working:", q), "LEFT", "RIGHT").Result()
+					if err == redis.Nil {
+						continue
+					}
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					removing[job] = true
+					mu.Unlock()
+					n, err := c.LRem(ctx, fmt.Sprint("working:", q), 1, job).Result()
+					if err != nil {
+						return
+					}
+					if n != 1 {
+						t.Errorf("job %s was not on working:%d", job, q)
+						return
+					}
+					mu.Lock()
+					removed[job] = true
+					mu.Unlock()
+				}
+			}(w)
+		}
+		time.Sleep(time.Duration(300+rand.IntN(500)) * time.Millisecond)
+		p.Kill()
+		close(stop)
+		wg.Wait()
+		c.Close()
+		out := mustRun(t, "check", "--dir", dir)
+		if !strings.Contains(out, " 0 problems") {
+			t.Fatalf("round %d: check after kill -9:\n%s", round, out)
+		}
+
+		p = testkit.StartProcess(t, dir, "appendfsync", "always")
+		c = p.Client()
+		seen := map[string]bool{}
+		for q := 0; q < queues; q++ {
+			for _, l := range []string{fmt.Sprint("queue:", q), fmt.Sprint("working:", q)} {
+				jobs, err := c.LRange(ctx, l, 0, -1).Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, j := range jobs {
+					switch {
+					case seen[j]:
+						t.Fatalf("round %d: job %s is queued twice", round, j)
+					case removed[j]:
+						t.Fatalf("round %d: job %s is still on %s after its removal was acknowledged", round, j, l)
+					}
+					seen[j] = true
+				}
+				if err := c.Del(ctx, l).Err(); err != nil { // the next round starts empty
+					t.Fatal(err)
+				}
+			}
+		}
+		lost := 0
+		for j := range pushed {
+			if !seen[j] && !removing[j] {
+				lost++
+			}
+		}
+		if lost > 0 || len(pushed) == 0 || len(removed) == 0 {
+			t.Fatalf("round %d: %d of %d acknowledged jobs lost (%d removed)", round, lost, len(pushed), len(removed))
+		}
+		p.Terminate()
+		c.Close()
+	}
+}
