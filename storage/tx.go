@@ -107,9 +107,22 @@ func (c *readCache) find(key []byte) *readCacheEntry {
 	return nil
 }
 
-// put records key's value (copied; nil and false for absent).
+// readCacheMaxValue bounds the values the cache holds: a value is copied
+// in and again out, which for a large value (a 1 MB string that SET
+// overwrites) costs more than reading it again would.
+const readCacheMaxValue = 16 << 10
+
+// put records key's value (copied; nil and false for absent). A value
+// past readCacheMaxValue is not held, and key's entry is dropped.
 func (c *readCache) put(key, value []byte, ok bool) {
 	e := c.find(key)
+	if ok && len(value) > readCacheMaxValue {
+		if e != nil {
+			c.n--
+			*e, c.entries[c.n] = c.entries[c.n], readCacheEntry{}
+		}
+		return
+	}
 	if e == nil {
 		if c.n == readCacheSize {
 			return

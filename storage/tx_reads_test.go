@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -89,4 +90,45 @@ func TestTxReadsSeeOwnWrites(t *testing.T) {
 	if got := get(rt, 5); got != "105" {
 		t.Fatalf("k5 = %s after a discarded SET, want 105", got)
 	}
+}
+
+// A transaction's reads of a large value, which it does not remember, agree
+// with its writes as small ones do: a small value read, then overwritten
+// by a large one (the remembered small one must go), a large one
+// overwritten by a small one, an APPEND past the bound, a DEL.
+func TestTxReadsOfLargeValuesSeeOwnWrites(t *testing.T) {
+	db := openDB(t)
+	big := func(c byte) []byte { return bytes.Repeat([]byte{c}, 64<<10) }
+	k := []byte("k")
+	write(t, db, func(tx *storage.Tx) error {
+		_, err := tx.Set(0, k, []byte("small"), storage.SetOptions{})
+		return err
+	})
+	tx := db.BeginWrite()
+	defer tx.Discard()
+	want := func(step string, v []byte) {
+		t.Helper()
+		got, ok, err := tx.Get(0, k)
+		if err != nil || ok != (v != nil) || !bytes.Equal(got, v) {
+			tx.Discard()
+			t.Fatalf("%s: GET gives %d bytes (%v, %v), want %d", step, len(got), ok, err, len(v))
+		}
+	}
+	want("committed", []byte("small"))
+	if _, err := tx.Set(0, k, big('a'), storage.SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want("small overwritten by large", big('a'))
+	if _, err := tx.Set(0, k, []byte("tiny"), storage.SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want("large overwritten by small", []byte("tiny"))
+	if _, err := tx.Append(0, k, big('b')); err != nil {
+		t.Fatal(err)
+	}
+	want("appended past the bound", append([]byte("tiny"), big('b')...))
+	if _, err := tx.Del(0, k); err != nil {
+		t.Fatal(err)
+	}
+	want("deleted", nil)
 }
