@@ -93,42 +93,66 @@ func TestTxReadsSeeOwnWrites(t *testing.T) {
 }
 
 // A transaction's reads of a large value, which it does not remember, agree
-// with its writes as small ones do: a small value read, then overwritten
-// by a large one (the remembered small one must go), a large one
-// overwritten by a small one, an APPEND past the bound, a DEL.
+// with its writes as small ones do: a value read, then overwritten by a
+// large one (the remembered small one must go), a large one overwritten by
+// a small one, then deleted; for a string (its metadata record) and a hash
+// field kept in a record of its own.
 func TestTxReadsOfLargeValuesSeeOwnWrites(t *testing.T) {
 	db := openDB(t)
 	big := func(c byte) []byte { return bytes.Repeat([]byte{c}, 64<<10) }
-	k := []byte("k")
+	k, h, f := []byte("k"), []byte("h"), []byte("f")
+	small := bytes.Repeat([]byte("s"), 100) // past a listpack's values: the hash keeps records
 	write(t, db, func(tx *storage.Tx) error {
-		_, err := tx.Set(0, k, []byte("small"), storage.SetOptions{})
+		if _, err := tx.Set(0, k, small, storage.SetOptions{}); err != nil {
+			return err
+		}
+		_, err := tx.HSet(0, h, [][]byte{f, small})
 		return err
 	})
 	tx := db.BeginWrite()
 	defer tx.Discard()
-	want := func(step string, v []byte) {
-		t.Helper()
-		got, ok, err := tx.Get(0, k)
-		if err != nil || ok != (v != nil) || !bytes.Equal(got, v) {
-			tx.Discard()
-			t.Fatalf("%s: GET gives %d bytes (%v, %v), want %d", step, len(got), ok, err, len(v))
+	reads := map[string]func() ([]byte, bool, error){
+		"string":     func() ([]byte, bool, error) { return tx.Get(0, k) },
+		"hash field": func() ([]byte, bool, error) { return tx.HGet(0, h, f) },
+	}
+	writes := map[string]func(v []byte) error{
+		"string": func(v []byte) error {
+			if v == nil {
+				_, err := tx.Del(0, k)
+				return err
+			}
+			_, err := tx.Set(0, k, v, storage.SetOptions{})
+			return err
+		},
+		"hash field": func(v []byte) error {
+			if v == nil {
+				_, err := tx.HDel(0, h, [][]byte{f})
+				return err
+			}
+			_, err := tx.HSet(0, h, [][]byte{f, v})
+			return err
+		},
+	}
+	for name, read := range reads {
+		want := func(step string, v []byte) {
+			t.Helper()
+			got, ok, err := read()
+			if err != nil || ok != (v != nil) || !bytes.Equal(got, v) {
+				tx.Discard()
+				t.Fatalf("%s, %s: %d bytes (%v, %v), want %d", name, step, len(got), ok, err, len(v))
+			}
+		}
+		want("committed", small)
+		for _, step := range []struct {
+			name string
+			v    []byte
+		}{{"small overwritten by large", big('a')}, {"large overwritten by small", []byte("tiny")},
+			{"small overwritten by large again", big('b')}, {"deleted", nil}} {
+			if err := writes[name](step.v); err != nil {
+				tx.Discard()
+				t.Fatal(err)
+			}
+			want(step.name, step.v)
 		}
 	}
-	want("committed", []byte("small"))
-	if _, err := tx.Set(0, k, big('a'), storage.SetOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	want("small overwritten by large", big('a'))
-	if _, err := tx.Set(0, k, []byte("tiny"), storage.SetOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	want("large overwritten by small", []byte("tiny"))
-	if _, err := tx.Append(0, k, big('b')); err != nil {
-		t.Fatal(err)
-	}
-	want("appended past the bound", append([]byte("tiny"), big('b')...))
-	if _, err := tx.Del(0, k); err != nil {
-		t.Fatal(err)
-	}
-	want("deleted", nil)
 }
