@@ -259,15 +259,7 @@ func TestKillDuringExpiryRenewalsLeavesAnExactIndex(t *testing.T) {
 				}
 			}(w)
 		}
-		time.Sleep(time.Duration(300+rand.IntN(500)) * time.Millisecond)
-		p.Kill()
-		close(stop)
-		wg.Wait()
-		c.Close()
-		out := mustRun(t, "check", "--dir", dir)
-		if !strings.Contains(out, " 0 problems") {
-			t.Fatalf("round %d: check after kill -9:\n%s", round, out)
-		}
+		killAndCheck(t, p, c, stop, &wg, dir, round)
 	}
 }
 
@@ -354,15 +346,7 @@ func TestKillDuringQueueMovesLosesNoJob(t *testing.T) {
 				}
 			}(w)
 		}
-		time.Sleep(time.Duration(300+rand.IntN(500)) * time.Millisecond)
-		p.Kill()
-		close(stop)
-		wg.Wait()
-		c.Close()
-		out := mustRun(t, "check", "--dir", dir)
-		if !strings.Contains(out, " 0 problems") {
-			t.Fatalf("round %d: check after kill -9:\n%s", round, out)
-		}
+		killAndCheck(t, p, c, stop, &wg, dir, round)
 
 		p = testkit.StartProcess(t, dir, "appendfsync", "always")
 		c = p.Client()
@@ -398,5 +382,21 @@ func TestKillDuringQueueMovesLosesNoJob(t *testing.T) {
 		}
 		p.Terminate()
 		c.Close()
+	}
+}
+
+// killAndCheck lets the workers run for a random 300-800 ms, kills the
+// server with SIGKILL, stops the workers and runs `moonstone check` on
+// dir, which must find no problem.
+func killAndCheck(t *testing.T, p *testkit.Process, c *redis.Client, stop chan struct{}, wg *sync.WaitGroup, dir string, round int) {
+	t.Helper()
+	time.Sleep(time.Duration(300+rand.IntN(500)) * time.Millisecond)
+	p.Kill()
+	close(stop)
+	wg.Wait()
+	c.Close()
+	out := mustRun(t, "check", "--dir", dir)
+	if !strings.Contains(out, " 0 problems") {
+		t.Fatalf("round %d: check after kill -9:\n%s", round, out)
 	}
 }
