@@ -11,9 +11,9 @@ import (
 // Lists.
 //
 // A small list keeps its elements in its metadata record
-// (list_inline.go). Once past that, its metadata holds Head and Tail: its
-// elements occupy the absolute
-// positions [Head, Tail) with no gap, one record each at
+// (list_inline.go), where an element's position is its index: Head is 0.
+// Once past that, its metadata holds Head and Tail: its elements occupy
+// the absolute positions [Head, Tail) with no gap, one record each at
 // codec.ListKey(version, position), whose index is encoded so that byte
 // order is numeric order. Element i, counted from the left from 0, is at
 // Head+i. Pushing on the left moves Head down (below zero if need be),
