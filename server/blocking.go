@@ -431,7 +431,9 @@ func (s *Server) serveOne(tx *storage.Tx, w *waiter, key []byte, serve ServeFunc
 			w.cmd.stats.failed.Add(1)
 		}
 	}()
-	return serve(c, key)
+	ok = serve(c, key)
+	s.touchKeys(c)
+	return ok
 }
 
 // park holds a blocked client's goroutine until its wait ends, then leaves

@@ -243,7 +243,7 @@ func debugDropClusterPacketFilter(c *Call) {
 
 // debugObject is OBJECT <key>: Redis's line, with the encoding OBJECT
 // ENCODING gives, the length of the key's value in DUMP's serialization,
-// Redis's LRU clock (Moonstone keeps no access times: idle is 0), and for
+// the key's access time as Redis's LRU clock and its idle seconds, and for
 // lists the quicklist figures Redis would show (quicklistShape).
 func debugObject(c *Call) {
 	debugRead(c, true, func(tx *storage.Tx) {
@@ -265,8 +265,9 @@ func debugObject(c *Call) {
 			extra = fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
 				q.nodes, float64(len(o.Elems))/float64(q.nodes), q.fill, q.compressed, q.size)
 		}
-		c.r.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0%s",
-			fakeAddress(c.DB(), key), refcount, enc, serializedLength(o), lruClock(), extra))
+		idle := c.Srv.idleTime(tx, c.DB(), key)
+		c.r.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
+			fakeAddress(c.DB(), key), refcount, enc, serializedLength(o), lruClock(idle), idle, extra))
 	})
 }
 
@@ -304,8 +305,8 @@ func fakeAddress(db int, key []byte) string {
 	return fmt.Sprintf("0x7f%010x", h.Sum64()&0xffffffffff&^0xf)
 }
 
-// lruClock is Redis's LRU clock: seconds, modulo 2^24.
-func lruClock() int64 { return time.Now().UnixMilli() / 1000 & (1<<24 - 1) }
+// lruClock is Redis's LRU clock (seconds, modulo 2^24) idle seconds ago.
+func lruClock(idle int64) int64 { return (time.Now().Unix() - idle) & (1<<24 - 1) }
 
 // quicklist is the shape Redis would give a list: its nodes, the bytes of
 // their listpacks, list-max-listpack-size (fill) and whether nodes are

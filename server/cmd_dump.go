@@ -30,6 +30,7 @@ func cmdDump(c *Call) {
 // object.
 func cmdRestore(c *Call) {
 	var replace, absTTL, idle, freq bool
+	var idleSecs, freqCount int64 = 0, lfuInitVal
 	for i := 4; i < len(c.Args); i++ {
 		more := i+1 < len(c.Args)
 		switch {
@@ -38,8 +39,6 @@ func cmdRestore(c *Call) {
 		case c.ArgIs(i, "absttl"):
 			absTTL = true
 		case c.ArgIs(i, "idletime") && more && !freq:
-			// Moonstone keeps no access clock (OBJECT IDLETIME is 0): the
-			// value is checked and dropped.
 			n, ok := c.Int(i + 1)
 			if !ok {
 				return
@@ -48,7 +47,7 @@ func cmdRestore(c *Call) {
 				c.Error("ERR Invalid IDLETIME value, must be >= 0")
 				return
 			}
-			idle = true
+			idle, idleSecs = true, n
 			i++
 		case c.ArgIs(i, "freq") && more && !idle:
 			n, ok := c.Int(i + 1)
@@ -59,7 +58,7 @@ func cmdRestore(c *Call) {
 				c.Error("ERR Invalid FREQ value, must be >= 0 and <= 255")
 				return
 			}
-			freq = true
+			freq, freqCount = true, n
 			i++
 		default:
 			c.Error(errSyntax)
@@ -105,6 +104,9 @@ func cmdRestore(c *Call) {
 	}
 	c.notifyIf(deleted && !created, notifyGeneric, "del", key)
 	c.notifyIf(created, notifyGeneric, "restore", key)
+	// The key was last used IDLETIME seconds ago, or now, and counts
+	// FREQ uses (access.go).
+	c.Srv.access.set(c.Tx.PhysicalDB(c.DB()), key, idleSecs, uint8(freqCount))
 	c.r.Status("OK")
 }
 

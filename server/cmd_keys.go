@@ -88,6 +88,7 @@ func cmdMove(c *Call) {
 	c.notifyIf(moved, notifyGeneric, "move_from", c.Args[1])
 	if moved {
 		c.NotifyDB(notifyGeneric, "move_to", c.Args[1], int(n))
+		c.Srv.touchKey(c, int(n), c.Args[1])
 	}
 	c.r.Int(boolInt(moved))
 }
@@ -126,6 +127,7 @@ func cmdCopy(c *Call) {
 	}
 	if ok {
 		c.NotifyDB(notifyGeneric, "copy_to", c.Args[2], dstDB)
+		c.Srv.touchKey(c, dstDB, c.Args[2])
 	}
 	c.r.Int(boolInt(ok))
 }

@@ -170,7 +170,7 @@ func (s *Server) runQueued(c *Call) {
 			c.Error("ERR internal error in '" + c.Cmd.Name + "' (logged)")
 		}
 	}()
-	c.Cmd.Run(c)
+	c.exec()
 }
 
 func cmdWatch(c *Call) {

@@ -233,7 +233,7 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 			s.countCall(cmd, time.Since(start), true)
 		}
 	}()
-	cmd.Run(c)
+	c.exec()
 	if h.track != nil && cmd.Is(flagReadOnly) {
 		s.trackScriptRead(h)
 	}

@@ -266,9 +266,10 @@ func cmdMemoryHelp(c *Call) {
 	)
 }
 
-// cmdObject serves OBJECT's subcommands with fixed, documented answers:
-// Moonstone keeps no in-memory encodings, reference counts or access
-// clocks (docs/compatibility.md).
+// cmdObject serves OBJECT's subcommands. Moonstone keeps no in-memory
+// encodings or reference counts: ENCODING and REFCOUNT answer what Redis
+// would; IDLETIME and FREQ come from the access table (access.go). See
+// docs/compatibility.md.
 func cmdObject(c *Call) {
 	m, err := c.Tx.Type(c.DB(), c.Args[2])
 	if err != nil {
@@ -289,13 +290,13 @@ func cmdObject(c *Call) {
 			c.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 			return
 		}
-		c.r.Int(0)
+		c.r.Int(c.Srv.idleTime(c.Tx, c.DB(), c.Args[2]))
 	case "object|freq":
 		if !strings.Contains(c.Srv.cfg.Get("maxmemory-policy"), "lfu") {
 			c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 			return
 		}
-		c.r.Int(0)
+		c.r.Int(c.Srv.accessFreq(c.Tx, c.DB(), c.Args[2]))
 	}
 }
 

@@ -96,6 +96,8 @@ type Command struct {
 	ACL aclCategorySet
 
 	stats cmdStats
+	// touches: a run records the use of its keys (access.go).
+	touches bool
 	// aclID numbers the entry for ACL's command bitmaps (acl_users.go).
 	aclID int
 }
@@ -162,6 +164,12 @@ type Call struct {
 
 // DB is the selected database.
 func (c *Call) DB() int { return c.Conn.db }
+
+// exec runs c's command, then records the use of its keys (access.go).
+func (c *Call) exec() {
+	c.Cmd.Run(c)
+	c.Srv.touchKeys(c)
+}
 
 // Reply is where the command writes its answer.
 func (c *Call) Reply() Reply { return c.r }

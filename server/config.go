@@ -408,6 +408,9 @@ func (s *Server) applyConfig(name, value string) error {
 		s.latmon.configure(s.cfg)
 	case "maxmemory", "maxmemory-policy":
 		s.setMaxMemory()
+		s.access.configure(s.cfg)
+	case "lfu-log-factor", "lfu-decay-time":
+		s.access.configure(s.cfg)
 	case "min-replicas-to-write", "min-replicas-max-lag":
 		s.setMinReplicas()
 	case "port", "bind":

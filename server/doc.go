@@ -22,8 +22,10 @@
 //
 // The handler writes its answer to a Reply: RESP for a client, Lua values
 // for redis.call, so every command is written once. A failed standalone
-// write is discarded whole. A command that ran is fed to the MONITOR
-// connections, if any (monitor.go: one atomic load when there are none).
+// write is discarded whole. A command that ran records the use of its keys
+// for OBJECT IDLETIME (access.go: an in-memory table of recent keys), and
+// is fed to the MONITOR connections, if any (monitor.go: one atomic load
+// when there are none).
 //
 // Every write unit (a write command, an EXEC, a script) commits through
 // commitWrite, which first serves the clients blocked on keys the unit

@@ -226,7 +226,7 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 	switch {
 	case c.Cmd.Is(flagWrite):
 		tx := c.Tx
-		c.Cmd.Run(c)
+		c.exec()
 		if c.failed {
 			tx.Discard()
 			c.feedRun()
@@ -251,11 +251,11 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 			tx = s.db.BeginRead()
 		}
 		c.Tx = tx
-		c.Cmd.Run(c)
+		c.exec()
 		s.trackReadEnd(rd)
 		return tx.Close()
 	default:
-		c.Cmd.Run(c)
+		c.exec()
 		return storage.Pending{}
 	}
 }

@@ -104,7 +104,7 @@ func (s *Server) runInGroup(c *Call) (ok bool) {
 			ok = false
 		}
 	}()
-	c.Cmd.Run(c)
+	c.exec()
 	return true
 }
 

@@ -116,6 +116,7 @@ func (s *Server) sampleRates(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case now := <-t.C:
+			s.access.tick(now)
 			s.sampleMemory()
 			in, out, _, _ := s.netTotals()
 			r := &s.rates

@@ -29,6 +29,7 @@ type Server struct {
 	cfg      *Config
 	db       *storage.DB
 	commands map[string]*Command
+	access   *accessTable // when keys were last used (access.go)
 
 	ln           net.Listener
 	started      time.Time
@@ -135,6 +136,9 @@ func New(cfg *Config) (*Server, error) {
 	}
 	s.db = db
 	s.acl = newACLTable(s)
+	markTouching(s.acl.cmds)
+	s.access = newAccessTable(s.started)
+	s.access.configure(cfg)
 	if err := s.acl.loadAtStartup(); err != nil {
 		db.Close()
 		return nil, err

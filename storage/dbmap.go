@@ -131,6 +131,10 @@ func (db *DB) snapshotAndMap() (*pebble.Snapshot, *dbMap) {
 	}
 }
 
+// PhysicalDB is the physical database that logical database db is in the
+// transaction's view: what names a key across SWAPDB.
+func (tx *Tx) PhysicalDB(db int) int { return int(tx.dbs.phys[db]) }
+
 // Translation for record keys: db is logical, the key physical.
 
 func (tx *Tx) metaKey(db int, key []byte) []byte {
