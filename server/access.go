@@ -12,16 +12,20 @@ import (
 	"moonstone/storage"
 )
 
-// Access times, for OBJECT IDLETIME: when each key was last used.
+// Access times, for OBJECT IDLETIME and OBJECT FREQ: when each key was
+// last used, and Redis's LFU counter of its uses.
 //
 // Redis keeps a 24-bit clock in every object and sets it on each lookup.
 // Moonstone's keys live on disk and a read writes nothing, so the times
 // are kept in memory, for the keys used most recently only: a table in
 // two generations per shard. Uses go into the current generation; when it
-// is full (accessGenKeys keys or accessGenBytes bytes of key names), the
-// previous one is dropped and the current one becomes the previous. The
-// table therefore holds between one and two generations of the latest
-// keys, whatever the size of the data set.
+// is full (accessGenKeys keys), the previous one is dropped and the
+// current one becomes the previous. The table therefore holds between one
+// and two generations of the latest keys, whatever the size of the data
+// set. A key is known by a 64-bit hash of its name, not by the name, so
+// the table takes about 10 MB whatever the keys' length. The chance that
+// two of the 256k keys it can hold share a hash is about 2 in a billion,
+// and a collision would only give one key the other's time.
 //
 // A key found in neither generation was last used no later than the
 // newest time of any generation dropped so far (the shard's floor; the
@@ -40,9 +44,8 @@ import (
 // RESTORE sets the time its IDLETIME option asks for.
 
 const (
-	accessShards   = 8
-	accessGenKeys  = 1 << 13 // per shard and generation: 64k keys in all
-	accessGenBytes = 1 << 19 // of key names, per shard and generation: 4 MB in all
+	accessShards  = 8
+	accessGenKeys = 1 << 14 // per shard and generation: 128k keys in all
 )
 
 // noTouchCommands do not change the access time of their keys: Redis
@@ -84,12 +87,9 @@ type accessShard struct {
 	floor     uint32 // see "A key found in neither generation" above
 }
 
-// accessGen maps a key to an index into entries, so that touching a key
-// already there stores a time without allocating its name again.
+// accessGen holds the entries of one generation by key hash.
 type accessGen struct {
-	index   map[string]int32
-	entries []accessEntry
-	bytes   int
+	entries map[uint64]accessEntry
 	max     uint32 // the newest time stored
 }
 
@@ -118,7 +118,7 @@ func newAccessTable(now time.Time) *accessTable {
 	return t
 }
 
-func newAccessGen() accessGen { return accessGen{index: make(map[string]int32)} }
+func newAccessGen() accessGen { return accessGen{entries: make(map[uint64]accessEntry)} }
 
 // configure applies maxmemory-policy, lfu-log-factor and lfu-decay-time.
 func (t *accessTable) configure(cfg *Config) {
@@ -135,90 +135,78 @@ func (t *accessTable) tick(now time.Time) { t.now.Store(unixSeconds(now)) }
 
 func unixSeconds(now time.Time) uint32 { return uint32(max(now.Unix(), 0)) }
 
-// accessName is the table's key for key in physical database phys. buf,
-// when large enough, keeps it off the heap.
-func accessName(buf []byte, phys int, key []byte) []byte {
-	return append(append(buf[:0], byte(phys)), key...)
+// hash names key in physical database phys in the table.
+func (t *accessTable) hash(phys int, key []byte) uint64 {
+	return maphash.Bytes(t.seed, key) ^ uint64(phys+1)*0x9e3779b97f4a7c15
 }
 
-func (t *accessTable) shard(name []byte) *accessShard {
-	return &t.shards[maphash.Bytes(t.seed, name)%accessShards]
+func (t *accessTable) shard(h uint64) *accessShard { return &t.shards[h%accessShards] }
+
+// entry returns the entry of the key hashed h as the table holds it (from
+// the current generation, else the previous one); found is false for a
+// key the table does not hold. Called with the shard locked.
+func (sh *accessShard) entry(h uint64) (e accessEntry, found bool) {
+	if e, ok := sh.cur.entries[h]; ok {
+		return e, true
+	}
+	e, found = sh.prev.entries[h]
+	return e, found
 }
 
-// entry returns name's entry in the current generation, adding it (from
-// the previous generation if the key is there) when it is not; found is
-// false for a key the table did not hold. Called with the shard locked.
-func (sh *accessShard) entry(name []byte) (e *accessEntry, found bool) {
+// store puts e in the current generation, turning the generations over
+// when it is full. Called with the shard locked.
+func (sh *accessShard) store(h uint64, e accessEntry) {
 	g := &sh.cur
-	if i, ok := g.index[string(name)]; ok {
-		return &g.entries[i], true
-	}
-	var old accessEntry
-	i, found := sh.prev.index[string(name)]
-	if found {
-		old = sh.prev.entries[i]
-	}
-	if len(g.entries) >= accessGenKeys || g.bytes+len(name) > accessGenBytes {
+	if _, ok := g.entries[h]; !ok && len(g.entries) >= accessGenKeys {
 		sh.floor = max(sh.floor, sh.prev.max)
 		sh.prev, sh.cur = sh.cur, newAccessGen()
 		g = &sh.cur
 	}
-	g.index[string(name)] = int32(len(g.entries))
-	g.entries = append(g.entries, old)
-	g.bytes += len(name)
-	return &g.entries[len(g.entries)-1], found
+	g.entries[h] = e
+	g.max = max(g.max, e.at)
 }
 
 // touch records a use of key now: its time and, under an LFU policy,
 // its counter (Redis's updateLFU; a key new to the table starts at
 // lfuInitVal).
 func (t *accessTable) touch(phys int, key []byte) {
-	var buf [64]byte
-	name := accessName(buf[:], phys, key)
-	sh := t.shard(name)
+	h := t.hash(phys, key)
+	sh := t.shard(h)
 	now := t.now.Load()
 	sh.mu.Lock()
-	e, found := sh.entry(name)
+	e, found := sh.entry(h)
 	if t.lfu.Load() {
 		if found {
-			e.freq = t.lfuIncr(t.lfuDecayed(*e, now))
+			e.freq = t.lfuIncr(t.lfuDecayed(e, now))
 		} else {
 			e.freq = lfuInitVal
 		}
 	}
 	e.at = now
-	sh.cur.max = max(sh.cur.max, now)
+	sh.store(h, e)
 	sh.mu.Unlock()
 }
 
 // set records that key was last used idle seconds ago, with LFU counter
 // freq (RESTORE's IDLETIME and FREQ).
 func (t *accessTable) set(phys int, key []byte, idle int64, freq uint8) {
-	var buf [64]byte
-	name := accessName(buf[:], phys, key)
-	sh := t.shard(name)
+	h := t.hash(phys, key)
+	sh := t.shard(h)
 	now := int64(t.now.Load())
 	sh.mu.Lock()
-	e, _ := sh.entry(name)
-	e.at = uint32(now - min(max(idle, 0), now))
-	e.freq = freq
-	sh.cur.max = max(sh.cur.max, e.at)
+	sh.store(h, accessEntry{at: uint32(now - min(max(idle, 0), now)), freq: freq})
 	sh.mu.Unlock()
 }
 
 // lookup returns what the table knows of key: its entry, or the shard's
 // floor as its time and a counter of 0.
 func (t *accessTable) lookup(phys int, key []byte) accessEntry {
-	var buf [64]byte
-	name := accessName(buf[:], phys, key)
-	sh := t.shard(name)
+	h := t.hash(phys, key)
+	sh := t.shard(h)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if i, ok := sh.cur.index[string(name)]; ok {
-		return sh.cur.entries[i]
-	}
-	if i, ok := sh.prev.index[string(name)]; ok {
-		return sh.prev.entries[i]
+	if e, ok := sh.entry(h); ok {
+		return e
 	}
 	return accessEntry{at: sh.floor}
 }
