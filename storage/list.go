@@ -62,6 +62,9 @@ type list struct {
 	m    Meta
 	// elems are an inline list's elements, head first (m.LInline).
 	elems [][]byte
+	// shrink is set when a pop left a list of records small enough that
+	// save should try to move it back inline (list_inline.go).
+	shrink bool
 }
 
 // openList loads key as a list: nil when absent, ErrWrongType when key holds
@@ -102,6 +105,11 @@ func (l *list) save() error {
 		}
 		l.m.Count = 0 // the elements are gone: deleteKey finds nothing to delete
 		return l.tx.deleteKey(l.db, l.key, &l.m)
+	}
+	if l.shrink && !l.m.LInline {
+		if err := l.shrinkInline(); err != nil {
+			return err
+		}
 	}
 	if l.m.LInline {
 		if err := l.saveInline(); err != nil {
@@ -160,6 +168,7 @@ func (l *list) pop(end ListEnd, count int64) ([][]byte, error) {
 	} else {
 		l.m.Tail = lo
 	}
+	l.shrink = mayShrink(l.len(), vals)
 	return vals, nil
 }
 

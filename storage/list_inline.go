@@ -17,8 +17,8 @@ import (
 // writes them back; Head is 0 and Tail the count. The first save that
 // finds the elements past listInlineBytes spills them to element records
 // at positions [0, n) (spill) and the list stays records from then on,
-// until it is emptied: an empty list is deleted, and the next push starts
-// an inline one.
+// until pops leave it small again (shrinkInline) or it is emptied: an
+// empty list is deleted, and the next push starts an inline one.
 
 // listInlineBytes bounds the elements an inline list keeps in its metadata
 // record. Every write to the list rewrites them, so the bound keeps a push
@@ -103,5 +103,50 @@ func (l *list) saveInline() error {
 		}
 	}
 	l.m.LInline, l.m.LEntries, l.elems = false, nil, nil
+	return nil
+}
+
+// A list of records moves back inline when a pop leaves it at most
+// listShrinkElems elements that take at most half of listInlineBytes: a
+// job queue that once burst past the bound goes back to one record a push
+// or pop once it drains, and the half leaves room for pushes before it
+// spills again.
+const listShrinkElems = 8
+
+// mayShrink reports whether a list of records left with rest elements by
+// a pop of vals is worth reading to move it back inline: the elements
+// popped stand for the size of the rest, so a queue of large jobs is not
+// read at every pop to find it does not fit.
+func mayShrink(rest int64, vals [][]byte) bool {
+	if rest <= 0 || rest > listShrinkElems {
+		return false
+	}
+	longest := 0
+	for _, v := range vals {
+		longest = max(longest, len(v))
+	}
+	return rest*int64(longest+2) <= int64(listInlineBytes/2)
+}
+
+// shrinkInline moves a small list of records back into its metadata
+// record: its elements are read, their records deleted, and save writes
+// them inline. A list whose elements turn out too large stays as it is.
+func (l *list) shrinkInline() error {
+	elems, err := l.read(l.m.Head, l.m.Tail, false)
+	if err != nil {
+		return err
+	}
+	if codec.LEntriesSize(elems) > listInlineBytes/2 {
+		return nil
+	}
+	// A list of records may come from a directory older than inline lists.
+	if err := l.tx.stampFormat(8); err != nil {
+		return err
+	}
+	if err := l.deletePositions(l.m.Head, l.m.Tail); err != nil {
+		return err
+	}
+	l.m.LInline = true
+	l.keep(elems)
 	return nil
 }

@@ -89,7 +89,32 @@ func TestSmallListsLiveInTheirMetadata(t *testing.T) {
 		t.Fatalf("check: %v", r.Problems)
 	}
 
-	// Emptied, the spilled list is gone; the next push makes an inline one.
+	// Popped down to 6 elements (192 bytes), the spilled list is inline
+	// again, its records gone, and a pop rewrites one record.
+	write(t, db, func(tx *storage.Tx) error {
+		_, _, err := tx.ListPop(0, big, storage.ListLeft, 15)
+		return err
+	})
+	if _, inline, records := layout(big); !inline || records != 0 {
+		t.Fatalf("a spilled list popped down to 6 elements: inline %v, %d records", inline, records)
+	}
+	if n := writes(t, db, func(tx *storage.Tx) error {
+		_, _, err := tx.ListPop(0, big, storage.ListRight, 1)
+		return err
+	}); n != 1 {
+		t.Fatalf("RPOP of the list back inline wrote %d records, want 1", n)
+	}
+	tx = db.BeginRead()
+	got, err = tx.ListRange(0, big, 0, -1)
+	tx.Close()
+	if err != nil || !slices.Equal(strs(got), want[15:20]) {
+		t.Fatalf("the list back inline is %q (%v), want %q", strs(got), err, want[15:20])
+	}
+	if r := check(t, db); !r.OK() {
+		t.Fatalf("check: %v", r.Problems)
+	}
+
+	// Emptied, the list is gone; the next push makes an inline one.
 	write(t, db, func(tx *storage.Tx) error {
 		_, _, err := tx.ListPop(0, big, storage.ListLeft, 100)
 		return err

@@ -60,23 +60,26 @@ func bytesOf(s []string) [][]byte {
 // by a list that shrank or was deleted; an inline list has no records. It
 // runs with lists never inline, inline as by default (the elements are
 // short, so a list spills only past a few hundred), and spilling past 24
-// bytes, so that many operations meet a list that spills.
+// bytes, so that many operations meet a list that spills, and pops that
+// move a list of records back inline.
 func TestListOperationsKeepLayout(t *testing.T) {
 	for _, limit := range []int{0, 512, 24} {
 		t.Run(fmt.Sprint("inline ", limit), func(t *testing.T) {
 			storage.SetListInlineBytes(t, limit)
-			inline, records := listOperationsKeepLayout(t)
+			inline, records, shrunk := listOperationsKeepLayout(t)
 			// Each limit must meet the layouts it is there for.
-			if limit == 0 && inline > 0 || limit == 24 && (inline == 0 || records == 0) || limit == 512 && inline == 0 {
-				t.Fatalf("lists seen inline %d times, as records %d times", inline, records)
+			if limit == 0 && inline > 0 || limit == 24 && (inline == 0 || records == 0 || shrunk == 0) ||
+				limit == 512 && inline == 0 {
+				t.Fatalf("lists seen inline %d times, as records %d times, back inline %d times", inline, records, shrunk)
 			}
 		})
 	}
 }
 
 // listOperationsKeepLayout runs the sequence; it returns how many times a
-// layout check met an inline list and a list of records.
-func listOperationsKeepLayout(t *testing.T) (inline, records int) {
+// layout check met an inline list and a list of records, and how many
+// times a list of records was found inline at the next check.
+func listOperationsKeepLayout(t *testing.T) (inline, records, shrunk int) {
 	db, err := storage.Open(storage.Options{Dir: t.TempDir(), Sync: storage.SyncNo})
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +89,7 @@ func listOperationsKeepLayout(t *testing.T) (inline, records int) {
 	keys := []string{"a", "b", "c"}
 	vals := []string{"x", "y", "z", ""}
 	rng := rand.New(rand.NewPCG(1, 99))
+	wasInline := map[string]bool{}
 	for step := 0; step < 3000; step++ {
 		tx := db.BeginWrite()
 		k := keys[rng.IntN(len(keys))]
@@ -336,19 +340,27 @@ func listOperationsKeepLayout(t *testing.T) (inline, records int) {
 		if _, err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		i, r := checkLayout(t, db, model, keys, step)
+		i, r, isInline := checkLayout(t, db, model, keys, step)
 		inline, records = inline+i, records+r
+		for k, now := range isInline {
+			if was, ok := wasInline[k]; ok && !was && now {
+				shrunk++
+			}
+		}
+		wasInline = isInline
 	}
-	return inline, records
+	return inline, records, shrunk
 }
 
 // checkLayout verifies every list against the model and the on-disk layout
-// rules, and counts the lists it found inline and as records.
-func checkLayout(t *testing.T, db *storage.DB, model listModel, keys []string, step int) (inlineLists, recordLists int) {
+// rules, and counts the lists it found inline and as records; isInline
+// tells, for each list that is not empty, whether it is inline.
+func checkLayout(t *testing.T, db *storage.DB, model listModel, keys []string, step int) (inlineLists, recordLists int, isInline map[string]bool) {
 	t.Helper()
 	tx := db.BeginRead()
 	defer tx.Close()
 	total, inlined := 0, 0
+	isInline = map[string]bool{}
 	for _, k := range keys {
 		head, tail, count, inline, positions, err := tx.ListLayout(0, []byte(k))
 		if err != nil {
@@ -387,6 +399,9 @@ func checkLayout(t *testing.T, db *storage.DB, model listModel, keys []string, s
 		} else if count > 0 {
 			recordLists++
 		}
+		if count > 0 {
+			isInline[k] = inline
+		}
 	}
 	n, err := tx.CountRecords(codec.TagList)
 	if err != nil {
@@ -395,7 +410,7 @@ func checkLayout(t *testing.T, db *storage.DB, model listModel, keys []string, s
 	if n != total-inlined {
 		t.Fatalf("step %d: %d list records on disk, %d elements in lists, %d of them inline", step, n, total, inlined)
 	}
-	return inlineLists, recordLists
+	return inlineLists, recordLists, isInline
 }
 
 // TestListWrongType checks that every list operation refuses a key of
