@@ -202,8 +202,12 @@ func (s *sockets) orderedBefore(cn *Conn, t, horizon int64, kinds orderKind) boo
 		if at := c.note.at.Load(); at < t && at > horizon && orderKind(c.note.kind.Load())&kinds != 0 {
 			return true
 		}
+		watching := c.watching.Load()
+		if kinds == orderExec && !watching {
+			continue // it has no EXEC to wait for: no need to peek
+		}
 		got, oobn, _, _, err := unix.Recvmsg(c.fd, buf[:], oob[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		if err != nil || got == 0 || orderedCommands[commandName(buf[:got])]&kinds == 0 {
+		if err != nil || got == 0 || orderKindOf(commandName(buf[:got]), watching)&kinds == 0 {
 			continue
 		}
 		if at, ok := receiveTime(oob[:oobn]); ok && at < t && at > horizon {

@@ -119,3 +119,44 @@ func TestPublishWaitsForEarlierUnsubscribe(t *testing.T) {
 		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
 	}
 }
+
+// A write sent right behind another connection's EXEC, on a key that
+// connection WATCHes, comes after it, as in Redis: the sequence of Redis's
+// list unit ("BRPOPLPUSH does not affect WATCH while still blocked"). The
+// LPUSH serves a blocked BRPOPLPUSH into the watched list; run before the
+// EXEC, it aborts the transaction. Half the rounds must pass, as for
+// writes behind blocking reads.
+func TestWritesWaitForEarlierWatchedExec(t *testing.T) {
+	s := testkit.Start(t)
+	r := s.Raw(t)
+	const rounds = 40
+	ok := 0
+	for i := 0; i < rounds; i++ {
+		blocked, watching := s.Raw(t), s.Raw(t)
+		for _, cmd := range [][]string{{"DEL", "src", "dst"}, {"SET", "somekey", "somevalue"}} {
+			if _, err := r.Do(cmd...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		blocked.Send("BRPOPLPUSH", "src", "dst", "0")
+		for _, cmd := range [][]string{{"WATCH", "dst"}, {"MULTI"}, {"GET", "somekey"}} {
+			if _, err := watching.Do(cmd...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		watching.Send("EXEC")
+		if _, err := r.Do("LPUSH", "src", "element"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := watching.ReadWithin(1000)
+		if err == nil && got == "*1\r\n$9\r\nsomevalue\r\n" {
+			ok++
+		}
+		blocked.Close()
+		watching.Close()
+	}
+	t.Logf("%d of %d rounds served in arrival order", ok, rounds)
+	if ok < rounds/2 {
+		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
+	}
+}

@@ -188,6 +188,9 @@ func cmdWatch(c *Call) {
 	tx.Discard()
 	c.Srv.endWrite()
 	cn.watch = w
+	cn.watching.Store(w != nil)
+	// From now on writes keep arrival order with this connection's EXEC.
+	c.Srv.orderSeen.note(orderExec, time.Now().UnixNano())
 	if err != nil {
 		c.Err(err)
 		return
@@ -220,4 +223,5 @@ func (cn *Conn) setMulti(m *multiState) {
 func (cn *Conn) unwatch() {
 	cn.watch.Release()
 	cn.watch = nil
+	cn.watching.Store(false)
 }

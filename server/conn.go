@@ -60,6 +60,10 @@ type Conn struct {
 	multiLen atomic.Int32
 	multiMem atomic.Int64
 	watch    *storage.Watch
+	// watching is whether watch holds keys, for other connections'
+	// writes, which wait for this one's EXEC if it arrived first
+	// (arrival.go).
+	watching atomic.Bool
 
 	// barrier is what this connection's buffered replies wait for: the
 	// newest batch any of its writes committed or its reads may have seen.

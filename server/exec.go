@@ -182,7 +182,7 @@ func (s *Server) refuse(cn *Conn, cmd *Command, args [][]byte, msg string) {
 func (s *Server) awaitTurn(c *Call) {
 	cn := c.Conn
 	t := cn.note.at.Load()
-	kind := orderedCommands[c.Cmd.Name]
+	kind := orderKindOf(c.Cmd.Name, cn.watching.Load())
 	waits := waitsFor(c.Cmd)
 	s.sockets.mark(cn, kind != 0 || waits == 0)
 	if cn.group != nil || kind == 0 {
