@@ -6,12 +6,13 @@ import (
 	"time"
 )
 
-// The access table stays bounded however many keys are used, answers
-// exactly for the latest keys, and never reports a key idler than it is.
-func TestAccessTableIsBoundedAndNeverOverstatesIdleness(t *testing.T) {
+// The access table never reports a key idler than it is, whichever keys
+// displaced which, and answers exactly for nearly all of the keys used
+// last.
+func TestAccessTableNeverOverstatesIdleness(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	tab := newAccessTable(start)
-	const keys = 6 * accessShards * accessGenKeys
+	const keys = 4 << accessSlotBits
 	usedAt := make([]uint32, keys)
 	// Keys used one after another, ten per second, some used twice.
 	for i := range keys {
@@ -19,35 +20,28 @@ func TestAccessTableIsBoundedAndNeverOverstatesIdleness(t *testing.T) {
 		tab.tick(now)
 		tab.touch(0, []byte("key:"+strconv.Itoa(i)))
 		usedAt[i] = unixSeconds(now)
-		if i%7 == 0 && i > 1000 {
-			j := i - 1000
+		if i%7 == 0 && i > 100 {
+			j := i - 100
 			tab.touch(0, []byte("key:"+strconv.Itoa(j)))
 			usedAt[j] = unixSeconds(now)
 		}
 	}
 	now := tab.now.Load()
-	for i := range tab.shards {
-		sh := &tab.shards[i]
-		if n := len(sh.cur.entries) + len(sh.prev.entries); n > 2*accessGenKeys {
-			t.Fatalf("shard %d holds %d keys", i, n)
-		}
-	}
-	exact := 0
+	exactLatest := 0
 	for i := range keys {
 		truth := int64(now - usedAt[i])
 		got := tab.idle(0, []byte("key:"+strconv.Itoa(i)))
 		if got > truth {
 			t.Fatalf("key %d: idle %d s, used %d s ago", i, got, truth)
 		}
-		if got == truth {
-			exact++
-		}
-		if i >= keys-accessShards*accessGenKeys/2 && got != truth {
-			t.Fatalf("key %d, among the latest: idle %d s, used %d s ago", i, got, truth)
+		if i >= keys-200 && got == truth {
+			exactLatest++
 		}
 	}
-	if exact < accessShards*accessGenKeys {
-		t.Errorf("only %d keys answered exactly", exact)
+	// A key is displaced by a later one with a chance of at most 200 in
+	// 2^14: a key or two of the last 200.
+	if exactLatest < 190 {
+		t.Errorf("%d of the last 200 keys answered exactly", exactLatest)
 	}
 	// Another database's key of the same name is another key.
 	if got := tab.idle(1, []byte("key:"+strconv.Itoa(keys-1))); got == 0 {
