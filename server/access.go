@@ -49,11 +49,8 @@ func (s *Server) touchKeys(c *Call) {
 		}
 		return
 	}
-	last := cmd.LastKey
-	if last < 0 {
-		last += len(args)
-	}
-	for i := cmd.FirstKey; i <= last && i < len(args); i += max(cmd.Step, 1) {
+	first, last, step := cmd.keyRange(len(args))
+	for i := first; i <= last; i += step {
 		s.touchKey(c, c.DB(), args[i])
 	}
 }

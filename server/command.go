@@ -117,18 +117,26 @@ func (cmd *Command) KeyPositions(args [][]byte) []int {
 	if cmd.Keys != nil {
 		return cmd.Keys(args)
 	}
-	if cmd.FirstKey == 0 {
-		return nil
-	}
-	last := cmd.LastKey
-	if last < 0 {
-		last += len(args)
-	}
 	var out []int
-	for i := cmd.FirstKey; i <= last && i < len(args); i += max(cmd.Step, 1) {
+	first, last, step := cmd.keyRange(len(args))
+	for i := first; i <= last; i += step {
 		out = append(out, i)
 	}
 	return out
+}
+
+// keyRange is where the keys of a command without a Keys function are
+// among n arguments: first, first+step, ... up to last (none if first >
+// last).
+func (cmd *Command) keyRange(n int) (first, last, step int) {
+	if cmd.FirstKey == 0 {
+		return 1, 0, 1
+	}
+	last = cmd.LastKey
+	if last < 0 {
+		last += n
+	}
+	return cmd.FirstKey, min(last, n-1), max(cmd.Step, 1)
 }
 
 // Call is one execution of a command: its arguments, where its reply goes,
