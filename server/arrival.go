@@ -97,6 +97,8 @@ const (
 	// write sent after it must not abort by running first. Writes wait
 	// for them; WATCH opens the window (orderSeen).
 	orderExec
+
+	orderKinds = 3 // how many kinds there are
 )
 
 // orderKindOf is the kind of the command named name, sent on a connection
@@ -189,33 +191,23 @@ func (s *Server) earlierNote(cn *Conn, t, horizon int64) bool {
 	return false
 }
 
-// orderSeen keeps when a command of each orderKind was last dispatched
-// (unix ns).
-type orderSeen struct{ blocking, subscribe, exec atomic.Int64 }
-
-func (o *orderSeen) of(k orderKind) *atomic.Int64 {
-	switch k {
-	case orderBlocking:
-		return &o.blocking
-	case orderSubscribe:
-		return &o.subscribe
-	}
-	return &o.exec
-}
+// orderSeen keeps when a command of each orderKind (bit i of the kind at
+// index i) was last dispatched (unix ns).
+type orderSeen struct{ at [orderKinds]atomic.Int64 }
 
 func (o *orderSeen) note(kinds orderKind, now int64) {
-	for _, k := range []orderKind{orderBlocking, orderSubscribe, orderExec} {
-		if kinds&k != 0 {
-			o.of(k).Store(now)
+	for i := range o.at {
+		if kinds&(1<<i) != 0 {
+			o.at[i].Store(now)
 		}
 	}
 }
 
 // recent narrows kinds to those dispatched in the last orderWindow.
 func (o *orderSeen) recent(kinds orderKind, now int64) orderKind {
-	for _, k := range []orderKind{orderBlocking, orderSubscribe, orderExec} {
-		if kinds&k != 0 && now-o.of(k).Load() > int64(orderWindow) {
-			kinds &^= k
+	for i := range o.at {
+		if kinds&(1<<i) != 0 && now-o.at[i].Load() > int64(orderWindow) {
+			kinds &^= 1 << i
 		}
 	}
 	return kinds
