@@ -15,7 +15,7 @@ import (
 // clock) and its LFU counter. A use reads and swaps one word, without a
 // lock, and the table takes a fixed 128 KB whatever the data set: it keeps
 // exact times for the keys used most recently. It is that small to stay in
-// the CPU's caches: at 512 KB the slot's cache miss cost 6-9% of the
+// the CPU's caches: at 512 KB the slot's cache miss cost 7-9% of the
 // server's CPU under pipelined GETs of random keys, at 128 KB 2-3%. When a key takes a slot
 // from another, the one it displaced is remembered only in the floor of
 // its group of slots: no key of the group that is not held was used later.
