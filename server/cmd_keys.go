@@ -13,9 +13,22 @@ import (
 
 // cmdDel serves DEL and UNLINK (the same thing on disk: a range deletion
 // keeps even huge collections cheap to drop).
+// cmdDel serves DEL and UNLINK, counting the values Redis would free
+// lazily (lazyfree.go).
 func cmdDel(c *Call) {
-	var n int64
+	var n, lazy int64
 	for _, k := range c.Args[1:] {
+		effort := int64(0)
+		if c.lazyDelete() {
+			t, err := c.Tx.Type(c.DB(), k)
+			if err == nil && t != codec.TypeNone {
+				effort, err = c.Srv.freeEffort(c.Tx, c.DB(), k, t)
+			}
+			if err != nil {
+				c.Err(err)
+				return
+			}
+		}
 		ok, err := c.Tx.Del(c.DB(), k)
 		if err != nil {
 			c.Err(err)
@@ -23,7 +36,11 @@ func cmdDel(c *Call) {
 		}
 		c.notifyIf(ok, notifyGeneric, "del", k)
 		n += boolInt(ok)
+		if ok && effort > lazyFreeThreshold {
+			lazy++
+		}
 	}
+	c.Srv.stats.lazyfreed.Add(lazy)
 	c.r.Int(n)
 }
 
@@ -335,9 +352,13 @@ func cmdFlushDB(c *Call) {
 	if !flushMode(c) {
 		return
 	}
+	keys := c.Tx.KeyCount(c.DB())
 	if err := c.Tx.FlushDB(c.DB()); err != nil {
 		c.Err(err)
 		return
+	}
+	if c.lazyFlush() {
+		c.Srv.stats.lazyfreed.Add(keys)
 	}
 	c.OK()
 }
@@ -346,9 +367,16 @@ func cmdFlushAll(c *Call) {
 	if !flushMode(c) {
 		return
 	}
+	var keys int64
+	for db := range c.Srv.cfg.Databases() {
+		keys += c.Tx.KeyCount(db)
+	}
 	if err := c.Tx.FlushAll(); err != nil {
 		c.Err(err)
 		return
+	}
+	if c.lazyFlush() {
+		c.Srv.stats.lazyfreed.Add(keys)
 	}
 	c.OK()
 }

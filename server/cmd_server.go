@@ -55,6 +55,7 @@ func cmdConfigResetStat(c *Call) {
 	s.stats.connectionsReceived.Store(0)
 	s.stats.rejectedConns.Store(0)
 	s.stats.keyspaceHits.Store(0)
+	s.stats.lazyfreed.Store(0)
 	s.stats.keyspaceMisses.Store(0)
 	s.stats.errorReplies.Store(0)
 	s.db.Stats().ExpiredKeys.Store(0)

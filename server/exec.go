@@ -18,6 +18,7 @@ type serverStats struct {
 	keyspaceHits        atomic.Int64
 	keyspaceMisses      atomic.Int64
 	errorReplies        atomic.Int64
+	lazyfreed           atomic.Int64 // INFO lazyfreed_objects (lazyfree.go)
 
 	mu       sync.Mutex
 	perError map[string]int64

@@ -76,7 +76,7 @@ func (s *Server) writeInfoMemory(line func(format string, args ...any)) {
 	line("mem_allocator:go-%s", strings.TrimPrefix(runtime.Version(), "go"))
 	line("active_defrag_running:0")
 	line("lazyfree_pending_objects:0")
-	line("lazyfreed_objects:0")
+	line("lazyfreed_objects:%d", s.stats.lazyfreed.Load())
 	m := s.db.Pebble().Metrics()
 	line("pebble_block_cache_size:%d", m.BlockCache.Size)
 	line("pebble_block_cache_size_human:%s", humanBytes(m.BlockCache.Size))
