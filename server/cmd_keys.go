@@ -12,14 +12,14 @@ import (
 // Generic key commands: existence, type, renaming, copying, iteration.
 
 // cmdDel serves DEL and UNLINK (the same thing on disk: a range deletion
-// keeps even huge collections cheap to drop).
-// cmdDel serves DEL and UNLINK, counting the values Redis would free
-// lazily (lazyfree.go).
+// keeps even huge collections cheap to drop), counting the values Redis
+// would have freed lazily (lazyfree.go).
 func cmdDel(c *Call) {
 	var n, lazy int64
+	lazyDelete := c.lazyDelete()
 	for _, k := range c.Args[1:] {
 		effort := int64(0)
-		if c.lazyDelete() {
+		if lazyDelete {
 			t, err := c.Tx.Type(c.DB(), k)
 			if err == nil && t != codec.TypeNone {
 				effort, err = c.Srv.freeEffort(c.Tx, c.DB(), k, t)
