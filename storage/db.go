@@ -269,7 +269,7 @@ func Open(opts Options) (*DB, error) {
 	if fs == nil {
 		fs = vfs.Default
 	}
-	wal := &walFiles{latency: opts.Latency, fillSize: int64(opts.MemTableSize)}
+	wal := &walFiles{latency: opts.Latency, fillSize: int64(opts.MemTableSize), osFiles: opts.FS == nil}
 	wal.deferSync.Store(opts.Sync != SyncAlways)
 	popts.FS = walFS{fs, wal}
 	if opts.Fatal == nil {
@@ -412,6 +412,16 @@ func (db *DB) SetSyncPolicy(p SyncPolicy) {
 	db.policy.Store(int32(p))
 	db.wal.deferSync.Store(p != SyncAlways)
 }
+
+// SetFsyncInPlace says whether the WAL fsyncs that commits wait for keep
+// their goroutine's P (fsync_linux.go). Worth it when the process has a P
+// to spare for them: otherwise nothing else runs on that P while the disk
+// works. Only files on the real disk are synced that way; a filesystem
+// given in Options (tests, fault injection) always sees its SyncData.
+func (db *DB) SetFsyncInPlace(on bool) { db.wal.inPlace.Store(on && db.wal.osFiles) }
+
+// FsyncInPlace reports whether waited WAL fsyncs keep their P.
+func (db *DB) FsyncInPlace() bool { return db.wal.inPlace.Load() }
 
 // SyncPolicy is the current durability policy.
 func (db *DB) SyncPolicy() SyncPolicy { return SyncPolicy(db.policy.Load()) }

@@ -38,6 +38,8 @@ type walFS struct {
 // walFiles is the set of open WAL files and their counters.
 type walFiles struct {
 	deferSync atomic.Bool
+	inPlace   atomic.Bool  // waited fsyncs keep their P (fsync_linux.go)
+	osFiles   bool         // the files are the OS's own: no FS in Options
 	fillSize  int64        // zeros written into each new WAL (fill)
 	count     atomic.Int64 // fsyncs done
 	usec      atomic.Int64
@@ -161,7 +163,19 @@ func (f *walFile) SyncData() error {
 		f.deferred.Store(true)
 		return nil
 	}
-	return f.fsync(f.File.SyncData, true)
+	return f.fsync(f.syncWaited, true)
+}
+
+// syncWaited is the fdatasync a commit waits for (SyncData, SyncTo).
+func (f *walFile) syncWaited() error {
+	if f.w.inPlace.Load() {
+		if fd := f.File.Fd(); fd != vfs.InvalidFd {
+			if err := fdatasyncInPlace(fd); err != errors.ErrUnsupported {
+				return err
+			}
+		}
+	}
+	return f.File.SyncData()
 }
 
 func (f *walFile) SyncTo(length int64) (bool, error) {
@@ -169,7 +183,7 @@ func (f *walFile) SyncTo(length int64) (bool, error) {
 		f.deferred.Store(true)
 		return true, nil
 	}
-	return true, f.fsync(f.File.SyncData, true)
+	return true, f.fsync(f.syncWaited, true)
 }
 
 func (f *walFile) syncIfDeferred() error {
