@@ -384,7 +384,7 @@ func (s *Server) applyConfig(name, value string) error {
 	switch name {
 	case "appendfsync":
 		if p, ok := storage.ParseSyncPolicy(value); ok {
-			s.applySyncPolicy(p)
+			s.db.SetSyncPolicy(p)
 		}
 	case "proto-max-bulk-len":
 		n, _ := strconv.ParseInt(value, 10, 64)

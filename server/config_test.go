@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,40 +136,5 @@ func TestDisableTHP(t *testing.T) {
 	}
 	if !strings.Contains(string(status), "THP_enabled:\t0") {
 		t.Errorf("transparent huge pages still enabled after start-up under disable-thp yes")
-	}
-}
-
-// Under appendfsync always the WAL's fsyncs keep their P, and the process
-// has one P more than its default for them (server/procs.go); other
-// policies give it back. A GOMAXPROCS from the environment is left alone.
-func TestAlwaysGivesFsyncsAProc(t *testing.T) {
-	s := testkit.Start(t, "appendfsync", "always")
-	always := runtime.GOMAXPROCS(0)
-	if !s.Srv.DB().FsyncInPlace() {
-		t.Fatal("under always, WAL fsyncs are not made in place")
-	}
-	ctx := context.Background()
-	if err := s.Client.ConfigSet(ctx, "appendfsync", "everysec").Err(); err != nil {
-		t.Fatal(err)
-	}
-	if n := runtime.GOMAXPROCS(0); n != always-1 || s.Srv.DB().FsyncInPlace() {
-		t.Fatalf("under everysec: GOMAXPROCS %d (always: %d), fsyncs in place %v", n, always, s.Srv.DB().FsyncInPlace())
-	}
-	if err := s.Client.ConfigSet(ctx, "appendfsync", "always").Err(); err != nil {
-		t.Fatal(err)
-	}
-	if n := runtime.GOMAXPROCS(0); n != always || !s.Srv.DB().FsyncInPlace() {
-		t.Fatalf("back under always: GOMAXPROCS %d, want %d; fsyncs in place %v", n, always, s.Srv.DB().FsyncInPlace())
-	}
-
-	t.Setenv("GOMAXPROCS", strconv.Itoa(always))
-	if err := s.Client.ConfigSet(ctx, "appendfsync", "everysec").Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Client.ConfigSet(ctx, "appendfsync", "always").Err(); err != nil {
-		t.Fatal(err)
-	}
-	if n := runtime.GOMAXPROCS(0); n != always || s.Srv.DB().FsyncInPlace() {
-		t.Fatalf("with GOMAXPROCS in the environment: GOMAXPROCS %d, want %d as it was; fsyncs in place %v", n, always, s.Srv.DB().FsyncInPlace())
 	}
 }

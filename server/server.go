@@ -144,7 +144,6 @@ func New(cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	s.setListpackLimits()
-	s.applySyncPolicy(cfg.SyncPolicy())
 	s.scripts = scripting.NewEngine(db, scripting.Options{
 		BusyThreshold: cfg.BusyThreshold(),
 		MemoryLimit:   cfg.LuaMemoryLimit(),

@@ -270,7 +270,7 @@ func Open(opts Options) (*DB, error) {
 		fs = vfs.Default
 	}
 	wal := &walFiles{latency: opts.Latency, fillSize: int64(opts.MemTableSize), osFiles: opts.FS == nil}
-	wal.deferSync.Store(opts.Sync != SyncAlways)
+	wal.setPolicy(opts.Sync)
 	popts.FS = walFS{fs, wal}
 	if opts.Fatal == nil {
 		opts.Fatal = exitOnFatal
@@ -410,17 +410,11 @@ func (db *DB) Stats() *Stats { return &db.stats }
 // SetSyncPolicy changes the durability policy for later commits.
 func (db *DB) SetSyncPolicy(p SyncPolicy) {
 	db.policy.Store(int32(p))
-	db.wal.deferSync.Store(p != SyncAlways)
+	db.wal.setPolicy(p)
 }
 
-// SetFsyncInPlace says whether the WAL fsyncs that commits wait for keep
-// their goroutine's P (fsync_linux.go). Worth it when the process has a P
-// to spare for them: otherwise nothing else runs on that P while the disk
-// works. Only files on the real disk are synced that way; a filesystem
-// given in Options (tests, fault injection) always sees its SyncData.
-func (db *DB) SetFsyncInPlace(on bool) { db.wal.inPlace.Store(on && db.wal.osFiles) }
-
-// FsyncInPlace reports whether waited WAL fsyncs keep their P.
+// FsyncInPlace reports whether the WAL fsyncs that commits wait for keep
+// their goroutine's P (walFiles.setPolicy).
 func (db *DB) FsyncInPlace() bool { return db.wal.inPlace.Load() }
 
 // SyncPolicy is the current durability policy.

@@ -8,10 +8,11 @@ import "syscall"
 // scheduler knows of lets the runtime's monitor thread hand the P to
 // another thread once the call has lasted 20 µs, which every WAL fsync
 // does; under appendfsync always that happens thousands of times a
-// second, and the handoffs, and the monitor's own wake-ups that follow
-// them, cost more CPU than the fsyncs. The price is one P held while the
-// disk works, and a stop-the-world pause of the garbage collector waiting
-// for the fsync to end: SetFsyncInPlace says when that is paid for.
+// second, and the handoffs, and the monitor's own wake-ups at its shortest
+// period that follow them, cost more CPU than the fsyncs (docs/operations.md,
+// "WAL fsyncs keep their P"). The price: one P fewer for other goroutines
+// while the disk works, and a stop-the-world pause of the garbage
+// collector that begins meanwhile waits for the fsync to end.
 func fdatasyncInPlace(fd uintptr) error {
 	for {
 		_, _, e := syscall.RawSyscall(syscall.SYS_FDATASYNC, fd, 0, 0)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,7 @@ type walFS struct {
 // walFiles is the set of open WAL files and their counters.
 type walFiles struct {
 	deferSync atomic.Bool
-	inPlace   atomic.Bool  // waited fsyncs keep their P (fsync_linux.go)
+	inPlace   atomic.Bool  // waited fsyncs keep their P (setPolicy)
 	osFiles   bool         // the files are the OS's own: no FS in Options
 	fillSize  int64        // zeros written into each new WAL (fill)
 	count     atomic.Int64 // fsyncs done
@@ -97,6 +98,16 @@ func (fs walFS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCat
 		return f, err
 	}
 	return fs.w.add(f), nil
+}
+
+// setPolicy sets how WAL syncs are made under the durability policy p.
+// Under always, the fsyncs commits wait for keep their goroutine's P
+// (fsync_linux.go), when the files are the OS's own (a filesystem given in
+// Options, for tests and fault injection, sees every SyncData) and the
+// process has another P to run everything else meanwhile.
+func (w *walFiles) setPolicy(p SyncPolicy) {
+	w.deferSync.Store(p != SyncAlways)
+	w.inPlace.Store(p == SyncAlways && w.osFiles && runtime.GOMAXPROCS(0) > 1)
 }
 
 func (w *walFiles) add(f vfs.File) *walFile {
@@ -170,6 +181,12 @@ func (f *walFile) SyncData() error {
 func (f *walFile) syncWaited() error {
 	if f.w.inPlace.Load() {
 		if fd := f.File.Fd(); fd != vfs.InvalidFd {
+			// Yield first: goroutines readied onto this P (the commits the
+			// WAL writer just woke) would wait for the whole fsync in its
+			// queue, since a busy P does not steal from another's. After
+			// the yield the P runs them, and this goroutine is run again
+			// by whichever P gets to it first.
+			runtime.Gosched()
 			if err := fdatasyncInPlace(fd); err != errors.ErrUnsupported {
 				return err
 			}
