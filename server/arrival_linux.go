@@ -21,21 +21,23 @@ type stampedReader struct {
 	// The recvmsg call RawConn.Read retries, made once (a closure per read
 	// would be an allocation per request), and its arguments and results.
 	recv    func(fd uintptr) bool
-	p       []byte
+	rd      *Reader
+	direct  []byte
+	waited  bool // the last attempt found nothing: rd is idle
 	n, oobn int
 	recvErr error
 }
 
-// newConnReader returns what to read cn's socket through: a stampedReader
+// newConnSource returns what to read cn's socket through: a stampedReader
 // when the kernel timestamps its data, the connection itself otherwise.
-func newConnReader(nc net.Conn, o *sockets, cn *Conn) io.Reader {
+func newConnSource(nc net.Conn, o *sockets, cn *Conn) source {
 	tc, ok := nc.(*net.TCPConn)
 	if !ok {
-		return nc
+		return plainSource{nc}
 	}
 	rc, err := tc.SyscallConn()
 	if err != nil {
-		return nc
+		return plainSource{nc}
 	}
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
@@ -43,31 +45,44 @@ func newConnReader(nc net.Conn, o *sockets, cn *Conn) io.Reader {
 			o.watch(cn, int(fd))
 		}
 	}); err != nil || serr != nil {
-		return nc
+		return plainSource{nc}
 	}
 	r := &stampedReader{rc: rc, oob: make([]byte, unix.CmsgSpace(16)), cn: cn}
 	r.recv = r.recvmsg
 	return r
 }
 
+// recvmsg is one attempt. After a wait it takes the Reader back from
+// idle and asks again where to read: the buffer may have been released.
 func (r *stampedReader) recvmsg(fd uintptr) bool {
+	if r.waited {
+		r.rd.busy()
+		r.waited = false
+	}
+	p := r.rd.dest(r.direct)
 	for {
-		r.n, r.oobn, _, _, r.recvErr = unix.Recvmsg(int(fd), r.p, r.oob, 0)
+		r.n, r.oobn, _, _, r.recvErr = unix.Recvmsg(int(fd), p, r.oob, 0)
+		if r.recvErr == unix.EAGAIN {
+			r.rd.idle()
+			r.waited = true
+			return false
+		}
 		if r.recvErr != unix.EINTR {
-			return r.recvErr != unix.EAGAIN
+			return true
 		}
 	}
 }
 
-func (r *stampedReader) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	r.p = p
+func (r *stampedReader) readTo(rd *Reader, direct []byte) (int, error) {
+	r.rd, r.direct = rd, direct
 	// RawConn.Read waits on the netpoller between attempts and honours
 	// the connection's read deadline and Close, as net.Conn.Read does.
 	err := r.rc.Read(r.recv)
-	r.p = nil
+	if r.waited { // the wait ended in an error: a deadline, a Close
+		rd.busy()
+		r.waited = false
+	}
+	r.rd, r.direct = nil, nil
 	n, oobn, rerr := r.n, r.oobn, r.recvErr
 	if err != nil {
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}

@@ -2,15 +2,12 @@
 
 package server
 
-import (
-	"io"
-	"net"
-)
+import "net"
 
-// newConnReader reads nc directly: kernel receive timestamps are read on
+// newConnSource reads nc directly: kernel receive timestamps are read on
 // Linux only, so elsewhere commands are not put back in arrival order
-// (arrival.go).
-func newConnReader(nc net.Conn, o *sockets, cn *Conn) io.Reader { return nc }
+// (arrival.go), nor are idle connections' buffers released (inbuf.go).
+func newConnSource(nc net.Conn, o *sockets, cn *Conn) source { return plainSource{nc} }
 
 type sockets struct{}
 

@@ -225,14 +225,18 @@ func cmdClientSetInfo(c *Call) {
 // for its own connection qbuf is the size of the request being run plus
 // what is buffered behind it, and argv-mem its arguments' bytes, as Redis
 // counts them mid-command; other connections are between requests, where
-// Redis shows both 0. Other memory and output-buffer figures are fixed.
+// Redis shows both 0. qbuf-free is the room left in the input buffer: 0
+// once an idle connection has given it back (inbuf.go). Other memory and
+// output-buffer figures are fixed.
 func (cn *Conn) info(c *Call) string {
 	sub, psub, ssub := cn.pubsubCounts()
 	blocked := cn.srv.isBlocked(cn.id)
 	tflags, redir := cn.srv.trackingListFields(cn)
 	qbuf, argvMem := 0, 0
+	qbufFree := int(cn.rd.held.Load())
 	if cn == c.Conn {
 		qbuf = requestSize(c.Args) + cn.rd.Buffered()
+		qbufFree = max(0, qbufFree-qbuf)
 		for _, a := range c.Args {
 			argvMem += len(a)
 		}
@@ -259,9 +263,9 @@ func (cn *Conn) info(c *Call) string {
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	now := time.Now()
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=%d multi-mem=%d rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=8 name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
 		cn.id, cn.addr, cn.laddr, cn.name, int(now.Sub(cn.created).Seconds()),
-		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, multi, qbuf, argvMem, cn.multiMem.Load(), cn.lastCmd, cn.userName(), redir, cn.resp, cn.libName, cn.libVer)
+		int(now.Sub(cn.lastUsed).Seconds()), flags, cn.db, sub, psub, ssub, multi, qbuf, qbufFree, argvMem, cn.multiMem.Load(), cn.lastCmd, cn.userName(), redir, cn.resp, cn.libName, cn.libVer)
 }
 
 // requestSize is the size of args sent as a RESP multibulk request.

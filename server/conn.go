@@ -115,7 +115,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	}
 	cn.w = newOutBuffer(countedWriter{nc, &cn.net})
 	cn.reply = &respWriter{w: cn.w, resp: &cn.resp}
-	cn.rd = NewReader(countedReader{newConnReader(nc, &s.sockets, cn), &cn.net}, s.limits())
+	cn.rd = newConnReader(newConnSource(nc, &s.sockets, cn), s.limits(), &cn.net, &s.idleEpoch)
 	cn.rd.authed = cn.authed.Load
 	cn.sendLater = cn.sendHandedOff
 	if try := newTrySend(nc); try != nil {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +274,80 @@ func TestClientInfoFieldsMatchRedis(t *testing.T) {
 		r, _ := sd.self.Do("CLIENT", "LIST", "TYPE", "normal")
 		return named(r, "self")
 	})
+}
+
+// An idle client's query buffer is given back after two seconds, as
+// Redis's clientsCron does: CLIENT LIST shows its 16 KB (qbuf-free) after a
+// request, none once the client has been idle three seconds, and the
+// client is served as before afterwards, with a new buffer. Redis's
+// querybuf unit checks the same.
+func TestIdleClientsGiveBackTheirQueryBuffer(t *testing.T) {
+	p := testkit.StartPair(t)
+	queryBuffer := func(list string) (idle, size int) {
+		for _, l := range strings.Split(list, "\n") {
+			if !strings.Contains(l, " name=idler ") {
+				continue
+			}
+			var qbuf, free int
+			for _, f := range strings.Fields(l) {
+				k, v, _ := strings.Cut(f, "=")
+				switch k {
+				case "idle":
+					idle, _ = strconv.Atoi(v)
+				case "qbuf":
+					qbuf, _ = strconv.Atoi(v)
+				case "qbuf-free":
+					free, _ = strconv.Atoi(v)
+				}
+			}
+			return idle, qbuf + free
+		}
+		t.Fatalf("no client named idler in %q", list)
+		return 0, 0
+	}
+	for _, s := range []struct{ name, addr string }{{"moonstone", p.Moonstone.Addr}, {"redis", p.Redis.Addr}} {
+		idler, err := testkit.DialRaw(s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idler.Close()
+		observer, err := testkit.DialRaw(s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer observer.Close()
+		list := func() string {
+			r, err := observer.Do("CLIENT", "LIST")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		if r, err := idler.Do("CLIENT", "SETNAME", "idler"); err != nil || r != "+OK\r\n" {
+			t.Fatalf("%s: CLIENT SETNAME: %q %v", s.name, r, err)
+		}
+		if _, size := queryBuffer(list()); size < 16384 || size >= 32768 {
+			t.Fatalf("%s: query buffer after a request: %d bytes, want 16 KB to 32 KB", s.name, size)
+		}
+		deadline := time.Now().Add(8 * time.Second)
+		for {
+			idle, size := queryBuffer(list())
+			if idle >= 3 && size == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: query buffer of a client idle %d s: %d bytes, want 0", s.name, idle, size)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if r, err := idler.Do("SET", "k", strings.Repeat("v", 20000)); err != nil || r != "+OK\r\n" {
+			t.Fatalf("%s: SET after the buffer was given back: %q %v", s.name, r, err)
+		}
+		if r, err := idler.Do("STRLEN", "k"); err != nil || r != ":20000\r\n" {
+			t.Fatalf("%s: STRLEN after the buffer was given back: %q %v", s.name, r, err)
+		}
+		if _, size := queryBuffer(list()); size < 16384 {
+			t.Fatalf("%s: query buffer after a new request: %d bytes", s.name, size)
+		}
+	}
 }

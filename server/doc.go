@@ -6,7 +6,9 @@
 // # How a request runs
 //
 // A connection's goroutine reads a request with Reader (Redis's limits,
-// never allocating ahead of the bytes that arrived), looks the command up in
+// never allocating ahead of the bytes that arrived; its buffers go back to
+// the garbage collector once the connection has been idle two seconds,
+// inbuf.go), looks the command up in
 // the table built by commandTable (commands.go: arity, flags, key
 // positions), and runs it with a Call:
 //   - a command flagged write gets a write transaction (through the write

@@ -29,21 +29,6 @@ func (n *netCounts) addTo(in, out, reads, writes *int64) {
 	*writes += n.writes.Load()
 }
 
-// countedReader counts what a connection reads.
-type countedReader struct {
-	r io.Reader
-	n *netCounts
-}
-
-func (r countedReader) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if n > 0 {
-		r.n.in.Add(int64(n))
-		r.n.reads.Add(1)
-	}
-	return n, err
-}
-
 // countedWriter counts what a connection writes.
 type countedWriter struct {
 	w io.Writer
@@ -111,12 +96,16 @@ type rates struct {
 func (s *Server) sampleRates(stop <-chan struct{}) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	ticks := 0
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-t.C:
 			s.access.tick(now)
+			if ticks++; ticks%10 == 0 {
+				s.releaseIdleBuffers()
+			}
 			s.sampleMemory()
 			in, out, _, _ := s.netTotals()
 			r := &s.rates

@@ -71,6 +71,13 @@ func (o *outBuffer) emptied(full []byte) {
 	}
 }
 
+// release drops an empty buffer's memory (an idle connection's; inbuf.go).
+func (o *outBuffer) release() {
+	if len(o.b) == 0 {
+		o.b = nil
+	}
+}
+
 // SendSome writes what is buffered through try, a write that does not
 // wait for the socket, until everything is sent or try sends nothing, and
 // reports whether the buffer is done with: sent, or failed for good (the

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
 	"strconv"
+	"sync/atomic"
 )
 
 // Limits bound what one client may make the server buffer, as Redis's
@@ -41,7 +41,9 @@ var errQueryLimit = errors.New("query buffer limit reached")
 // allocates more than the client has actually sent (a huge declared length
 // costs nothing until the bytes arrive), and it enforces Limits.
 type Reader struct {
-	br     *bufio.Reader
+	src source
+	inBuf
+	net    *netCounts // counts the bytes read; nil in tests
 	limits Limits
 	// authed, when false, applies Redis's tighter limits for clients that
 	// have not authenticated yet.
@@ -92,11 +94,17 @@ func (r *Reader) argList(n int) [][]byte {
 
 // NewReader reads requests from r.
 func NewReader(r io.Reader, limits Limits) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 16<<10), limits: limits}
+	return &Reader{src: plainSource{r}, limits: limits}
 }
 
-// Buffered is how many bytes of further requests are already read.
-func (r *Reader) Buffered() int { return r.br.Buffered() }
+// newConnReader reads a connection's requests from src, counting them in
+// net; epoch is the server's, for releasing the buffers while idle
+// (inbuf.go).
+func newConnReader(src source, limits Limits, net *netCounts, epoch *atomic.Int64) *Reader {
+	rd := &Reader{src: src, net: net, limits: limits}
+	rd.epoch = epoch
+	return rd
+}
 
 // awaitEnd reads ahead without consuming, as Redis keeps reading a
 // blocked client's socket into its query buffer, until the client's
@@ -106,11 +114,11 @@ func (r *Reader) Buffered() int { return r.br.Buffered() }
 // goroutine is parked; the caller stops it with a read deadline.
 func (r *Reader) awaitEnd() error {
 	for {
-		n := r.br.Buffered()
-		if n == r.br.Size() {
+		n := r.Buffered()
+		if n == inBufSize {
 			return nil
 		}
-		if _, err := r.br.Peek(n + 1); err != nil {
+		if _, err := r.peek(n + 1); err != nil {
 			return err
 		}
 	}
@@ -121,7 +129,7 @@ func (r *Reader) awaitEnd() error {
 // network. Malformed bytes report false: whatever precedes them (replies,
 // a group of pipelined writes) is settled before ReadCommand fails on them.
 func (r *Reader) CommandBuffered() bool {
-	buf, _ := r.br.Peek(r.br.Buffered())
+	buf := r.buf[r.r:r.w]
 	if len(buf) == 0 {
 		return false
 	}
@@ -166,7 +174,7 @@ func (r *Reader) CommandBuffered() bool {
 // ReadCommand returns the next request's arguments. An empty request (a
 // blank inline line, or a multibulk of length <= 0) returns no arguments.
 func (r *Reader) ReadCommand() ([][]byte, error) {
-	c, err := r.br.Peek(1)
+	c, err := r.peek(1)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +230,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 func (r *Reader) readBulk(size int64) ([]byte, error) {
 	if size <= smallArg {
 		buf := r.carve(int(size))
-		if _, err := io.ReadFull(r.br, buf); err != nil {
+		if err := r.readFull(buf); err != nil {
 			return nil, unexpectedEOF(err)
 		}
 		return buf, r.skipCRLF()
@@ -233,7 +241,7 @@ func (r *Reader) readBulk(size int64) ([]byte, error) {
 		want := min(size-int64(len(buf)), chunk)
 		start := len(buf)
 		buf = append(buf, make([]byte, want)...)
-		if _, err := io.ReadFull(r.br, buf[start:]); err != nil {
+		if err := r.readFull(buf[start:]); err != nil {
 			return nil, unexpectedEOF(err)
 		}
 	}
@@ -243,7 +251,7 @@ func (r *Reader) readBulk(size int64) ([]byte, error) {
 // skipCRLF consumes the two bytes after a bulk. Redis does not check them;
 // neither do we.
 func (r *Reader) skipCRLF() error {
-	if _, err := r.br.Discard(2); err != nil {
+	if err := r.discard(2); err != nil {
 		return unexpectedEOF(err)
 	}
 	return nil
@@ -257,23 +265,23 @@ func (r *Reader) skipCRLF() error {
 func (r *Reader) readLine(max int, tooBig string) ([]byte, error) {
 	var line []byte
 	for {
-		if r.br.Buffered() == 0 {
-			if _, err := r.br.Peek(1); err != nil {
+		if r.Buffered() == 0 {
+			if _, err := r.peek(1); err != nil {
 				return nil, unexpectedEOF(err)
 			}
 		}
-		buf, _ := r.br.Peek(r.br.Buffered())
+		buf := r.buf[r.r:r.w]
 		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
 			if line == nil {
 				line = buf[:i+1]
 			} else {
 				line = append(line, buf[:i+1]...)
 			}
-			r.br.Discard(i + 1)
+			r.r += i + 1
 			break
 		}
 		line = append(line, buf...)
-		r.br.Discard(len(buf))
+		r.r += len(buf)
 		if len(line) > max {
 			return nil, protoErr(tooBig)
 		}

@@ -38,6 +38,9 @@ type Server struct {
 	connMu sync.Mutex
 	conns  map[int64]*Conn
 	connWG sync.WaitGroup
+	// idleEpoch counts seconds for releasing the buffers of idle
+	// connections (inbuf.go); it starts at 1, since 0 means busy.
+	idleEpoch atomic.Int64
 
 	stats    serverStats
 	pubsub   pubsubRegistry  // pubsub.go
@@ -138,6 +141,7 @@ func New(cfg *Config) (*Server, error) {
 	s.acl = newACLTable(s)
 	markTouching(s.acl.cmds)
 	s.access = newAccessTable(s.started)
+	s.idleEpoch.Store(1)
 	s.access.configure(cfg)
 	if err := s.acl.loadAtStartup(); err != nil {
 		db.Close()
