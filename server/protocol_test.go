@@ -20,6 +20,8 @@ func TestMalformedRequestsMatchRedis(t *testing.T) {
 		"*3000000000\r\n",
 		"*20\r\n$fooo\r\n",
 		"*1\r\nfoo\r\n",
+		"*1\r\n\r\n", // an empty bulk header once crashed the server
+		"*2\r\n$3\r\nGET\r\n\r\n",
 		"*1\r\n$-10\r\n",
 		"*1\r\n$2000000000\r\n",
 		"*1\r\n$blabla\r\n",

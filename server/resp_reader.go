@@ -202,8 +202,8 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if line[0] != '$' {
-			return nil, protoErr("expected '$', got '" + string(line[0]) + "'")
+		if len(line) == 0 || line[0] != '$' {
+			return nil, protoErr("expected '$', got '" + gotChar(line) + "'")
 		}
 		size, ok := parseProtoInt(line[1:])
 		if !ok || size < 0 || size > r.limits.MaxBulk {
@@ -303,6 +303,16 @@ func (r *Reader) readInline() ([][]byte, error) {
 		return nil, protoErr("unbalanced quotes in request")
 	}
 	return args, nil
+}
+
+// gotChar is the character a bulk header began with, as Redis's error
+// shows it: an empty line shows the CR that ends it, and Redis prints CR
+// and LF in errors as spaces.
+func gotChar(line []byte) string {
+	if len(line) == 0 || line[0] == '\r' || line[0] == '\n' {
+		return " "
+	}
+	return string(line[0])
 }
 
 func unexpectedEOF(err error) error {
