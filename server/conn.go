@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,6 +132,22 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	return cn
 }
 
+// errReadPanic ends a connection whose request the reader failed on.
+var errReadPanic = errors.New("panic reading a request")
+
+// readCommand reads the next request. A bug in the reader, which holds no
+// lock, closes this connection, logged, instead of taking the server down
+// with every other client (commands have the same guard in Server.run).
+func (cn *Conn) readCommand() (args [][]byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cn.srv.logf(levelWarning, "panic reading a request from %s: %v\n%s", cn.addr, r, debug.Stack())
+			args, err = nil, errReadPanic
+		}
+	}()
+	return cn.rd.ReadCommand()
+}
+
 // serve reads and runs commands until the client leaves, errs, or is killed.
 func (cn *Conn) serve() {
 	s := cn.srv
@@ -145,7 +162,7 @@ func (cn *Conn) serve() {
 		if t := s.cfg.Timeout(); t > 0 {
 			cn.nc.SetReadDeadline(time.Now().Add(t))
 		}
-		args, err := cn.rd.ReadCommand()
+		args, err := cn.readCommand()
 		if err != nil {
 			s.endGroup(cn) // before any reply goes out
 			var pe *ProtocolError
