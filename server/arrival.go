@@ -254,7 +254,7 @@ func commandName(p []byte) string {
 		return ""
 	}
 	n, err := strconv.Atoi(string(p[:j]))
-	if err != nil || n < 0 || len(p) < j+2+n {
+	if err != nil || n < 0 || n > len(p)-j-2 { // not j+2+n, which a huge n overflows
 		return ""
 	}
 	return strings.ToLower(string(p[j+2 : j+2+n]))
