@@ -306,16 +306,7 @@ func TestIdleClientsGiveBackTheirQueryBuffer(t *testing.T) {
 		return 0, 0
 	}
 	for _, s := range []struct{ name, addr string }{{"moonstone", p.Moonstone.Addr}, {"redis", p.Redis.Addr}} {
-		idler, err := testkit.DialRaw(s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer idler.Close()
-		observer, err := testkit.DialRaw(s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer observer.Close()
+		idler, observer := testkit.Dial(t, s.addr), testkit.Dial(t, s.addr)
 		list := func() string {
 			r, err := observer.Do("CLIENT", "LIST")
 			if err != nil {

@@ -45,17 +45,7 @@ func TestPolicyAcknowledgements(t *testing.T) {
 			}
 			defer db.Close()
 			syncsBefore, _ := db.WALSyncs()
-			for i := 0; i < 10; i++ {
-				tx := db.BeginWrite()
-				tx.Set(0, batchKey(i), []byte("v"), storage.SetOptions{})
-				p, err := tx.Commit()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := db.Wait(p); err != nil {
-					t.Fatal(err)
-				}
-			}
+			commitEach(t, db, 0, 10, []byte("v"))
 			syncs, _ := db.WALSyncs()
 			// Acknowledged under every policy: a crash of the process loses
 			// nothing.
@@ -114,18 +104,7 @@ func TestZeroFilledWALsRecover(t *testing.T) {
 	}
 	write := func(db *storage.DB, from, to int) {
 		t.Helper()
-		value := make([]byte, 700)
-		for i := from; i < to; i++ {
-			tx := db.BeginWrite()
-			tx.Set(0, batchKey(i), value, storage.SetOptions{})
-			p, err := tx.Commit()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := db.Wait(p); err != nil {
-				t.Fatal(err)
-			}
-		}
+		commitEach(t, db, from, to, make([]byte, 700))
 	}
 	check := func(db *storage.DB, n int) {
 		t.Helper()
@@ -189,17 +168,7 @@ func TestInPlaceFsyncs(t *testing.T) {
 	}
 	before, _ := db.WALSyncs()
 	const n = 50
-	for i := 0; i < n; i++ {
-		tx := db.BeginWrite()
-		tx.Set(0, batchKey(i), []byte("v"), storage.SetOptions{})
-		p, err := tx.Commit()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Wait(p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	commitEach(t, db, 0, n, []byte("v"))
 	// One commit at a time: each waits for an fsync of its own.
 	if after, _ := db.WALSyncs(); after-before < n {
 		t.Fatalf("%d fsyncs for %d acknowledged commits", after-before, n)
@@ -229,5 +198,21 @@ func TestInPlaceFsyncs(t *testing.T) {
 	defer mem.Close()
 	if mem.FsyncInPlace() {
 		t.Fatal("a filesystem given in Options would be bypassed by in-place fsyncs")
+	}
+}
+
+// commitEach sets keys from to to-1 to value, one acknowledged commit each.
+func commitEach(t *testing.T, db *storage.DB, from, to int, value []byte) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		tx := db.BeginWrite()
+		tx.Set(0, batchKey(i), value, storage.SetOptions{})
+		p, err := tx.Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Wait(p); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

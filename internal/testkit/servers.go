@@ -87,7 +87,13 @@ func clientOptions(addr string) *redis.Options {
 // Raw opens a raw RESP connection.
 func (s *Server) Raw(t testing.TB) *RawConn {
 	t.Helper()
-	rc, err := DialRaw(s.Addr)
+	return Dial(t, s.Addr)
+}
+
+// Dial opens a raw RESP connection to addr, closed when the test ends.
+func Dial(t testing.TB, addr string) *RawConn {
+	t.Helper()
+	rc, err := DialRaw(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
