@@ -13,8 +13,9 @@ import (
 // buffer and its argument slabs (Reader.carve): an idle connection then
 // costs its goroutine and little else. The connection's source marks the
 // Reader idle while it waits on the network (idle, busy); every second the
-// server's sampler releases what Readers idle for two or more of its ticks
-// hold (releaseIdle, Server.releaseIdleBuffers); the connection allocates a
+// server's sampler releases what Readers idle for two to three seconds
+// hold (releaseIdle, Server.releaseIdleBuffers), counting seconds in
+// epochs so that a wait costs no clock read; the connection allocates a
 // new buffer when data arrives. Only a source that waits on the netpoller
 // itself (stampedReader) marks its waits; a Reader over a plain io.Reader
 // keeps its buffer.
