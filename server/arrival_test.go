@@ -18,10 +18,11 @@ import (
 // without arrival order about two rounds in three fail.
 func TestBlockingPopsServedInArrivalOrder(t *testing.T) {
 	s := testkit.Start(t)
-	const rounds = 40
-	ok := 0
-	for i := 0; i < rounds; i++ {
+	inArrivalOrder(t, 36, func() bool {
 		r, rd1, rd2 := s.Raw(t), s.Raw(t), s.Raw(t)
+		defer r.Close()
+		defer rd1.Close()
+		defer rd2.Close()
 		if _, err := r.Do("DEL", "blist", "target1", "target2"); err != nil {
 			t.Fatal(err)
 		}
@@ -35,16 +36,8 @@ func TestBlockingPopsServedInArrivalOrder(t *testing.T) {
 		}
 		a, errA := rd1.ReadWithin(200)
 		b, errB := rd2.ReadWithin(200)
-		if errA == nil && errB == nil && strings.HasPrefix(a, "-WRONGTYPE") && b == "$3\r\nfoo\r\n" {
-			ok++
-		}
-		r.Close()
-		rd1.Close()
-		rd2.Close()
-	}
-	if ok < rounds*9/10 {
-		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
-	}
+		return errA == nil && errB == nil && strings.HasPrefix(a, "-WRONGTYPE") && b == "$3\r\nfoo\r\n"
+	})
 }
 
 // A write sent right behind a blocking read on another connection comes
@@ -62,10 +55,9 @@ func TestWritesWaitForEarlierBlockingReads(t *testing.T) {
 	if _, err := r.Do("BLPOP", "nolist", "0.01"); err != nil {
 		t.Fatal(err)
 	}
-	const rounds = 40
-	ok := 0
-	for i := 0; i < rounds; i++ {
+	inArrivalOrder(t, 20, func() bool {
 		rd := s.Raw(t)
+		defer rd.Close()
 		for _, cmd := range [][]string{{"DEL", "mystream"}, {"XADD", "mystream", "666", "f", "v"}} {
 			if _, err := r.Do(cmd...); err != nil {
 				t.Fatal(err)
@@ -78,14 +70,8 @@ func TestWritesWaitForEarlierBlockingReads(t *testing.T) {
 			}
 		}
 		got, err := rd.ReadWithin(200)
-		if err == nil && strings.Contains(got, "667-0") {
-			ok++
-		}
-		rd.Close()
-	}
-	if ok < rounds/2 {
-		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
-	}
+		return err == nil && strings.Contains(got, "667-0")
+	})
 }
 
 // PUBLISH sent right behind an UNSUBSCRIBE on another connection comes
@@ -95,10 +81,9 @@ func TestWritesWaitForEarlierBlockingReads(t *testing.T) {
 func TestPublishWaitsForEarlierUnsubscribe(t *testing.T) {
 	s := testkit.Start(t)
 	r := s.Raw(t)
-	const rounds = 40
-	ok := 0
-	for i := 0; i < rounds; i++ {
+	inArrivalOrder(t, 20, func() bool {
 		rd := s.Raw(t)
+		defer rd.Close()
 		rd.Send("SUBSCRIBE", "chan1", "chan2")
 		for j := 0; j < 2; j++ {
 			if _, err := rd.ReadWithin(1000); err != nil {
@@ -110,14 +95,8 @@ func TestPublishWaitsForEarlierUnsubscribe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got == ":0\r\n" {
-			ok++
-		}
-		rd.Close()
-	}
-	if ok < rounds/2 {
-		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
-	}
+		return got == ":0\r\n"
+	})
 }
 
 // A write sent right behind another connection's EXEC, on a key that
@@ -129,10 +108,10 @@ func TestPublishWaitsForEarlierUnsubscribe(t *testing.T) {
 func TestWritesWaitForEarlierWatchedExec(t *testing.T) {
 	s := testkit.Start(t)
 	r := s.Raw(t)
-	const rounds = 40
-	ok := 0
-	for i := 0; i < rounds; i++ {
+	inArrivalOrder(t, 20, func() bool {
 		blocked, watching := s.Raw(t), s.Raw(t)
+		defer blocked.Close()
+		defer watching.Close()
 		for _, cmd := range [][]string{{"DEL", "src", "dst"}, {"SET", "somekey", "somevalue"}} {
 			if _, err := r.Do(cmd...); err != nil {
 				t.Fatal(err)
@@ -149,14 +128,25 @@ func TestWritesWaitForEarlierWatchedExec(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := watching.ReadWithin(1000)
-		if err == nil && got == "*1\r\n$9\r\nsomevalue\r\n" {
+		return err == nil && got == "*1\r\n$9\r\nsomevalue\r\n"
+	})
+}
+
+// inArrivalOrder runs round, one sequence of requests on several
+// connections, 40 times, and fails unless at least need of them came out
+// as Redis's one thread serves them: goroutine scheduling on a loaded
+// machine may still reorder a round now and then.
+func inArrivalOrder(t *testing.T, need int, round func() bool) {
+	t.Helper()
+	const rounds = 40
+	ok := 0
+	for range rounds {
+		if round() {
 			ok++
 		}
-		blocked.Close()
-		watching.Close()
 	}
 	t.Logf("%d of %d rounds served in arrival order", ok, rounds)
-	if ok < rounds/2 {
-		t.Fatalf("%d of %d rounds served in arrival order", ok, rounds)
+	if ok < need {
+		t.Fatalf("%d of %d rounds served in arrival order, want %d", ok, rounds, need)
 	}
 }
