@@ -52,15 +52,19 @@ type Reader struct {
 	// carved from, so that a typical command costs no allocation of its
 	// own. Nothing carved is ever reused: a command may keep its arguments
 	// (MULTI's queue, a blocked client's keys) for as long as it likes.
+	// An argument slab lives while any list carved from it does, so it
+	// must point only at small arguments: a command with a larger one
+	// gets a list of its own (ownList).
 	slab    []byte
 	argSlab [][]byte
 }
 
 // Carving sizes: arguments up to smallArg bytes come from slabs of slabSize;
-// argument lists up to 64 from slabs of argSlabSize entries.
+// argument lists up to smallList from slabs of argSlabSize entries.
 const (
 	smallArg    = 256
 	slabSize    = 8 << 10
+	smallList   = 64
 	argSlabSize = 512
 )
 
@@ -81,7 +85,7 @@ func (r *Reader) carve(n int) []byte {
 
 // argList returns an empty argument list with room for n arguments.
 func (r *Reader) argList(n int) [][]byte {
-	if n > 64 {
+	if n > smallList {
 		return make([][]byte, 0, n)
 	}
 	if len(r.argSlab)+n > cap(r.argSlab) {
@@ -197,6 +201,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	}
 	args := r.argList(int(min(n, 1024)))
 	var total int64
+	large := false
 	for i := int64(0); i < n; i++ {
 		line, err := r.readLine(r.limits.MaxInline, "too big bulk count string")
 		if err != nil {
@@ -221,8 +226,29 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			return nil, err
 		}
 		args = append(args, arg)
+		if size > smallArg {
+			large = true
+		}
+	}
+	if large {
+		return ownList(args), nil
 	}
 	return args, nil
+}
+
+// ownList moves args out of the argument slab into a list of their own
+// and clears their entries there. Otherwise the slab, shared by the next
+// few hundred commands' lists and kept by any of them, would keep every
+// large argument it ever pointed at: a connection sending 1 MB SETs held
+// on to the last 170 values.
+func ownList(args [][]byte) [][]byte {
+	if cap(args) > smallList {
+		return args // allocated on its own (argList)
+	}
+	own := make([][]byte, len(args))
+	copy(own, args)
+	clear(args)
+	return own
 }
 
 // readBulk reads size bytes plus CRLF, growing the buffer only as bytes
