@@ -282,6 +282,24 @@ func EncodeMeta(m *Meta) []byte {
 	return b
 }
 
+// StringHeader returns the part of an encoded metadata record that comes
+// before a string's value (type, encoding, expiry and the expiry index's
+// entry), or nil if b is not a string's record. Decoded, it is the string's
+// metadata with an empty Value.
+func StringHeader(b []byte) []byte {
+	if len(b) < metaHeader || Type(b[0]&^(IndexedFlag|3<<stringEncodingShift)) != TypeString {
+		return nil
+	}
+	n := metaHeader
+	if b[0]&IndexedFlag != 0 {
+		n += 8
+	}
+	if len(b) < n {
+		return nil
+	}
+	return b[:n:n]
+}
+
 // DecodeMeta parses a metadata record. A string's Value and an inline
 // sorted set's ZEntries, hash's HEntries or list's LEntries alias b: copy
 // them if b is a Pebble buffer that will not outlive the read.

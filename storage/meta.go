@@ -14,12 +14,30 @@ type Meta = codec.Meta
 // that follows starts from a clean slate (unless the transaction only
 // reads: KeepExpired).
 func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
+	return tx.loadMeta(db, key, false)
+}
+
+// metaHeader is meta for a caller that does not read a string's Value
+// (SET without GET): for a long string it may be left empty, which spares
+// fetching a string about to be replaced.
+func (tx *Tx) metaHeader(db int, key []byte) (*Meta, error) {
+	return tx.loadMeta(db, key, true)
+}
+
+func (tx *Tx) loadMeta(db int, key []byte, header bool) (*Meta, error) {
 	tx.replaced = nil
 	// The key is built in the transaction's scratch buffer: get keeps no
 	// reference to it, and every command loads one or more metadata keys.
 	tx.keyBuf = append(tx.keyBuf[:0], codec.TagMeta, tx.dbs.phys[db])
 	tx.keyBuf = append(tx.keyBuf, key...)
-	raw, ok, err := tx.get(tx.keyBuf)
+	var raw []byte
+	var ok bool
+	var err error
+	if header {
+		raw, ok, err = tx.getHeader(tx.keyBuf)
+	} else {
+		raw, ok, err = tx.get(tx.keyBuf)
+	}
 	if err != nil || !ok {
 		return nil, err
 	}

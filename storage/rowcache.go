@@ -53,8 +53,36 @@ type rowShard struct {
 
 // maxRowValue bounds the values the cache keeps: metadata records are small
 // except for long strings, which are read rarely enough per byte that a
-// copy is not worth the memory.
+// copy is not worth the memory. Of a longer string the cache keeps the
+// header (type, encoding, expiry) without the string: all that a SET
+// overwriting it needs, which would otherwise fetch the old string (from a
+// blob file, past value-separation-min-size) only to replace it.
 const maxRowValue = 4 << 10
+
+// rowKind is what an entry holds of its record.
+type rowKind uint8
+
+const (
+	rowAbsent rowKind = iota // the record does not exist
+	rowValue                 // the record's value
+	rowHeader                // a long string's header (codec.StringHeader)
+)
+
+// entryFor is what the cache keeps of a record: the value, the header of a
+// string too long to keep whole, or nothing (ok false for none).
+func entryFor(key, value []byte, exists bool) (v []byte, kind rowKind, ok bool) {
+	switch {
+	case !exists:
+		return nil, rowAbsent, true
+	case len(value) <= maxRowValue:
+		return value, rowValue, true
+	case key[0] == codec.TagMeta:
+		if h := codec.StringHeader(value); h != nil {
+			return h, rowHeader, true
+		}
+	}
+	return nil, 0, false
+}
 
 var rowSeed = maphash.MakeSeed()
 
@@ -95,39 +123,43 @@ func cacheable(key []byte) bool {
 // zrankHeaderLen is the length of a rank-index header key: tag, version.
 var zrankHeaderLen = len(codec.ZRankHeaderKey(0))
 
-// lookup finds key in g: the value (aliasing the arena), whether the record
-// exists, and whether g has an entry for it at all.
-func (g *rowGen) lookup(h uint64, key []byte) (value []byte, ok, found bool) {
+// lookup finds key in g: the value (aliasing the arena), what it is of the
+// record, and whether g has an entry for it at all.
+func (g *rowGen) lookup(h uint64, key []byte) (value []byte, kind rowKind, found bool) {
 	slot := g.find(h, key)
 	if slot < 0 {
-		return nil, false, false
+		return nil, rowAbsent, false
 	}
-	value, ok = g.valueAt(g.offAt(slot))
-	return value, ok, true
+	value, kind = g.valueAt(g.offAt(slot))
+	return value, kind, true
 }
 
-// get appends the cached value of key to dst and reports whether the
-// record exists and whether it was cached at all.
-func (c *rowCache) get(dst, key []byte) (value []byte, ok, found bool) {
+// get appends the cached value of key to dst and reports what it is of the
+// record and whether the cache has an entry at all. A long string's header
+// is not its value: it counts only when the caller asks for headers.
+func (c *rowCache) get(dst, key []byte, headers bool) (value []byte, kind rowKind, found bool) {
 	h := maphash.Bytes(rowSeed, key)
 	sh := c.shard(h)
 	if sh.half == 0 {
-		return dst, false, false
+		return dst, rowAbsent, false
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	v, ok, found := sh.cur.lookup(h, key)
+	v, kind, found := sh.cur.lookup(h, key)
 	if !found {
-		if v, ok, found = sh.old.lookup(h, key); found {
-			v = sh.put(h, key, v, ok)
+		if v, kind, found = sh.old.lookup(h, key); found {
+			v = sh.put(h, key, v, kind)
 		}
 	}
-	if found {
-		sh.hits++
-	} else {
-		sh.misses++
+	if found && kind == rowHeader && !headers {
+		found = false
 	}
-	return append(dst, v...), ok, found
+	if !found {
+		sh.misses++
+		return dst, rowAbsent, false
+	}
+	sh.hits++
+	return append(dst, v...), kind, true
 }
 
 // RowCacheStats is what INFO reports of the row cache.
@@ -158,11 +190,12 @@ func (db *DB) RowCacheStats() RowCacheStats {
 func (c *rowCache) fill(key, value []byte, ok bool) {
 	h := maphash.Bytes(rowSeed, key)
 	sh := c.shard(h)
-	if sh.half == 0 || len(value) > maxRowValue {
+	v, kind, keep := entryFor(key, value, ok)
+	if sh.half == 0 || !keep {
 		return
 	}
 	sh.mu.Lock()
-	sh.put(h, key, value, ok)
+	sh.put(h, key, v, kind)
 	sh.mu.Unlock()
 }
 
@@ -171,10 +204,10 @@ func (c *rowCache) fill(key, value []byte, ok bool) {
 // the arena. A value as long as the one the generation holds is written
 // over it: a SET or INCR of a string of the same length, or a count that
 // moved, takes no arena space.
-func (sh *rowShard) put(h uint64, key, value []byte, ok bool) []byte {
+func (sh *rowShard) put(h uint64, key, value []byte, kind rowKind) []byte {
 	slot := sh.cur.find(h, key)
 	if slot >= 0 {
-		if v, was := sh.cur.valueAt(sh.cur.offAt(slot)); was == ok && len(v) == len(value) {
+		if v, was := sh.cur.valueAt(sh.cur.offAt(slot)); was == kind && len(v) == len(value) {
 			copy(v, value)
 			return v
 		}
@@ -193,11 +226,7 @@ func (sh *rowShard) put(h uint64, key, value []byte, ok bool) []byte {
 	off := uint32(len(a))
 	a = binary.AppendUvarint(a, uint64(len(key)))
 	a = append(a, key...)
-	vl := uint64(0)
-	if ok {
-		vl = uint64(len(value)) + 1
-	}
-	a = binary.AppendUvarint(a, vl)
+	a = appendValueWord(a, len(value), kind)
 	start := len(a)
 	a = append(a, value...)
 	sh.cur.arena = a
@@ -273,13 +302,14 @@ func (c *rowCache) update(key, value []byte, ok bool) {
 	if inOld >= 0 {
 		sh.old.remove(inOld)
 	}
-	if len(value) > maxRowValue {
+	v, kind, keep := entryFor(key, value, ok)
+	if !keep {
 		if inCur >= 0 {
 			sh.cur.remove(inCur)
 		}
 		return
 	}
-	sh.put(h, key, value, ok)
+	sh.put(h, key, v, kind)
 }
 
 // writeSet remembers which keys a write transaction's batch wrote, so that

@@ -9,8 +9,9 @@ import (
 // rowGen is one generation of a row-cache shard: an append-only arena of
 // entries and an open-addressed table from a key's hash to its entry.
 //
-// An entry at off is: key length (uvarint), key, value length + 1
-// (uvarint; 0 means the record is absent), value.
+// An entry at off is: key length (uvarint), key, the value's length and
+// kind (uvarint: 0 for an absent record, else 1 + 2*length for a value,
+// 2 + 2*length for a long string's header: rowKind), value.
 //
 // A table slot is one uint64: the hash's high 32 bits (its tag) above the
 // entry's offset + 1, so 0 is an empty slot. Probing is linear from the
@@ -60,16 +61,26 @@ func (g *rowGen) keyAt(off uint32) []byte {
 }
 
 // valueAt decodes the value of the entry at off: the value (aliasing the
-// arena) and whether the record exists.
-func (g *rowGen) valueAt(off uint32) ([]byte, bool) {
+// arena) and what it is of the record.
+func (g *rowGen) valueAt(off uint32) ([]byte, rowKind) {
 	b := g.arena[off:]
 	kl, n := binary.Uvarint(b)
 	b = b[n+int(kl):]
 	vl, n := binary.Uvarint(b)
 	if vl == 0 {
-		return nil, false
+		return nil, rowAbsent
 	}
-	return b[n : n+int(vl-1) : n+int(vl-1)], true
+	l := int((vl - 1) >> 1)
+	return b[n : n+l : n+l], rowValue + rowKind((vl-1)&1)
+}
+
+// appendValueWord appends the word before an entry's value: its length n
+// and its kind (an absent record has no value: n is 0).
+func appendValueWord(a []byte, n int, kind rowKind) []byte {
+	if kind == rowAbsent {
+		return binary.AppendUvarint(a, 0)
+	}
+	return binary.AppendUvarint(a, uint64(n)<<1+uint64(kind))
 }
 
 // offAt is the entry offset a live slot holds.

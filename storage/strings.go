@@ -41,7 +41,11 @@ func (tx *Tx) Get(db int, key []byte) ([]byte, bool, error) {
 // Set is SET with all its options.
 func (tx *Tx) Set(db int, key, value []byte, o SetOptions) (SetResult, error) {
 	var res SetResult
-	m, err := tx.meta(db, key)
+	load := tx.metaHeader
+	if o.Get {
+		load = tx.meta
+	}
+	m, err := load(db, key)
 	if err != nil {
 		return res, err
 	}

@@ -391,7 +391,15 @@ func (tx *Tx) endRead() {
 
 // get returns a copy of the value at key, or nil and false. The copy is
 // the caller's to keep or change.
-func (tx *Tx) get(key []byte) ([]byte, bool, error) {
+func (tx *Tx) get(key []byte) ([]byte, bool, error) { return tx.read(key, false) }
+
+// getHeader is get for a metadata record whose string value the caller
+// does not need: from the row cache, a long string's record may come as
+// its header alone (codec.StringHeader). A record the transaction has
+// written is read whole, as is one the cache does not hold.
+func (tx *Tx) getHeader(key []byte) ([]byte, bool, error) { return tx.read(key, true) }
+
+func (tx *Tx) read(key []byte, header bool) ([]byte, bool, error) {
 	if tx.metaW.pending() > 0 {
 		if e := tx.metaW.find(key); e != nil {
 			return append(make([]byte, 0, len(e.value)), e.value...), true, nil
@@ -403,12 +411,13 @@ func (tx *Tx) get(key []byte) ([]byte, bool, error) {
 		}
 		return append(make([]byte, 0, len(e.value)), e.value...), true, nil
 	}
-	// A write transaction sees the committed state plus its batch; for a
-	// key its batch has not written, that is the committed state, which
-	// the row cache holds exactly, as it does for a point read.
-	rows := cacheable(key) && (tx.point || tx.b != nil && !tx.written.has(key))
+	rows := tx.rowsAnswer(key)
 	if rows {
-		if v, ok, found := tx.db.rows.get(nil, key); found {
+		if v, kind, found := tx.db.rows.get(nil, key, header); found {
+			if kind == rowHeader {
+				return v, true, nil // not the value: not remembered as one
+			}
+			ok := kind == rowValue
 			tx.remember(key, v, ok)
 			if !ok {
 				return nil, false, nil
@@ -577,6 +586,14 @@ var _ io.Closer = (*pebble.Snapshot)(nil)
 // remember keeps what get found for the rest of the transaction. A point
 // read serves one command that reads each record once (its GET, HGET or
 // MGET), so it keeps nothing: the copies would cost more than they save.
+// rowsAnswer reports whether the row cache may answer a read of key. A
+// write transaction sees the committed state plus its batch; for a key its
+// batch has not written, that is the committed state, which the row cache
+// holds exactly, as it does for a point read.
+func (tx *Tx) rowsAnswer(key []byte) bool {
+	return cacheable(key) && (tx.point || tx.b != nil && !tx.written.has(key))
+}
+
 func (tx *Tx) remember(key, value []byte, ok bool) {
 	if !tx.point {
 		tx.reads.put(key, value, ok)
