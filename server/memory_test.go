@@ -133,9 +133,10 @@ func isNumber(s string) bool {
 // A connection that writes large values does not keep them once they are
 // stored: after 120 SETs of 1 MB, each sent in one piece as
 // redis-benchmark sends it, the server's heap (used_memory once MEMORY
-// PURGE has collected) holds a fraction of what went through it.
+// PURGE has collected) holds a fraction of what went through it. The
+// server is a process of its own, so that its heap is its alone.
 func TestLargeValuesAreNotKeptAfterTheirCommands(t *testing.T) {
-	s := testkit.Start(t)
+	s := testkit.StartProcess(t, t.TempDir(), "appendfsync", "no")
 	conn := testkit.Dial(t, s.Addr)
 	value := strings.Repeat("v", 1<<20)
 	const sets = 120

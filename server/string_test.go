@@ -291,6 +291,9 @@ func TestSetOverLongStringsMatchesRedis(t *testing.T) {
 			"local ttl = redis.call('TTL', KEYS[1]) redis.call('SET', KEYS[1], string.rep('f', 5002)) " +
 			"return {ttl, redis.call('TTL', KEYS[1]), redis.call('STRLEN', KEYS[1])}", "1", "k"},
 		{"SET", "k", c}, {"GET", "k"}, {"TTL", "k"},
+		{"SET", "k", a, "EXAT", "4102444800"}, {"SET", "k", b, "KEEPTTL"}, {"EXPIRETIME", "k"}, {"TYPE", "k"},
+		{"EXISTS", "k", "k"}, {"PERSIST", "k"}, {"EXPIRETIME", "k"}, {"GET", "k"}, {"UNLINK", "k"}, {"TYPE", "k"},
+		{"SET", "k", a}, {"SET", "k", c}, {"DEL", "k"}, {"GET", "k"}, {"DBSIZE"},
 	}
 	for i, step := range steps {
 		if step[0] == "sleep" {

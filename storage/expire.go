@@ -67,7 +67,7 @@ func (tx *Tx) Persist(db int, key []byte) (bool, error) {
 // ExpireAt returns key's absolute expiry in unix ms: -2 if the key does not
 // exist, -1 if it has no expiry (the TTL family's conventions).
 func (tx *Tx) ExpireAt(db int, key []byte) (int64, error) {
-	m, err := tx.meta(db, key)
+	m, err := tx.metaHeader(db, key)
 	if err != nil {
 		return 0, err
 	}

@@ -11,7 +11,7 @@ import (
 
 // Del deletes key and reports whether it existed.
 func (tx *Tx) Del(db int, key []byte) (bool, error) {
-	m, err := tx.meta(db, key)
+	m, err := tx.metaHeader(db, key)
 	if err != nil || m == nil {
 		return false, err
 	}
@@ -20,13 +20,13 @@ func (tx *Tx) Del(db int, key []byte) (bool, error) {
 
 // Exists reports whether key exists (and has not expired).
 func (tx *Tx) Exists(db int, key []byte) (bool, error) {
-	m, err := tx.meta(db, key)
+	m, err := tx.metaHeader(db, key)
 	return m != nil, err
 }
 
 // Type returns the type of key, TypeNone if absent.
 func (tx *Tx) Type(db int, key []byte) (codec.Type, error) {
-	m, err := tx.meta(db, key)
+	m, err := tx.metaHeader(db, key)
 	if err != nil || m == nil {
 		return codec.TypeNone, err
 	}

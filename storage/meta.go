@@ -18,8 +18,9 @@ func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 }
 
 // metaHeader is meta for a caller that does not read a string's Value
-// (SET without GET): for a long string it may be left empty, which spares
-// fetching a string about to be replaced.
+// (SET without GET, DEL, EXISTS, TYPE, TTL): for a long string it may be
+// left empty, which spares fetching a string only to replace or delete it,
+// or to tell its type or expiry.
 func (tx *Tx) metaHeader(db int, key []byte) (*Meta, error) {
 	return tx.loadMeta(db, key, true)
 }
