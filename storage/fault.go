@@ -44,9 +44,27 @@ type fatalState struct {
 	writeStalls      atomic.Int64
 	stalled          atomic.Bool
 	// Pebble retries a failing flush at once, thousands of times a second
-	// on a full disk: the log gets one line a second at most.
-	lastLogged atomic.Int64 // unix ns
+	// on a full disk, and a stream of large values stalls writes many
+	// times a second while flushes catch up: the log gets a line a second
+	// of each at most.
+	errorLog, stallLog logLimit
+}
+
+// logLimit lets one log line a second through and counts the others.
+type logLimit struct {
+	last       atomic.Int64 // unix ns
 	suppressed atomic.Int64
+}
+
+// allow reports whether a line may be logged now and, if so, how many
+// were held back since the last one.
+func (l *logLimit) allow() (ok bool, heldBack int64) {
+	now, last := time.Now().UnixNano(), l.last.Load()
+	if now-last < int64(time.Second) || !l.last.CompareAndSwap(last, now) {
+		l.suppressed.Add(1)
+		return false, 0
+	}
+	return true, l.suppressed.Swap(0)
 }
 
 // raise hands err to the fatal handler, once; later callers block, since
@@ -98,25 +116,29 @@ func (f *fatalState) listener(logger pebble.Logger) *pebble.EventListener {
 		BackgroundError: func(err error) {
 			f.backgroundErrors.Add(1)
 			f.lastBackground.Store(err.Error())
-			now, last := time.Now().UnixNano(), f.lastLogged.Load()
-			if now-last < int64(time.Second) || !f.lastLogged.CompareAndSwap(last, now) {
-				f.suppressed.Add(1)
-				return
-			}
-			if n := f.suppressed.Swap(0); n > 0 {
+			ok, n := f.errorLog.allow()
+			switch {
+			case !ok:
+			case n > 0:
 				logger.Errorf("background error (Pebble retries; %d more since the last report): %s", n, err)
-			} else {
+			default:
 				logger.Errorf("background error (Pebble retries): %s", err)
 			}
 		},
 		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
 			f.writeStalls.Add(1)
 			f.stalled.Store(true)
-			logger.Errorf("write stall: %s", info.Reason)
+			ok, n := f.stallLog.allow()
+			switch {
+			case !ok:
+			case n > 0:
+				logger.Errorf("write stall (%d more since the last report): %s", n, info.Reason)
+			default:
+				logger.Errorf("write stall: %s", info.Reason)
+			}
 		},
 		WriteStallEnd: func() {
 			f.stalled.Store(false)
-			logger.Infof("write stall ended")
 		},
 		DiskSlow: func(info pebble.DiskSlowInfo) {
 			logger.Errorf("%s", info)
