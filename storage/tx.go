@@ -583,9 +583,6 @@ func (tx *Tx) addCount(db int, keys, expires int64) {
 
 var _ io.Closer = (*pebble.Snapshot)(nil)
 
-// remember keeps what get found for the rest of the transaction. A point
-// read serves one command that reads each record once (its GET, HGET or
-// MGET), so it keeps nothing: the copies would cost more than they save.
 // rowsAnswer reports whether the row cache may answer a read of key. A
 // write transaction sees the committed state plus its batch; for a key its
 // batch has not written, that is the committed state, which the row cache
@@ -594,6 +591,9 @@ func (tx *Tx) rowsAnswer(key []byte) bool {
 	return cacheable(key) && (tx.point || tx.b != nil && !tx.written.has(key))
 }
 
+// remember keeps what get found for the rest of the transaction. A point
+// read serves one command that reads each record once (its GET, HGET or
+// MGET), so it keeps nothing: the copies would cost more than they save.
 func (tx *Tx) remember(key, value []byte, ok bool) {
 	if !tx.point {
 		tx.reads.put(key, value, ok)
