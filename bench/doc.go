@@ -26,5 +26,7 @@
 //	-restart 1000000,10000000   restart time (start to first PONG) and RSS,
 //	                            Moonstone against Redis loading its AOF and its RDB
 //	-bigdata 320 -cache 64      320 MB of random 1 KB values, Moonstone's cache 64 MB, random GETs
+//	-values 4096,65536,1048576  SET then GET of values of each size under always (values.go),
+//	                            with peak RSS (bench/results/values.md is such a run)
 //	-zset 10000000              a 10M-member sorted set (100k in a normal run)
 package main

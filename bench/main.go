@@ -59,7 +59,8 @@ func main() {
 	restart := flag.String("restart", "", "opt-in: restart time and memory with these key counts, comma-separated (e.g. 1000000,10000000)")
 	bigMB := flag.Int("bigdata", 0, "opt-in: write this many MB of 1 KB values (e.g. 320) into a Moonstone with a -cache MB cache and measure random GETs")
 	cacheMB := flag.Int("cache", 64, "Moonstone's cache-size in MB for -bigdata")
-	only := flag.Bool("only-scale", false, "run only the opt-in scale modes asked for (-restart, -bigdata, -zset), not the throughput table")
+	values := flag.String("values", "", "opt-in: SET and GET of values of these sizes in bytes, comma-separated (e.g. 4096,65536,1048576)")
+	only := flag.Bool("only-scale", false, "run only the opt-in scale modes asked for (-restart, -bigdata, -values, -zset), not the throughput table")
 	flag.Parse()
 	if *short {
 		*repeat, *n, *zsetN = 1, 2000, 0
@@ -165,6 +166,17 @@ func main() {
 	}
 	if *bigMB > 0 {
 		addScale(bigDataScale(bin, *bigMB, *cacheMB, *n))
+	}
+	if *values != "" {
+		var sizes []int
+		for _, f := range strings.Split(*values, ",") {
+			size, err := strconv.Atoi(f)
+			if err != nil || size <= 0 {
+				fatal(fmt.Errorf("-values: bad size %q", f))
+			}
+			sizes = append(sizes, size)
+		}
+		addScale(valuesScale(bin, sizes, *n))
 	}
 	if *zsetN > 0 {
 		addScale(zsetScale(bin, *zsetN))
