@@ -11,7 +11,8 @@ import (
 // String commands. Bit commands live in cmd_bits.go.
 
 func cmdGet(c *Call) {
-	v, ok, err := c.Tx.Get(c.DB(), c.Args[1])
+	// The reply copies the value before the transaction closes.
+	v, ok, err := c.Tx.GetView(c.DB(), c.Args[1])
 	if err != nil {
 		c.Err(err)
 		return

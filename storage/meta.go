@@ -14,7 +14,7 @@ type Meta = codec.Meta
 // that follows starts from a clean slate (unless the transaction only
 // reads: KeepExpired).
 func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
-	return tx.loadMeta(db, key, false)
+	return tx.loadMeta(db, key, readCopy)
 }
 
 // metaHeader is meta for a caller that does not read a string's Value
@@ -22,23 +22,16 @@ func (tx *Tx) meta(db int, key []byte) (*Meta, error) {
 // left empty, which spares fetching a string only to replace or delete it,
 // or to tell its type or expiry.
 func (tx *Tx) metaHeader(db int, key []byte) (*Meta, error) {
-	return tx.loadMeta(db, key, true)
+	return tx.loadMeta(db, key, readHeader)
 }
 
-func (tx *Tx) loadMeta(db int, key []byte, header bool) (*Meta, error) {
+func (tx *Tx) loadMeta(db int, key []byte, mode readMode) (*Meta, error) {
 	tx.replaced = nil
 	// The key is built in the transaction's scratch buffer: get keeps no
 	// reference to it, and every command loads one or more metadata keys.
 	tx.keyBuf = append(tx.keyBuf[:0], codec.TagMeta, tx.dbs.phys[db])
 	tx.keyBuf = append(tx.keyBuf, key...)
-	var raw []byte
-	var ok bool
-	var err error
-	if header {
-		raw, ok, err = tx.getHeader(tx.keyBuf)
-	} else {
-		raw, ok, err = tx.get(tx.keyBuf)
-	}
+	raw, ok, err := tx.read(tx.keyBuf, mode)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -38,6 +38,20 @@ func (tx *Tx) Get(db int, key []byte) ([]byte, bool, error) {
 	return m.Value, true, nil
 }
 
+// GetView is Get for a reply written before the transaction closes: in a
+// point read, a value read from Pebble is Pebble's own memory, valid until
+// Close and not to be changed. Anywhere else it is Get.
+func (tx *Tx) GetView(db int, key []byte) ([]byte, bool, error) {
+	m, err := tx.loadMeta(db, key, readView)
+	if err != nil || m == nil {
+		return nil, false, err
+	}
+	if m.Type != codec.TypeString {
+		return nil, false, ErrWrongType
+	}
+	return m.Value, true, nil
+}
+
 // Set is SET with all its options.
 func (tx *Tx) Set(db int, key, value []byte, o SetOptions) (SetResult, error) {
 	var res SetResult

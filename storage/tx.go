@@ -68,6 +68,9 @@ type Tx struct {
 	// seeExpired: a read transaction reports expired keys that are still
 	// stored as present (SeeExpired).
 	seeExpired bool
+	// views are the Pebble buffers a point read lent out (readView),
+	// released at Close.
+	views []io.Closer
 	// metExpired are the expired keys a read transaction met, removed
 	// when it ends (lazyexpire.go).
 	metExpired []expiredKey
@@ -377,6 +380,10 @@ func (tx *Tx) Close() Pending {
 }
 
 func (tx *Tx) endRead() {
+	for _, c := range tx.views {
+		c.Close()
+	}
+	tx.views = nil
 	if tx.point {
 		tx.db.commitMu.RUnlock()
 	} else {
@@ -391,15 +398,25 @@ func (tx *Tx) endRead() {
 
 // get returns a copy of the value at key, or nil and false. The copy is
 // the caller's to keep or change.
-func (tx *Tx) get(key []byte) ([]byte, bool, error) { return tx.read(key, false) }
+func (tx *Tx) get(key []byte) ([]byte, bool, error) { return tx.read(key, readCopy) }
 
-// getHeader is get for a metadata record whose string value the caller
-// does not need: from the row cache, a long string's record may come as
-// its header alone (codec.StringHeader). A record the transaction has
-// written is read whole, as is one the cache does not hold.
-func (tx *Tx) getHeader(key []byte) ([]byte, bool, error) { return tx.read(key, true) }
+// readMode is what read hands back of a record.
+type readMode uint8
 
-func (tx *Tx) read(key []byte, header bool) ([]byte, bool, error) {
+const (
+	// readCopy: a copy of the value, the caller's to keep or change.
+	readCopy readMode = iota
+	// readHeader: for a caller that does not need a string's value
+	// (metaHeader), the row cache may give a long string's record as its
+	// header alone (codec.StringHeader). A record the transaction has
+	// written is read whole, as is one the cache does not hold.
+	readHeader
+	// readView: in a point read, a value read from Pebble is Pebble's own
+	// memory, valid until Close and not to be changed (GetView).
+	readView
+)
+
+func (tx *Tx) read(key []byte, mode readMode) ([]byte, bool, error) {
 	if tx.metaW.pending() > 0 {
 		if e := tx.metaW.find(key); e != nil {
 			return append(make([]byte, 0, len(e.value)), e.value...), true, nil
@@ -413,7 +430,7 @@ func (tx *Tx) read(key []byte, header bool) ([]byte, bool, error) {
 	}
 	rows := tx.rowsAnswer(key)
 	if rows {
-		if v, kind, found := tx.db.rows.get(nil, key, header); found {
+		if v, kind, found := tx.db.rows.get(nil, key, mode == readHeader); found {
 			if kind == rowHeader {
 				return v, true, nil // not the value: not remembered as one
 			}
@@ -451,6 +468,16 @@ func (tx *Tx) read(key []byte, header bool) ([]byte, bool, error) {
 	}
 	if err != nil {
 		return nil, false, err
+	}
+	if mode == readView && tx.point {
+		// A point read holds commits off until Close: Pebble's buffer
+		// stays what it is until then, and a large value is not copied
+		// once more than the reply copies it.
+		tx.views = append(tx.views, closer)
+		if rows {
+			tx.db.rows.fill(key, v, true)
+		}
+		return v, true, nil
 	}
 	out := make([]byte, len(v))
 	copy(out, v)
