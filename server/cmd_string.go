@@ -200,7 +200,7 @@ func cmdGetEx(c *Call) {
 func cmdMGet(c *Call) {
 	c.r.Array(len(c.Args) - 1)
 	for _, k := range c.Args[1:] {
-		v, ok, err := c.Tx.Get(c.DB(), k)
+		v, ok, err := c.Tx.GetView(c.DB(), k) // copied by the reply, as GET's
 		if err == storage.ErrWrongType {
 			ok, err = false, nil
 		}

@@ -314,8 +314,8 @@ func TestSetOverLongStringsMatchesRedis(t *testing.T) {
 	}
 }
 
-// GETs of large values, which a point read replies to straight from
-// Pebble's memory, return whole values, each one that was written, while
+// GETs and MGETs of large values, which a point read replies to straight
+// from Pebble's memory, return whole values, each one that was written, while
 // other clients overwrite the keys and flushes and compactions move them.
 // The block cache is tiny, so that its memory is soon reused: a value
 // read after its buffer went back (a view released before the reply was
@@ -361,17 +361,35 @@ func TestLargeValuesReadWholeDuringOverwrites(t *testing.T) {
 			c := s.NewClient()
 			defer c.Close()
 			for i := range 1000 {
-				key := fmt.Sprint("big", (r*7+i)%keys)
-				got, err := c.Get(ctx, key).Result()
-				if err != nil {
-					t.Error(err)
-					return
+				// GET, or an MGET of two keys every other time.
+				ks := []string{fmt.Sprint("big", (r*7+i)%keys)}
+				var got []any
+				if i%2 == 0 {
+					v, err := c.Get(ctx, ks[0]).Result()
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					got = []any{v}
+				} else {
+					ks = append(ks, fmt.Sprint("big", (r*7+i+1)%keys))
+					var err error
+					if got, err = c.MGet(ctx, ks...).Result(); err != nil {
+						t.Error(err)
+						return
+					}
 				}
-				head := strings.SplitN(got, ":", 3)
-				version, _ := strconv.Atoi(head[1])
-				if len(head) != 3 || head[0] != key || got != value(key, version) {
-					t.Errorf("GET %s: %d bytes starting %.40q, not a value written to it", key, len(got), got)
-					return
+				for j, key := range ks {
+					v, _ := got[j].(string)
+					head := strings.SplitN(v, ":", 3)
+					version := -1
+					if len(head) == 3 {
+						version, _ = strconv.Atoi(head[1])
+					}
+					if head[0] != key || v != value(key, version) {
+						t.Errorf("%s: %d bytes starting %.40q, not a value written to it", key, len(v), v)
+						return
+					}
 				}
 			}
 		}()
