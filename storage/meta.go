@@ -59,7 +59,12 @@ func (tx *Tx) loadMeta(db int, key []byte, mode readMode) (*Meta, error) {
 // typed loads key's metadata and checks its type: nil when absent,
 // ErrWrongType when the key holds another type.
 func (tx *Tx) typed(db int, key []byte, t codec.Type) (*Meta, error) {
-	m, err := tx.meta(db, key)
+	return tx.typedAs(db, key, t, readCopy)
+}
+
+// typedAs is typed with the metadata read as mode says (readMode).
+func (tx *Tx) typedAs(db int, key []byte, t codec.Type, mode readMode) (*Meta, error) {
+	m, err := tx.loadMeta(db, key, mode)
 	if err != nil || m == nil {
 		return nil, err
 	}

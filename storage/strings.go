@@ -42,12 +42,9 @@ func (tx *Tx) Get(db int, key []byte) ([]byte, bool, error) {
 // point read, a value read from Pebble is Pebble's own memory, valid until
 // Close and not to be changed. Anywhere else it is Get.
 func (tx *Tx) GetView(db int, key []byte) ([]byte, bool, error) {
-	m, err := tx.loadMeta(db, key, readView)
+	m, err := tx.typedAs(db, key, codec.TypeString, readView)
 	if err != nil || m == nil {
 		return nil, false, err
-	}
-	if m.Type != codec.TypeString {
-		return nil, false, ErrWrongType
 	}
 	return m.Value, true, nil
 }
@@ -55,11 +52,11 @@ func (tx *Tx) GetView(db int, key []byte) ([]byte, bool, error) {
 // Set is SET with all its options.
 func (tx *Tx) Set(db int, key, value []byte, o SetOptions) (SetResult, error) {
 	var res SetResult
-	load := tx.metaHeader
+	mode := readHeader // the old value only matters to GET
 	if o.Get {
-		load = tx.meta
+		mode = readCopy
 	}
-	m, err := load(db, key)
+	m, err := tx.loadMeta(db, key, mode)
 	if err != nil {
 		return res, err
 	}

@@ -469,20 +469,18 @@ func (tx *Tx) read(key []byte, mode readMode) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	out := v
 	if mode == readView && tx.point {
 		// A point read holds commits off until Close: Pebble's buffer
 		// stays what it is until then, and a large value is not copied
 		// once more than the reply copies it.
 		tx.views = append(tx.views, closer)
-		if rows {
-			tx.db.rows.fill(key, v, true)
-		}
-		return v, true, nil
+	} else {
+		out = make([]byte, len(v))
+		copy(out, v)
+		closer.Close()
+		tx.remember(key, out, true)
 	}
-	out := make([]byte, len(v))
-	copy(out, v)
-	closer.Close()
-	tx.remember(key, out, true)
 	if rows {
 		tx.db.rows.fill(key, out, true)
 	}
