@@ -154,29 +154,13 @@ func main() {
 		}
 	}
 	if *restart != "" {
-		var counts []int
-		for _, f := range strings.Split(*restart, ",") {
-			c, err := strconv.Atoi(f)
-			if err != nil {
-				fatal(fmt.Errorf("-restart: %w", err))
-			}
-			counts = append(counts, c)
-		}
-		addScale(restartScale(bin, counts))
+		addScale(restartScale(bin, intList("restart", *restart)))
 	}
 	if *bigMB > 0 {
 		addScale(bigDataScale(bin, *bigMB, *cacheMB, *n))
 	}
 	if *values != "" {
-		var sizes []int
-		for _, f := range strings.Split(*values, ",") {
-			size, err := strconv.Atoi(f)
-			if err != nil || size <= 0 {
-				fatal(fmt.Errorf("-values: bad size %q", f))
-			}
-			sizes = append(sizes, size)
-		}
-		addScale(valuesScale(bin, sizes, *n))
+		addScale(valuesScale(bin, intList("values", *values), *n))
 	}
 	if *zsetN > 0 {
 		addScale(zsetScale(bin, *zsetN))
@@ -196,6 +180,19 @@ func main() {
 			fatal(fmt.Errorf("%s %s %s: no result from moonstone", r.mode, r.test, r.pipeline))
 		}
 	}
+}
+
+// intList parses flag name's comma-separated list of positive integers.
+func intList(name, list string) []int {
+	var ns []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			fatal(fmt.Errorf("-%s: %q is not a positive integer", name, f))
+		}
+		ns = append(ns, n)
+	}
+	return ns
 }
 
 func ensureTools() error {
