@@ -282,6 +282,14 @@ func (s *Server) cancelWaiter(w *waiter, st blockState) bool {
 	return true
 }
 
+// waiterOf returns the wait of the client with id, nil if it is not
+// blocked.
+func (s *Server) waiterOf(id int64) *waiter {
+	s.blocks.mu.Lock()
+	defer s.blocks.mu.Unlock()
+	return s.blocks.byConn[id]
+}
+
 // blockedClients is INFO's blocked_clients: blocked clients and, as in
 // Redis, clients held by CLIENT PAUSE (pause.go).
 func (s *Server) blockedClients() int {
@@ -587,10 +595,7 @@ func cmdClientUnblock(c *Call) {
 		return
 	}
 	s := c.Srv
-	s.blocks.mu.Lock()
-	w := s.blocks.byConn[id]
-	s.blocks.mu.Unlock()
-	if w != nil && s.cancelWaiter(w, st) {
+	if w := s.waiterOf(id); w != nil && s.cancelWaiter(w, st) {
 		// Redis counts the error it sends the blocked client as this
 		// command's failure too.
 		c.failed = st == blockUnblockedError

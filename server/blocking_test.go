@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -226,6 +227,14 @@ func blockDiff(t *testing.T, script string) {
 			case strings.HasPrefix(line, "close "):
 				k, _ := strconv.Atoi(strings.TrimPrefix(line, "close "))
 				conn(i, k).Close()
+				continue
+			case strings.HasPrefix(line, "flood "):
+				// flood N K: client N sends K PINGs without reading.
+				var k, count int
+				fmt.Sscan(strings.TrimPrefix(line, "flood "), &k, &count)
+				if err := conn(i, k).Write(bytes.Repeat([]byte("*1\r\n$4\r\nPING\r\n"), count)); err != nil {
+					fail(err)
+				}
 				continue
 			case strings.HasPrefix(line, "shutwr "):
 				k, _ := strconv.Atoi(strings.TrimPrefix(line, "shutwr "))
@@ -510,7 +519,9 @@ LPOP k
 }
 
 // A client that leaves while blocked leaves the registry: the element
-// pushed afterwards is not lost to it.
+// pushed afterwards is not lost to it. That holds for a killed client
+// with 56 KB of requests behind its block too, more than its read buffer
+// takes, so that nothing watches its socket any more.
 func TestBlockingClosedClientLeaves(t *testing.T) {
 	blockDiff(t, `
 1> BLPOP k 0
@@ -528,6 +539,14 @@ CLIENT KILL ID $id3
 blocked 0
 RPUSH q x
 LLEN q
+4> BLPOP r 0
+flood 4 4000
+blocked 1
+sleep 50
+CLIENT KILL ID $id4
+blocked 0
+RPUSH r x
+LLEN r
 `)
 }
 

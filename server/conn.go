@@ -290,6 +290,12 @@ func (cn *Conn) close() {
 func (cn *Conn) kill() {
 	cn.killed.Store(true)
 	cn.leaving.Store(true)
+	// A blocked client leaves its wait now, as Redis frees it: a push
+	// must not be served to it. (Its watcher would notice the Close, but
+	// a client with 16 KB of requests behind the block has none.)
+	if w := cn.srv.waiterOf(cn.id); w != nil {
+		cn.srv.cancelWaiter(w, blockGone)
+	}
 	cn.nc.Close()
 }
 
