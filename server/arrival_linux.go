@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/binary"
 	"io"
+	"iter"
 	"net"
 	"os"
 	"sync"
@@ -14,18 +15,37 @@ import (
 // stampedReader reads a TCP connection with recvmsg, noting when each
 // read's data arrived by the kernel's receive timestamp (SO_TIMESTAMPNS),
 // not when its goroutine got to run (arrival.go).
+//
+// Its reads run in a coroutine (iter.Pull) that stays inside one
+// RawConn.Read for as long as they succeed, handing each read's bytes to
+// the connection and waiting there for the next call. RawConn.Read forgets
+// the poller's readiness when it starts, so it must try a read before it
+// may wait; staying inside it keeps that readiness between requests. When
+// a read leaves the socket empty (it filled less than its buffer), the
+// next one waits for the poller first, as an event loop does, instead of
+// paying a recvmsg that would find nothing: a client at pipeline 1 sends
+// its next request only after the reply. Data that arrived meanwhile has
+// made the poller ready, and the wait returns at once.
 type stampedReader struct {
 	rc  syscall.RawConn
 	oob []byte
 	cn  *Conn
-	// The recvmsg call RawConn.Read retries, made once (a closure per read
-	// would be an allocation per request), and its arguments and results.
-	recv    func(fd uintptr) bool
+	// The coroutine (started by the first read), its yield, and the
+	// recvmsg attempt RawConn.Read calls, made once: a closure per read
+	// would be an allocation per request.
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	recv  func(fd uintptr) bool
+	// The caller's arguments and the results, handed over by the switch.
 	rd      *Reader
 	direct  []byte
-	waited  bool // the last attempt found nothing: rd is idle
+	waited  bool // the last attempt found nothing, or was skipped: rd is idle
+	drained bool // the last read left the socket empty: wait before the next
+	stopped bool // the connection is closing: leave RawConn.Read
 	n, oobn int
-	recvErr error
+	recvErr error // recvmsg's
+	readErr error // RawConn.Read's: an expired deadline, a Close
 }
 
 // newConnSource returns what to read cn's socket through: a stampedReader
@@ -52,39 +72,75 @@ func newConnSource(nc net.Conn, o *sockets, cn *Conn) source {
 	return r
 }
 
-// recvmsg is one attempt. After a wait it takes the Reader back from
-// idle and asks again where to read: the buffer may have been released.
-func (r *stampedReader) recvmsg(fd uintptr) bool {
-	if r.waited {
-		r.rd.busy()
-		r.waited = false
+// reads is the coroutine: one RawConn.Read after another, each until a
+// read fails, ends the stream or the connection closes.
+func (r *stampedReader) reads(yield func(struct{}) bool) {
+	r.yield = yield
+	for !r.stopped {
+		r.drained = false // a new RawConn.Read has forgotten readiness
+		r.readErr = r.rc.Read(r.recv)
+		if r.stopped || !yield(struct{}{}) {
+			return
+		}
 	}
-	p := r.rd.dest(r.direct)
+}
+
+// recvmsg is RawConn.Read's callback: it reads, hands the bytes over and,
+// once asked for more, reads again or returns false to wait on the poller.
+// After a wait it takes the Reader back from idle and asks again where to
+// read: the buffer may have been released.
+func (r *stampedReader) recvmsg(fd uintptr) bool {
 	for {
-		r.n, r.oobn, _, _, r.recvErr = unix.Recvmsg(int(fd), p, r.oob, 0)
-		if r.recvErr == unix.EAGAIN {
+		if r.drained {
+			r.drained = false
 			r.rd.idle()
 			r.waited = true
 			return false
 		}
-		if r.recvErr != unix.EINTR {
+		if r.waited {
+			r.rd.busy()
+			r.waited = false
+		}
+		p := r.rd.dest(r.direct)
+		n, oobn, _, _, err := unix.Recvmsg(int(fd), p, r.oob, 0)
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			r.rd.idle()
+			r.waited = true
+			return false
+		}
+		r.n, r.oobn, r.recvErr, r.readErr = n, oobn, err, nil
+		if err != nil || n == 0 {
+			return true // the result goes over once RawConn.Read returns
+		}
+		r.drained = n < len(p)
+		if !r.yield(struct{}{}) {
+			r.stopped = true
 			return true
 		}
 	}
 }
 
 func (r *stampedReader) readTo(rd *Reader, direct []byte) (int, error) {
+	if r.next == nil {
+		r.next, r.stop = iter.Pull(r.reads)
+	}
 	r.rd, r.direct = rd, direct
-	// RawConn.Read waits on the netpoller between attempts and honours
-	// the connection's read deadline and Close, as net.Conn.Read does.
-	err := r.rc.Read(r.recv)
+	_, ok := r.next()
 	if r.waited { // the wait ended in an error: a deadline, a Close
 		rd.busy()
 		r.waited = false
 	}
 	r.rd, r.direct = nil, nil
+	if !ok {
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
+	}
 	n, oobn, rerr := r.n, r.oobn, r.recvErr
-	if err != nil {
+	r.n, r.recvErr = 0, nil
+	if err := r.readErr; err != nil {
+		r.readErr = nil
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
 	}
 	if rerr != nil {
@@ -97,6 +153,14 @@ func (r *stampedReader) readTo(rd *Reader, direct []byte) (int, error) {
 		r.cn.note.arrived(t)
 	}
 	return n, nil
+}
+
+// release ends the coroutine, which holds the socket while it waits for the
+// next call: a Close waits until no read is under way.
+func (r *stampedReader) release() {
+	if r.stop != nil {
+		r.stop()
+	}
 }
 
 // receiveTime finds the SO_TIMESTAMPNS time (unix ns) in control

@@ -277,6 +277,7 @@ func (cn *Conn) close() {
 	cn.out.Unlock()
 	cn.resetMulti()
 	cn.srv.sockets.unwatch(cn)
+	cn.rd.src.release() // before Close, which waits for reads to end
 	cn.nc.Close()
 	cn.srv.stopMonitor(cn)
 	cn.closePubSub()
@@ -296,7 +297,11 @@ func (cn *Conn) kill() {
 	if w := cn.srv.waiterOf(cn.id); w != nil {
 		cn.srv.cancelWaiter(w, blockGone)
 	}
-	cn.nc.Close()
+	// Close wakes the connection's reads and writes at once, but returns
+	// only when no read is under way, and the connection's reader stays
+	// inside one between its commands (stampedReader): the caller, which
+	// may hold locks the connection's goroutine waits for, must not wait.
+	go cn.nc.Close()
 }
 
 // setLastCmd records the command a connection last ran (CLIENT LIST's cmd

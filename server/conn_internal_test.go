@@ -13,6 +13,8 @@ type panickingSource struct{}
 
 func (panickingSource) readTo(*Reader, []byte) (int, error) { panic("reader bug") }
 
+func (panickingSource) release() {}
+
 // A bug in the request reader ends that one connection, with the panic in
 // the log, instead of the whole server: it once took a bulk header that was
 // an empty line to crash every client's server.

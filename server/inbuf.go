@@ -30,6 +30,8 @@ type source interface {
 	// brackets each wait with r.idle and r.busy and asks for the
 	// destination again after it: the buffer may have been released.
 	readTo(r *Reader, direct []byte) (int, error)
+	// release lets go of the socket: the connection is closing.
+	release()
 }
 
 // plainSource reads an io.Reader (tests, connections without a socket of
@@ -39,6 +41,8 @@ type plainSource struct{ io.Reader }
 func (s plainSource) readTo(r *Reader, direct []byte) (int, error) {
 	return s.Read(r.dest(direct))
 }
+
+func (plainSource) release() {}
 
 // inBuf is the buffer part of a Reader.
 type inBuf struct {

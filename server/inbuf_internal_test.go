@@ -29,6 +29,8 @@ func (s *waitingSource) readTo(r *Reader, direct []byte) (int, error) {
 	return n, nil
 }
 
+func (*waitingSource) release() {}
+
 // A connection that waits for its next request gives back its buffer and
 // argument slabs once it has waited long enough, and only then: never
 // while unread bytes are buffered (a blocked client's read-ahead), never

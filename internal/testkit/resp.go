@@ -45,12 +45,17 @@ func (r *RawConn) Do(args ...string) (string, error) {
 
 // Send writes one command as a RESP multibulk.
 func (r *RawConn) Send(args ...string) error {
+	return r.Write(Request(args...))
+}
+
+// Request encodes one command as a RESP multibulk.
+func Request(args ...string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "*%d\r\n", len(args))
 	for _, a := range args {
 		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
 	}
-	return r.Write(b.Bytes())
+	return b.Bytes()
 }
 
 // Write sends raw bytes.
