@@ -102,11 +102,15 @@ func (r *stampedReader) recvmsg(fd uintptr) bool {
 			r.waited = false
 		}
 		p := r.rd.dest(r.direct)
+		if r.cn.srv.orderSeen.used() {
+			r.cn.note.reading.Store(true) // until readTo notes what arrived
+		}
 		n, oobn, _, _, err := unix.Recvmsg(int(fd), p, r.oob, 0)
 		switch err {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
+			r.cn.note.reading.Store(false)
 			r.rd.idle()
 			r.waited = true
 			return false
@@ -134,6 +138,7 @@ func (r *stampedReader) readTo(rd *Reader, direct []byte) (int, error) {
 		r.waited = false
 	}
 	r.rd, r.direct = nil, nil
+	defer r.cn.note.reading.Store(false)
 	if !ok {
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
 	}
@@ -149,8 +154,16 @@ func (r *stampedReader) readTo(rd *Reader, direct []byte) (int, error) {
 	if n == 0 {
 		return 0, io.EOF
 	}
-	if t, ok := receiveTime(r.oob[:oobn]); ok {
-		r.cn.note.arrived(t)
+	if t, ok := receiveTime(r.oob[:oobn]); ok && r.cn.note.at.Load() == 0 {
+		// The request this read begins (the first one not yet consumed)
+		// is classified now, not when dispatch gets to it: a write
+		// arriving meanwhile on another connection must know whether to
+		// wait for it.
+		var kind orderKind
+		if direct == nil && r.cn.srv.orderSeen.used() {
+			kind = requestKind(rd.buf[rd.r:rd.w+n], r.cn.watching.Load())
+		}
+		r.cn.note.arrived(t, kind)
 	}
 	return n, nil
 }
@@ -286,7 +299,20 @@ func (s *sockets) orderedBefore(cn *Conn, t, horizon int64, kinds orderKind) boo
 			continue // it has no EXEC to wait for: no need to peek
 		}
 		got, oobn, _, _, err := unix.Recvmsg(c.fd, buf[:], oob[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		if err != nil || got == 0 || orderKindOf(commandName(buf[:got]), watching)&kinds == 0 {
+		if err != nil || got == 0 {
+			// Nothing unread, but a read may have taken it since the note
+			// was looked at. A read sets the flag before it starts and
+			// clears it once it has noted what arrived: so the flag is
+			// looked at after the peek, and the note again after that.
+			if c.note.reading.Load() && c.note.at.Load() == 0 {
+				return true // under way: wait for its note
+			}
+			if at := c.note.at.Load(); at < t && at > horizon && orderKind(c.note.kind.Load())&kinds != 0 {
+				return true
+			}
+			continue
+		}
+		if requestKind(buf[:got], watching)&kinds == 0 {
 			continue
 		}
 		if at, ok := receiveTime(oob[:oobn]); ok && at < t && at > horizon {
