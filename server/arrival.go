@@ -285,23 +285,12 @@ func requestName(p []byte) []byte {
 
 // requestKind is the orderKind of the first command in p (requestName),
 // sent on a connection whose watching flag is watching: 0 when p does not
-// hold its whole name. It allocates nothing: connections call it on what
-// they read.
+// hold its whole name. It allocates nothing for the names clients send:
+// connections call it on what they read.
 func requestKind(p []byte, watching bool) orderKind {
 	name := requestName(p)
-	var low [16]byte // longer than any ordered command's name
-	if len(name) == 0 || len(name) > len(low) {
-		return 0
+	if watching && bytes.EqualFold(name, []byte("exec")) {
+		return orderKindOf("exec", true)
 	}
-	for i, c := range name {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
-	}
-	l := low[:len(name)]
-	if watching && string(l) == "exec" {
-		return orderExec
-	}
-	return orderedCommands[string(l)]
+	return lookupFold(orderedCommands, name)
 }

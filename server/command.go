@@ -235,11 +235,17 @@ func (s *Server) lookup(args [][]byte) (*Command, string) {
 	return sub, ""
 }
 
-// command looks name up in table. Clients nearly always send names in one
-// case, so the common lookups convert without allocating.
+// command looks name up in table.
 func (s *Server) command(table map[string]*Command, name []byte) *Command {
-	if cmd, ok := table[string(name)]; ok {
-		return cmd
+	return lookupFold(table, name)
+}
+
+// lookupFold looks name up, in any case, in a table keyed by lower-case
+// names. Clients nearly always send names in one case, so the common
+// lookups convert without allocating.
+func lookupFold[V any](table map[string]V, name []byte) V {
+	if v, ok := table[string(name)]; ok {
+		return v
 	}
 	var buf [32]byte
 	if len(name) > len(buf) {
