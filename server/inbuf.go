@@ -10,15 +10,16 @@ import (
 //
 // Redis frees the query buffer of a client idle for 2 seconds
 // (clientsCron). Moonstone does the same with a connection's 16 KB input
-// buffer and its argument slabs (Reader.carve): an idle connection then
-// costs its goroutine and little else. The connection's source marks the
-// Reader idle while it waits on the network (idle, busy); every second the
-// server's sampler releases what Readers idle for two to three seconds
-// hold (releaseIdle, Server.releaseIdleBuffers), counting seconds in
-// epochs so that a wait costs no clock read; the connection allocates a
-// new buffer when data arrives. Only a source that waits on the netpoller
-// itself (stampedReader) marks its waits; a Reader over a plain io.Reader
-// keeps its buffer.
+// buffer and its argument slabs (Reader.argBytes, Reader.argLists): an
+// idle connection then costs its goroutine and little else. The
+// connection's source marks the Reader idle while it waits on the network
+// (idle, busy); every second the server's sampler releases what Readers
+// idle for two to three seconds hold (releaseIdle,
+// Server.releaseIdleBuffers), counting seconds in epochs so that a wait
+// costs no clock read; the connection allocates a new buffer when data
+// arrives. Only a source that waits on the netpoller itself
+// (stampedReader) marks its waits; a Reader over a plain io.Reader keeps
+// its buffer.
 
 // inBufSize is the input buffer's size, Redis's PROTO_IOBUF_LEN.
 const inBufSize = 16 << 10
@@ -104,11 +105,12 @@ func (r *Reader) releaseIdle(before int64) bool {
 	if r.idleSince == 0 || r.idleSince > before || r.r != r.w {
 		return false
 	}
-	if r.buf == nil && r.slab == nil && r.argSlab == nil {
+	if r.buf == nil && r.argBytes.Empty() && r.argLists.Empty() {
 		return false
 	}
 	r.buf, r.r, r.w = nil, 0, 0
-	r.slab, r.argSlab = nil, nil
+	r.argBytes.Drop()
+	r.argLists.Drop()
 	r.held.Store(0)
 	return true
 }

@@ -100,7 +100,7 @@ func TestIdleReaderGivesBuffersBack(t *testing.T) {
 		t.Fatal("read past the end")
 	}
 	wantReleased("end", false, true, true, true, false, true)
-	if r.held.Load() != 0 || r.buf != nil || r.slab != nil || r.argSlab != nil {
+	if r.held.Load() != 0 || r.buf != nil || !r.argBytes.Empty() || !r.argLists.Empty() {
 		t.Fatalf("a reader waiting with nothing buffered kept its buffers: held %d", r.held.Load())
 	}
 }

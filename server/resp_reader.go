@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"sync/atomic"
+
+	"moonstone/internal/slab"
 )
 
 // Limits bound what one client may make the server buffer, as Redis's
@@ -48,57 +50,36 @@ type Reader struct {
 	// authed, when false, applies Redis's tighter limits for clients that
 	// have not authenticated yet.
 	authed func() bool
-	// slab and argSlab are where small arguments and argument lists are
-	// carved from, so that a typical command costs no allocation of its
-	// own. Nothing carved is ever reused: a command may keep its arguments
-	// (MULTI's queue, a blocked client's keys) for as long as it likes.
-	// An argument slab lives while any list carved from it does, so it
-	// must point only at small arguments: a command with a larger one
+	// argBytes and argLists are where small arguments and argument lists are
+	// cut from, so that a typical command costs no allocation of its own
+	// (package slab: nothing cut is ever reused, so a command may keep its
+	// arguments, in MULTI's queue or a blocked client's keys, for as long
+	// as it likes). A list block lives while any list cut from it does, so
+	// it must point only at small arguments: a command with a larger one
 	// gets a list of its own (ownList).
-	slab    []byte
-	argSlab [][]byte
+	argBytes slab.Slab[byte]
+	argLists slab.Slab[[]byte]
 }
 
-// Carving sizes: arguments up to smallArg bytes come from slabs of slabSize;
-// argument lists up to smallList from slabs of argSlabSize entries.
+// Cutting sizes: arguments up to smallArg bytes come from blocks of 8 KB,
+// argument lists up to smallList entries from blocks of 512.
 const (
-	smallArg    = 256
-	slabSize    = 8 << 10
-	smallList   = 64
-	argSlabSize = 512
+	smallArg  = 256
+	smallList = 64
 )
 
-// carve returns a slice of n fresh bytes, from the slab when n is small.
-// Each piece is capped at its length, so appending to one never runs into
-// the next.
-func (r *Reader) carve(n int) []byte {
-	if n > smallArg {
-		return make([]byte, n)
-	}
-	if len(r.slab)+n > cap(r.slab) {
-		r.slab = make([]byte, 0, slabSize)
-	}
-	start := len(r.slab)
-	r.slab = r.slab[:start+n]
-	return r.slab[start : start+n : start+n]
+func newArgSlabs() (slab.Slab[byte], slab.Slab[[]byte]) {
+	return slab.Slab[byte]{Small: smallArg, Block: 8 << 10}, slab.Slab[[]byte]{Small: smallList, Block: 512}
 }
 
 // argList returns an empty argument list with room for n arguments.
-func (r *Reader) argList(n int) [][]byte {
-	if n > smallList {
-		return make([][]byte, 0, n)
-	}
-	if len(r.argSlab)+n > cap(r.argSlab) {
-		r.argSlab = make([][]byte, 0, argSlabSize)
-	}
-	start := len(r.argSlab)
-	r.argSlab = r.argSlab[:start+n]
-	return r.argSlab[start : start : start+n]
-}
+func (r *Reader) argList(n int) [][]byte { return r.argLists.Cut(n)[:0] }
 
 // NewReader reads requests from r.
 func NewReader(r io.Reader, limits Limits) *Reader {
-	return &Reader{src: plainSource{r}, limits: limits}
+	rd := &Reader{src: plainSource{r}, limits: limits}
+	rd.argBytes, rd.argLists = newArgSlabs()
+	return rd
 }
 
 // newConnReader reads a connection's requests from src, counting them in
@@ -106,6 +87,7 @@ func NewReader(r io.Reader, limits Limits) *Reader {
 // (inbuf.go).
 func newConnReader(src source, limits Limits, net *netCounts, epoch *atomic.Int64) *Reader {
 	rd := &Reader{src: src, net: net, limits: limits}
+	rd.argBytes, rd.argLists = newArgSlabs()
 	rd.epoch = epoch
 	return rd
 }
@@ -243,7 +225,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 // on to the last 170 values.
 func ownList(args [][]byte) [][]byte {
 	if cap(args) > smallList {
-		return args // allocated on its own (argList)
+		return args // allocated on its own (slab.Slab.Cut)
 	}
 	own := make([][]byte, len(args))
 	copy(own, args)
@@ -255,7 +237,7 @@ func ownList(args [][]byte) [][]byte {
 // arrive.
 func (r *Reader) readBulk(size int64) ([]byte, error) {
 	if size <= smallArg {
-		buf := r.carve(int(size))
+		buf := r.argBytes.Cut(int(size))
 		if err := r.readFull(buf); err != nil {
 			return nil, unexpectedEOF(err)
 		}

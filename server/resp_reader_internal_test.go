@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// Arguments are carved from shared slabs (Reader.carve), yet a command may
-// keep its arguments as long as it likes: MULTI queues them, a blocked
-// client keeps its keys. Reading more commands must never change an
+// Arguments are cut from shared slabs (Reader.argBytes, Reader.argLists),
+// yet a command may keep its arguments as long as it likes: MULTI queues
+// them, a blocked client keeps its keys. Reading more commands must never change an
 // argument already returned, and appending to one must not write into the
 // next.
 func TestReaderArgumentsOutliveLaterCommands(t *testing.T) {
