@@ -11,6 +11,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"moonstone/internal/slab"
 )
 
 const (
@@ -358,8 +360,9 @@ type runState struct {
 func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out Reply) {
 	r := &runState{name: s.SHA, host: host, writer: writer, start: time.Now(), resp: 2}
 	e.execute(r, out, func(v *vm, L *lua.LState) (int, error) {
-		v.globals.RawSetString("KEYS", stringArray(L, keys))
-		v.globals.RawSetString("ARGV", stringArray(L, args))
+		keysT, argvT := argTables(L, keys, args)
+		v.globals.RawSetString("KEYS", keysT)
+		v.globals.RawSetString("ARGV", argvT)
 		L.Push(L.NewFunctionFromProto(s.proto))
 		return 0, nil
 	})
@@ -370,18 +373,20 @@ func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out
 // host's transaction and becomes the reply.
 func (e *Engine) execute(r *runState, out Reply, prepare func(v *vm, L *lua.LState) (int, error)) {
 	host := r.host
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
+	v := e.getVM()
+	if v.ctx == nil {
+		v.ctx, v.cancel = context.WithCancel(context.Background())
+	}
+	r.cancel = v.cancel
 	if !e.register(r) {
-		cancel()
+		e.putVM(v, false)
 		host.Finish(false)
 		out.Error("ERR Server is shutting down")
 		return
 	}
-	v := e.getVM()
 	v.run = r
 	L := v.L
-	L.SetContext(ctx)
+	L.SetContext(v.ctx)
 	v.rng.seed(0)
 	nargs, err := prepare(v, L)
 	if err == nil {
@@ -394,7 +399,10 @@ func (e *Engine) execute(r *runState, out Reply, prepare func(v *vm, L *lua.LSta
 	L.SetTop(0)
 	L.RemoveContext()
 	e.unregister(r)
-	cancel()
+	// Only a stop cancels the state's context, and only while the run is
+	// registered (stopWith's callers hold runMu and find it in runs): a
+	// state whose run was not stopped keeps its context for the next run,
+	// and one whose run was is closed (putVM).
 	stopped := r.stop.Load()
 
 	if err != nil {
@@ -416,12 +424,34 @@ func (e *Engine) execute(r *runState, out Reply, prepare func(v *vm, L *lua.LSta
 	e.putVM(v, stopped != stopNone || v.tainted)
 }
 
-func stringArray(L *lua.LState, items [][]byte) *lua.LTable {
-	t := L.CreateTable(len(items), 0)
-	for i, it := range items {
-		t.RawSetInt(i+1, lua.LString(it))
+// argTables makes the KEYS and ARGV tables (or a function's keys and
+// args). Their strings are slices of one string holding them all, copied
+// once rather than one by one.
+func argTables(L *lua.LState, keys, args [][]byte) (keysT, argsT *lua.LTable) {
+	n := 0
+	for _, list := range [2][][]byte{keys, args} {
+		for _, it := range list {
+			n += len(it)
+		}
 	}
-	return t
+	var b strings.Builder
+	b.Grow(n)
+	for _, list := range [2][][]byte{keys, args} {
+		for _, it := range list {
+			b.Write(it)
+		}
+	}
+	all := b.String()
+	table := func(items [][]byte) *lua.LTable {
+		t := L.CreateTable(len(items), 0)
+		for i, it := range items {
+			t.RawSetInt(i+1, lua.LString(all[:len(it)]))
+			all = all[len(it):]
+		}
+		return t
+	}
+	keysT = table(keys)
+	return keysT, table(args)
 }
 
 // Busy returns a channel that is closed while a script holding the write
@@ -475,6 +505,9 @@ func (e *Engine) Running() int {
 	return len(e.runs)
 }
 
+// stopWith stops r for reason, unless it was stopped already. The caller
+// holds Engine.runMu and found r in Engine.runs: r's state runs no other
+// script meanwhile, so cancelling its context stops r alone.
 func (r *runState) stopWith(reason int32) bool {
 	if r.stop.CompareAndSwap(stopNone, reason) {
 		r.cancel()
@@ -593,6 +626,11 @@ func (e *Engine) checkMemory(runs []*runState) {
 }
 
 func (e *Engine) stopForMemory(r *runState, limit int64) {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if _, running := e.runs[r]; !running {
+		return // it ended meanwhile, and its state may run another script
+	}
 	if r.stopWith(stopMemory) {
 		r.host.Log(3, fmt.Sprintf("Lua script %s stopped: it went over lua-memory-limit (%d bytes).", r.name, limit))
 	}
@@ -668,6 +706,14 @@ type vm struct {
 	tainted bool
 	// fn holds the function libraries instantiated on this state.
 	fn functionState
+	// ctx is the context the state runs under, cancelled only to stop a
+	// run (execute).
+	ctx    context.Context
+	cancel context.CancelFunc
+	// argBytes and argLists are what redis.call's command lines are cut
+	// from (luaArgs).
+	argBytes slab.Slab[byte]
+	argLists slab.Slab[[]byte]
 }
 
 // checkStop raises an error if the run was stopped, so a Go function does

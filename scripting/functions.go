@@ -391,8 +391,9 @@ func (e *Engine) RunFunction(f *Function, host Host, keys, args [][]byte, writer
 			return 0, err
 		}
 		L.Push(cb)
-		L.Push(stringArray(L, keys))
-		L.Push(stringArray(L, args))
+		keysT, argsT := argTables(L, keys, args)
+		L.Push(keysT)
+		L.Push(argsT)
 		return 2, nil
 	})
 }

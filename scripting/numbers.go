@@ -34,15 +34,15 @@ func formatLuaNumber(f float64) string {
 	return strconv.FormatFloat(f, 'g', 14, 64)
 }
 
-// formatArgNumber is how a number passed to redis.call becomes a command
+// appendArgNumber appends how a number passed to redis.call becomes a command
 // argument: an integer when it is whole and fits, otherwise the shortest
 // form that reads back as the same double (Redis 7.2's rule; 7.0 printed
 // %.17g, so 0.1 reached commands as 0.10000000000000001).
-func formatArgNumber(f float64) string {
+func appendArgNumber(dst []byte, f float64) []byte {
 	if f >= -(math.MaxInt64/2) && f <= math.MaxInt64/2 && f == math.Trunc(f) {
-		return strconv.FormatInt(int64(f), 10)
+		return strconv.AppendInt(dst, int64(f), 10)
 	}
-	return fpconvDtoa(f)
+	return append(dst, fpconvDtoa(f)...)
 }
 
 // fpconvDtoa formats f like Redis's fpconv_dtoa: the shortest digits that

@@ -112,7 +112,7 @@ func (v *vm) redisTable() *lua.LTable {
 	set("debug", func(L *lua.LState) int { return 0 })
 	set("acl_check_cmd", func(L *lua.LState) int {
 		r := v.mustRun(L, "redis.acl_check_cmd")
-		args, msg := luaArgs(L)
+		args, msg := v.luaArgs(L)
 		if msg != "" {
 			v.raiseErr(L, msg)
 		}
@@ -148,7 +148,7 @@ func (v *vm) raiseErr(L *lua.LState, msg string) {
 // the host, convert its reply to a Lua value.
 func (v *vm) redisCall(L *lua.LState, raise bool) int {
 	r := v.mustRun(L, "redis.call/pcall")
-	args, msg := luaArgs(L)
+	args, msg := v.luaArgs(L)
 	if msg != "" {
 		t := errorTable("ERR " + msg)
 		if raise {
@@ -175,36 +175,28 @@ func (v *vm) redisCall(L *lua.LState, raise bool) int {
 
 // luaArgs converts redis.call's arguments to a command line: strings as
 // they are, numbers as integers when whole, anything else is an error.
-func luaArgs(L *lua.LState) ([][]byte, string) {
+// The list and the arguments' bytes are cut from the state's slabs
+// (package slab): a call costs no allocation of its own, and a command
+// may still keep its arguments (a keyspace notification holds its key
+// until the script commits).
+func (v *vm) luaArgs(L *lua.LState) ([][]byte, string) {
 	n := L.GetTop()
 	if n == 0 {
 		return nil, "Please specify at least one argument for this redis lib call"
 	}
-	// One buffer holds every argument's bytes: two allocations per call
-	// instead of one per argument. Each argument's slice is capped at its
-	// length, so appending to one never overwrites the next.
-	size := 0
+	args := v.argLists.Cut(n)
 	for i := 1; i <= n; i++ {
-		if x, ok := L.Get(i).(lua.LString); ok {
-			size += len(x)
-		} else {
-			size += 24 // a number's text
-		}
-	}
-	args := make([][]byte, n)
-	buf := make([]byte, 0, size)
-	for i := 1; i <= n; i++ {
-		start := len(buf)
 		switch x := L.Get(i).(type) {
 		case lua.LString:
-			buf = append(buf, x...)
+			args[i-1] = v.argBytes.Cut(len(x))
+			copy(args[i-1], x)
 		case lua.LNumber:
-			buf = append(buf, formatArgNumber(float64(x))...)
+			var num [32]byte
+			args[i-1] = v.argBytes.Copy(appendArgNumber(num[:0], float64(x)))
 		default:
 			L.SetTop(0)
 			return nil, "Lua redis lib command arguments must be strings or integers"
 		}
-		args[i-1] = buf[start:len(buf):len(buf)]
 	}
 	L.SetTop(0)
 	return args, ""

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"moonstone/internal/slab"
 )
 
 // The sandbox: what a script can see, and how that is kept read-only.
@@ -63,6 +65,9 @@ func (e *Engine) newVM() *vm {
 		proxies: make(map[*lua.LTable]*lua.LTable),
 		proxyOf: make(map[*lua.LTable]*lua.LTable),
 		visible: make(map[*lua.LTable]lua.LValue),
+		// Command lines are short: a few hundred calls share a block.
+		argBytes: slab.Slab[byte]{Small: 256, Block: 8 << 10},
+		argLists: slab.Slab[[]byte]{Small: 32, Block: 256},
 	}
 	for _, lib := range []struct {
 		name string
