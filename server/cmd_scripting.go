@@ -96,8 +96,10 @@ func evalGeneric(c *Call, bySHA bool) {
 // for *_RO commands the transaction dispatch opened is used. allowOOM is
 // the script's allow-oom flag.
 func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scripting.Reply)) {
-	h := &scriptHost{srv: c.Srv, readOnly: readOnly, oom: c.oom && !allowOOM, caller: c}
-	h.conn = &Conn{srv: c.Srv, id: c.Conn.id, db: c.Conn.db, resp: 2, addr: c.Conn.addr, laddr: c.Conn.laddr, created: c.Conn.created}
+	sr := new(scriptRun)
+	h := &sr.host
+	*h = scriptHost{srv: c.Srv, readOnly: readOnly, oom: c.oom && !allowOOM, caller: c, conn: &sr.conn}
+	sr.conn = Conn{srv: c.Srv, id: c.Conn.id, db: c.Conn.db, resp: 2, addr: c.Conn.addr, laddr: c.Conn.laddr, created: c.Conn.created}
 	h.conn.authed.Store(true)
 	h.conn.user.Store(c.Conn.user.Load())
 	switch {
@@ -123,7 +125,8 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 	}
 	c.feedSelf()
 	h.track = c.Srv.trackScript(c)
-	out := &errorWatch{Reply: c.r, srv: c.Srv}
+	out := &sr.out
+	*out = errorWatch{Reply: c.r, srv: c.Srv}
 	run(h, out)
 	if out.failed {
 		c.failed = true
@@ -131,6 +134,14 @@ func runScript(c *Call, readOnly, allowOOM bool, run func(h *scriptHost, out scr
 	if h.writer {
 		c.Conn.await(h.pending)
 	}
+}
+
+// scriptRun is what a script run needs of its own, allocated in one
+// piece: the host, the script's connection state, the watch on its reply.
+type scriptRun struct {
+	host scriptHost
+	conn Conn
+	out  errorWatch
 }
 
 // errorWatch keeps the statistics of a script's reply, as Redis 7.0 does:
@@ -178,6 +189,10 @@ type scriptHost struct {
 	// track registers the caller's keys when the script calls a read
 	// command and the caller tracks them (tracking.go); nil otherwise.
 	track *trackedRead
+	// call is the Call that each redis.call reuses: nothing keeps a Call
+	// past its command (no command blocks in a script, and what commands
+	// defer to their commit holds keys and values, not the Call).
+	call Call
 }
 
 // abort discards a writer's transaction that Finish never ended.
@@ -220,7 +235,8 @@ func (h *scriptHost) Call(args [][]byte, out scripting.Reply) {
 	if cmd.Is(flagWrite) {
 		h.wrote = true
 	}
-	c := &Call{Args: args, Tx: h.tx, Conn: h.conn, Srv: s, Cmd: cmd, r: out}
+	c := &h.call
+	*c = Call{Args: args, Tx: h.tx, Conn: h.conn, Srv: s, Cmd: cmd, r: out}
 	start := time.Now()
 	defer func() {
 		// A bug in a command must not commit whatever half of its work
