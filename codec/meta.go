@@ -211,21 +211,33 @@ const metaHeader = 9
 var ErrCorruptMeta = errors.New("corrupt metadata record")
 
 // EncodeMeta serializes m.
-func EncodeMeta(m *Meta) []byte {
+func EncodeMeta(m *Meta) []byte { return AppendMeta(make([]byte, 0, MetaLen(m)), m) }
+
+// MetaLen is the room m's record takes, or a little more: AppendMeta to a
+// buffer with this much room left does not reallocate it.
+func MetaLen(m *Meta) int {
 	n := metaHeader + 8
 	if m.Type == TypeString {
-		n += len(m.Value)
-	} else {
-		n += 33 + len(m.ZEntries) + len(m.HEntries) + len(m.LEntries)
+		return n + len(m.Value)
 	}
-	b := make([]byte, metaHeader, n)
-	b[0] = byte(m.Type)
+	n += 33 + len(m.ZEntries) + len(m.HEntries) + len(m.LEntries)
+	if m.Type == TypeStream {
+		n += streamStateLen
+	}
+	return n
+}
+
+// AppendMeta appends m's record to dst.
+func AppendMeta(dst []byte, m *Meta) []byte {
+	start := len(dst)
+	b := append(dst, make([]byte, metaHeader)...)
+	b[start] = byte(m.Type)
 	if m.Type == TypeString {
-		b[0] |= byte(m.StringEnc) << stringEncodingShift
+		b[start] |= byte(m.StringEnc) << stringEncodingShift
 	}
-	binary.BigEndian.PutUint64(b[1:], uint64(m.ExpireAt))
+	binary.BigEndian.PutUint64(b[start+1:], uint64(m.ExpireAt))
 	if m.IndexedAt > 0 && m.IndexedAt < m.ExpireAt {
-		b[0] |= IndexedFlag
+		b[start] |= IndexedFlag
 		b = binary.BigEndian.AppendUint64(b, uint64(m.IndexedAt))
 	}
 	if m.Type == TypeString {

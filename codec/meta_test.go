@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"testing"
@@ -124,5 +125,33 @@ func TestInlineListRoundTrips(t *testing.T) {
 	}
 	if _, ok := SplitLEntries(nil, []byte{5, 'a'}); ok {
 		t.Fatal("an element cut short splits")
+	}
+}
+
+// AppendMeta writes after what dst holds, and MetaLen leaves it room for
+// every type: a transaction cuts exactly that much for the record.
+func TestAppendMetaFitsMetaLen(t *testing.T) {
+	metas := []Meta{
+		{Type: TypeString, ExpireAt: 9000, IndexedAt: 5000, Value: []byte("balance"), StringEnc: StringRaw},
+		{Type: TypeHash, ExpireAt: 9000, IndexedAt: 100, Version: 3, Count: 2, Ordered: true, NextSeq: 7, HInline: true, HEntries: []byte("abcdef")},
+		{Type: TypeList, Version: 4, Count: 2, Tail: 2, LInline: true, LEntries: []byte("xyz")},
+		{Type: TypeSet, Version: 5, Count: 1, SetHashtable: true},
+		{Type: TypeZSet, ExpireAt: 9000, IndexedAt: 10, Version: 6, Count: 1, ScoreFloor: -1.5, ZInline: true, ZEntries: []byte("member")},
+		{Type: TypeStream, ExpireAt: 9000, IndexedAt: 10, Version: 7, Count: 1, Stream: StreamState{EntriesAdded: 3, Groups: 1, Nodes: 1}},
+	}
+	for _, m := range metas {
+		room := MetaLen(&m)
+		dst := append(make([]byte, 0, 3+room), "pre"...)
+		got := AppendMeta(dst, &m)
+		if &got[0] != &dst[:1][0] {
+			t.Fatalf("%v: AppendMeta reallocated a buffer with MetaLen's room", m.Type)
+		}
+		if string(got[:3]) != "pre" || !bytes.Equal(got[3:], EncodeMeta(&m)) {
+			t.Fatalf("%v: appended %q, encoded %q", m.Type, got[3:], EncodeMeta(&m))
+		}
+		back, err := DecodeMeta(got[3:])
+		if err != nil || back.Type != m.Type || back.ExpireAt != m.ExpireAt || back.IndexedAt != m.IndexedAt {
+			t.Fatalf("%v: decoded %+v, %v", m.Type, back, err)
+		}
 	}
 }

@@ -175,7 +175,7 @@ func (tx *Tx) reindex(db int, key []byte, m *Meta) error {
 	}
 	next := *m
 	next.IndexedAt = m.ExpireAt
-	return tx.write(tx.metaKey(db, key), codec.EncodeMeta(&next), true)
+	return tx.write(tx.metaKey(db, key), tx.encodeMeta(&next), true)
 }
 
 // Sweeper runs the active expiry cycle until stop is closed: every tick it

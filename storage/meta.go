@@ -29,6 +29,9 @@ func (tx *Tx) loadMeta(db int, key []byte, mode readMode) (*Meta, error) {
 	tx.replaced = nil
 	// The key is built in the transaction's scratch buffer: get keeps no
 	// reference to it, and every command loads one or more metadata keys.
+	if tx.keyBuf == nil {
+		tx.keyBuf = tx.scratchSlab().Cut(64)[:0]
+	}
 	tx.keyBuf = append(tx.keyBuf[:0], codec.TagMeta, tx.dbs.phys[db])
 	tx.keyBuf = append(tx.keyBuf, key...)
 	raw, ok, err := tx.read(tx.keyBuf, mode)
@@ -53,7 +56,9 @@ func (tx *Tx) loadMeta(db int, key []byte, mode readMode) (*Meta, error) {
 		return nil, nil
 	}
 	tx.noteVersion(db, key, &m)
-	return &m, nil
+	mp := tx.newMeta()
+	*mp = m
+	return mp, nil
 }
 
 // typed loads key's metadata and checks its type: nil when absent,
@@ -119,7 +124,12 @@ func (tx *Tx) putMeta(db int, key []byte, prev, m *Meta) error {
 	if keys != 0 || expires != 0 {
 		tx.addCount(tx.physical(db), keys, expires)
 	}
-	return tx.set(tx.metaKey(db, key), codec.EncodeMeta(m))
+	return tx.set(tx.metaKey(db, key), tx.encodeMeta(m))
+}
+
+// encodeMeta is codec.EncodeMeta into the transaction's scratch slab.
+func (tx *Tx) encodeMeta(m *Meta) []byte {
+	return codec.AppendMeta(tx.scratchSlab().Cut(codec.MetaLen(m))[:0], m)
 }
 
 // smallCollection is the member count up to which deleting a collection

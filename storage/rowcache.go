@@ -134,14 +134,15 @@ func (g *rowGen) lookup(h uint64, key []byte) (value []byte, kind rowKind, found
 	return value, kind, true
 }
 
-// get appends the cached value of key to dst and reports what it is of the
-// record and whether the cache has an entry at all. A long string's header
-// is not its value: it counts only when the caller asks for headers.
-func (c *rowCache) get(dst, key []byte, headers bool) (value []byte, kind rowKind, found bool) {
+// get returns a copy (made by copyOut) of the cached value of key and
+// reports what it is of the record and whether the cache has an entry at
+// all. A long string's header is not its value: it counts only when the
+// caller asks for headers.
+func (c *rowCache) get(copyOut func([]byte) []byte, key []byte, headers bool) (value []byte, kind rowKind, found bool) {
 	h := maphash.Bytes(rowSeed, key)
 	sh := c.shard(h)
 	if sh.half == 0 {
-		return dst, rowAbsent, false
+		return nil, rowAbsent, false
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -156,10 +157,10 @@ func (c *rowCache) get(dst, key []byte, headers bool) (value []byte, kind rowKin
 	}
 	if !found {
 		sh.misses++
-		return dst, rowAbsent, false
+		return nil, rowAbsent, false
 	}
 	sh.hits++
-	return append(dst, v...), kind, true
+	return copyOut(v), kind, true
 }
 
 // RowCacheStats is what INFO reports of the row cache.
