@@ -176,9 +176,8 @@ func (v *vm) redisCall(L *lua.LState, raise bool) int {
 // luaArgs converts redis.call's arguments to a command line: strings as
 // they are, numbers as integers when whole, anything else is an error.
 // The list and the arguments' bytes are cut from the state's slabs
-// (package slab): a call costs no allocation of its own, and a command
-// may still keep its arguments (a keyspace notification holds its key
-// until the script commits).
+// (package slab): a call costs no allocation of its own, and since no
+// piece is cut twice, a command may keep whatever it was given.
 func (v *vm) luaArgs(L *lua.LState) ([][]byte, string) {
 	n := L.GetTop()
 	if n == 0 {
