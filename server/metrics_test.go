@@ -158,6 +158,79 @@ func TestInfoRowCache(t *testing.T) {
 	}
 }
 
+// Deleting a big collection (its members go with one range deletion) or
+// trimming a long list leaves the row cache as it was: the reads of other
+// keys keep hitting it. FLUSHDB, which deletes the cached records, must
+// not leave any behind.
+func TestRowCacheOutlivesDeletedCollections(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.NewClient()
+	defer c.Close()
+	ctx := context.Background()
+	const keys = 50
+	for i := 0; i < keys; i++ {
+		if err := c.Set(ctx, fmt.Sprint("k", i), i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readAll := func(want func(i int) string) (hits, misses int64) {
+		t.Helper()
+		before := infoFields(t, c, "moonstone")
+		for i := 0; i < keys; i++ {
+			v, err := c.Get(ctx, fmt.Sprint("k", i)).Result()
+			if err == redis.Nil {
+				v, err = "(nil)", nil
+			}
+			if err != nil || v != want(i) {
+				t.Fatalf("GET k%d = %q, %v; want %q", i, v, err, want(i))
+			}
+		}
+		after := infoFields(t, c, "moonstone")
+		return infoInt(t, after, "row_cache_hits") - infoInt(t, before, "row_cache_hits"),
+			infoInt(t, after, "row_cache_misses") - infoInt(t, before, "row_cache_misses")
+	}
+	value := func(i int) string { return fmt.Sprint(i) }
+	readAll(value) // the cache holds every key from here on
+	for round := 0; round < 3; round++ {
+		fields := make([]any, 0, 400)
+		for f := 0; f < 200; f++ {
+			fields = append(fields, fmt.Sprint("f", f), "v")
+		}
+		if err := c.HSet(ctx, "big", fields...).Err(); err != nil {
+			t.Fatal(err)
+		}
+		members := make([]any, 200)
+		for m := range members {
+			members[m] = m
+		}
+		if err := c.SAdd(ctx, "bigset", members...).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.RPush(ctx, "queue", members...).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.LTrim(ctx, "queue", 150, -1).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.Del(ctx, "big", "bigset").Result(); err != nil || n != 2 {
+			t.Fatalf("DEL of the big hash and set = %d, %v", n, err)
+		}
+		if n, err := c.Exists(ctx, "big", "bigset").Result(); err != nil || n != 0 {
+			t.Fatalf("EXISTS after DEL = %d, %v", n, err)
+		}
+		if hits, misses := readAll(value); misses != 0 || hits != keys {
+			t.Fatalf("round %d: after deleting big collections, %d reads: %d hits, %d misses", round, keys, hits, misses)
+		}
+	}
+	if n, err := c.LLen(ctx, "queue").Result(); err != nil || n != 150 {
+		t.Fatalf("LLEN after three pushes of 200 and trims = %d, %v; want 150", n, err)
+	}
+	if err := c.FlushDB(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	readAll(func(int) string { return "(nil)" })
+}
+
 // The key filter answers lookups of new keys, and after a restart it is
 // built again from the keys on disk: an operator sees both in INFO, and a
 // key written before the restart is still found by the commands that

@@ -582,7 +582,11 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 	tx.noteChangeRange(start)
 	tx.noteFlushed(start)
 	tx.reads.forget()
-	tx.written.all = true
+	if mayHoldCached(start, end) {
+		// The row cache may hold records the range deletes. The key
+		// filters need nothing: a deletion makes no key present.
+		tx.written.all = true
+	}
 	tx.writes++
 	tx.noteFenceRange(start, end)
 	if err := tx.flushMeta(); err != nil {
