@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"strings"
 
 	"moonstone/codec"
 )
@@ -108,39 +107,4 @@ func cmdRestore(c *Call) {
 	// FREQ uses (access.go).
 	c.Srv.access.set(c.Tx.PhysicalDB(c.DB()), key, idleSecs, uint8(freqCount))
 	c.r.Status("OK")
-}
-
-// MIGRATE moves keys to another server with DUMP and RESTORE over a
-// connection of its own. Moonstone does not implement it (it has no
-// cluster, whose resharding is what MIGRATE serves; a client can move keys
-// with DUMP and RESTORE itself), but keeps Redis's command table entry:
-// COMMAND, COMMAND GETKEYS and the movablekeys flag describe it as Redis
-// does, for clients and proxies that read them, and a call gets a clear
-// error instead of an unknown command.
-const errMigrate = "ERR MIGRATE is not supported by Moonstone: move keys with DUMP and RESTORE"
-
-func cmdMigrate(c *Call) { c.Error(errMigrate) }
-
-// migrateKeys locates MIGRATE's keys as Redis's migrateGetKeys does: the
-// key argument, or, when it is empty, the keys after KEYS.
-func migrateKeys(args [][]byte) []int {
-	for i := 6; i < len(args); i++ {
-		switch strings.ToLower(string(args[i])) {
-		case "keys":
-			if len(args[3]) > 0 {
-				// A syntax error MIGRATE itself reports: no keys.
-				return nil
-			}
-			out := make([]int, 0, len(args)-i-1)
-			for j := i + 1; j < len(args); j++ {
-				out = append(out, j)
-			}
-			return out
-		case "auth":
-			i++
-		case "auth2":
-			i += 2
-		}
-	}
-	return []int{3}
 }

@@ -195,7 +195,7 @@ func (s *Server) writeInfoSection(b *strings.Builder, sec string) {
 		line("pubsubshard_channels:%d", psShard)
 		line("latest_fork_usec:0")
 		line("total_forks:0")
-		line("migrate_cached_sockets:0") // no MIGRATE (docs/compatibility.md)
+		line("migrate_cached_sockets:%d", s.migrate.cached())
 		line("slave_expires_tracked_keys:0")
 		line("active_defrag_hits:0")
 		line("active_defrag_misses:0")

@@ -149,8 +149,11 @@ type Call struct {
 	Cmd  *Command
 	r    Reply
 	// failed is set when the command replied with an error; a failed
-	// standalone write is discarded, so no error leaves a partial effect.
-	failed bool
+	// standalone write is discarded, so no error leaves a partial effect,
+	// unless the command set keepWrites: MIGRATE deletes the keys the
+	// target took even when it reports an error for others.
+	failed     bool
+	keepWrites bool
 	// canBlock is set for a client's own request (not inside MULTI or a
 	// script), arrived to when it was read; blocked is the wait Block
 	// registered (blocking.go).

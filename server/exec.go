@@ -228,7 +228,7 @@ func (s *Server) run(c *Call) (p storage.Pending) {
 	case c.Cmd.Is(flagWrite):
 		tx := c.Tx
 		c.exec()
-		if c.failed {
+		if c.failed && !c.keepWrites {
 			tx.Discard()
 			c.feedRun()
 			return s.db.ReadBarrier()

@@ -105,6 +105,7 @@ func (s *Server) sampleRates(stop <-chan struct{}) {
 			s.access.tick(now)
 			if ticks++; ticks%10 == 0 {
 				s.releaseIdleBuffers()
+				s.migrate.closeIdle(now)
 			}
 			s.sampleMemory()
 			in, out, _, _ := s.netTotals()

@@ -81,6 +81,8 @@ type Server struct {
 	// orderSeen is when commands that later ones must not overtake were
 	// last dispatched (arrival.go).
 	orderSeen orderSeen
+	// migrate caches MIGRATE's connections (cmd_migrate.go).
+	migrate migrateSockets
 
 	logMu sync.Mutex
 	logW  *os.File
@@ -355,6 +357,7 @@ func (s *Server) Shutdown() error {
 		}
 		s.connWG.Wait()
 		s.sockets.close()
+		s.migrate.closeAll()
 		s.persist.bg.Wait()
 		err = s.db.Close()
 		s.logf(levelNotice, "Moonstone is now ready to exit, bye bye...")
