@@ -24,7 +24,16 @@ type countTable struct {
 	expires [MaxDatabases]atomic.Int64
 }
 
-func countKey(db int) []byte { return codec.SystemKey(fmt.Sprintf("count/%03d", db)) }
+// countKey is the record of database db's counts. The keys are made once:
+// every commit that adds or removes keys writes one.
+func countKey(db int) []byte { return countRecordKeys[db] }
+
+var countRecordKeys = func() (keys [MaxDatabases][]byte) {
+	for db := range keys {
+		keys[db] = codec.SystemKey(fmt.Sprintf("count/%03d", db))
+	}
+	return keys
+}()
 
 func (c *countTable) load(pdb *pebble.DB) error {
 	for db := 0; db < MaxDatabases; db++ {
