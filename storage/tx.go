@@ -646,8 +646,14 @@ func (tx *Tx) scratchSlab() *slab.Slab[byte] {
 	return &tx.scratch
 }
 
-// copyOut returns a copy of v that is the caller's to keep or change.
-func (tx *Tx) copyOut(v []byte) []byte { return tx.scratchSlab().Copy(v) }
+// copyOut returns a copy of v that is the caller's to keep or change. An
+// empty value comes back empty but not nil, as a found record must.
+func (tx *Tx) copyOut(v []byte) []byte {
+	if len(v) == 0 {
+		return []byte{}
+	}
+	return tx.scratchSlab().Copy(v)
+}
 
 // newMeta returns a place for a decoded metadata record, cut from blocks
 // of four.
