@@ -179,6 +179,13 @@ func (cn *Conn) serve() {
 			}
 			return
 		}
+		if cn.killed.Load() {
+			// Killed while its request arrived: Close runs on its own
+			// goroutine (kill), so the socket may still have let it in.
+			// A killed client is served nothing more.
+			s.endGroup(cn)
+			return
+		}
 		if len(args) > 0 {
 			if !held {
 				cn.out.Lock()
@@ -214,7 +221,9 @@ func (cn *Conn) serve() {
 		}
 		if cn.closeAfterReply || cn.killed.Load() {
 			cn.leaving.Store(true)
-			if held {
+			// QUIT's and a self-kill's reply goes out; a client killed
+			// by another gets nothing more, as Redis frees it.
+			if held && !cn.killed.Load() {
 				cn.flush()
 			}
 			return
