@@ -302,12 +302,16 @@ func (s *Server) writeMoonstoneInfo(line func(format string, args ...any)) {
 	line("pebble_wal_fsync_usec:%d", usec)
 	line("pebble_memtable_size:%d", m.MemTable.Size)
 	line("pebble_memtable_count:%d", m.MemTable.Count)
-	rows := s.db.RowCacheStats()
-	line("row_cache_size:%d", rows.Bytes)
-	line("row_cache_max:%d", rows.Max)
-	line("row_cache_entries:%d", rows.Entries)
-	line("row_cache_hits:%d", rows.Hits)
-	line("row_cache_misses:%d", rows.Misses)
+	for _, c := range []struct {
+		name string
+		st   storage.RowCacheStats
+	}{{"row", s.db.RowCacheStats()}, {"member", s.db.MemberCacheStats()}} {
+		line("%s_cache_size:%d", c.name, c.st.Bytes)
+		line("%s_cache_max:%d", c.name, c.st.Max)
+		line("%s_cache_entries:%d", c.name, c.st.Entries)
+		line("%s_cache_hits:%d", c.name, c.st.Hits)
+		line("%s_cache_misses:%d", c.name, c.st.Misses)
+	}
 	keys, members := s.db.KeyFilterStats()
 	for _, f := range []struct {
 		name string

@@ -29,6 +29,9 @@ var moonstoneParams = []ParamDef{
 	// (a script's keys, a counter's value) in memory, so a write finds them
 	// without a Pebble lookup; 0 disables it. See docs/configuration.md.
 	{Name: "row-cache-size", Default: "33554432", Kind: paramMemory, Min: 0, Max: 1 << 42, Immutable: true},
+	// member-cache-size does the same for hash fields, set members and
+	// sorted-set scores, with a budget of its own; 0 disables it.
+	{Name: "member-cache-size", Default: "33554432", Kind: paramMemory, Min: 0, Max: 1 << 42, Immutable: true},
 	// key-filter-size bounds the filter that tells a key certainly absent
 	// without a Pebble lookup (a SET of a new key, a GET of a missing
 	// one); a store with more keys than it holds well has none; 0
@@ -158,10 +161,11 @@ func (c *Config) Get(name string) string {
 // rollback does.
 //
 // Moonstone's own start-up parameters (cache-size, memtable-size,
-// row-cache-size, key-filter-size, value-separation-min-size) accept their current value, so that a tool writing back
-// all of CONFIG GET * (as Redis's CONFIG sanity test does, which skips only
-// Redis's own immutable parameters) does not fail on them; any other value
-// is "can't set immutable config".
+// row-cache-size, member-cache-size, key-filter-size,
+// value-separation-min-size) accept their current value, so that a tool
+// writing back all of CONFIG GET * (as Redis's CONFIG sanity test does,
+// which skips only Redis's own immutable parameters) does not fail on
+// them; any other value is "can't set immutable config".
 func (c *Config) set(pairs [][]byte) error {
 	type change struct {
 		def                *ParamDef
@@ -332,8 +336,14 @@ func (c *Config) KeyFilterSize() int64 {
 }
 
 // RowCacheSize is storage.Options.RowCacheSize: negative when disabled.
-func (c *Config) RowCacheSize() int64 {
-	if n := int64(c.int("row-cache-size")); n > 0 {
+func (c *Config) RowCacheSize() int64 { return c.cacheSize("row-cache-size") }
+
+// MemberCacheSize is storage.Options.MemberCacheSize: negative when
+// disabled.
+func (c *Config) MemberCacheSize() int64 { return c.cacheSize("member-cache-size") }
+
+func (c *Config) cacheSize(name string) int64 {
+	if n := int64(c.int(name)); n > 0 {
 		return n
 	}
 	return -1

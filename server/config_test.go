@@ -100,7 +100,7 @@ func TestConfigSetEveryParameterToItsValue(t *testing.T) {
 		}
 		msg := err.Error()
 		switch {
-		case k == "cache-size" || k == "memtable-size" || k == "row-cache-size" || k == "value-separation-min-size":
+		case k == "cache-size" || k == "memtable-size" || k == "row-cache-size" || k == "member-cache-size" || k == "value-separation-min-size":
 			t.Errorf("CONFIG SET %s %s: %v", k, v, err)
 		case strings.Contains(msg, "can't set immutable config") || strings.Contains(msg, "can't set protected config"):
 		default:
@@ -116,7 +116,7 @@ func TestConfigSetEveryParameterToItsValue(t *testing.T) {
 			t.Errorf("%s: %q became %q", k, v, after[k])
 		}
 	}
-	for _, k := range []string{"cache-size", "memtable-size", "row-cache-size", "value-separation-min-size"} {
+	for _, k := range []string{"cache-size", "memtable-size", "row-cache-size", "member-cache-size", "value-separation-min-size"} {
 		err := s.Client.ConfigSet(ctx, k, "2mb").Err()
 		want := "ERR CONFIG SET failed (possibly related to argument '" + k + "') - can't set immutable config"
 		if err == nil || err.Error() != want {

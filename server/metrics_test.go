@@ -158,6 +158,75 @@ func TestInfoRowCache(t *testing.T) {
 	}
 }
 
+// Hash fields, set members and sorted-set scores have a cache of their
+// own: reading one again hits it (INFO member_cache_*), every write keeps
+// it current, and a big collection deleted and built again under the same
+// name never shows its old members.
+func TestMemberCacheServesMembers(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.NewClient()
+	defer c.Close()
+	ctx := context.Background()
+	fields := make([]any, 0, 400)
+	for f := 0; f < 200; f++ {
+		fields = append(fields, fmt.Sprint("f", f), "old")
+	}
+	if err := c.HSet(ctx, "h", fields...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.SAdd(ctx, "s", "m")
+	// Big enough to keep its members in records of their own, not inside
+	// its metadata record.
+	zs := []redis.Z{{Score: 1, Member: "m"}}
+	for i := 0; i < 200; i++ {
+		zs = append(zs, redis.Z{Score: float64(i), Member: fmt.Sprint("other", i)})
+	}
+	c.ZAdd(ctx, "z", zs...)
+	before := infoFields(t, c, "moonstone")
+	for i := 0; i < 5; i++ {
+		if v, err := c.HGet(ctx, "h", "f7").Result(); err != nil || v != fmt.Sprint("old", i) && i > 0 || i == 0 && v != "old" {
+			t.Fatalf("HGET round %d = %q, %v", i, v, err)
+		}
+		if err := c.HSet(ctx, "h", "f7", fmt.Sprint("old", i+1)).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := c.SIsMember(ctx, "s", "m").Result(); err != nil || !ok {
+			t.Fatalf("SISMEMBER = %v, %v", ok, err)
+		}
+		if sc, err := c.ZScore(ctx, "z", "m").Result(); err != nil || sc != float64(1+i) {
+			t.Fatalf("ZSCORE round %d = %v, %v", i, sc, err)
+		}
+		if err := c.ZIncrBy(ctx, "z", 1, "m").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := infoFields(t, c, "moonstone")
+	// All but the first read of each member hit, the writes' reads too.
+	if hits := infoInt(t, after, "member_cache_hits") - infoInt(t, before, "member_cache_hits"); hits < 20 {
+		t.Fatalf("25 reads and writes of three members: %d member cache hits", hits)
+	}
+	if n, max := infoInt(t, after, "member_cache_size"), infoInt(t, after, "member_cache_max"); n <= 0 || n > max {
+		t.Fatalf("member_cache_size %d, member_cache_max %d", n, max)
+	}
+	// Deleted whole (one range deletion) and built again: only the new
+	// members exist.
+	if err := c.Del(ctx, "h").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.HGet(ctx, "h", "f7").Err(); err != redis.Nil {
+		t.Fatalf("HGET of a deleted hash: %v", err)
+	}
+	if err := c.HSet(ctx, "h", "f8", "new").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := c.HMGet(ctx, "h", "f7", "f8").Result(); err != nil || vs[0] != nil || vs[1] != "new" {
+		t.Fatalf("HMGET after the hash was built again = %v, %v", vs, err)
+	}
+	if n, err := c.HLen(ctx, "h").Result(); err != nil || n != 1 {
+		t.Fatalf("HLEN = %d, %v", n, err)
+	}
+}
+
 // Deleting a big collection (its members go with one range deletion) or
 // trimming a long list leaves the row cache as it was: the reads of other
 // keys keep hitting it. FLUSHDB, which deletes the cached records, must

@@ -128,6 +128,7 @@ func New(cfg *Config) (*Server, error) {
 		MemTableSize:           cfg.MemTableSize(),
 		ValueSeparationMinSize: cfg.ValueSeparationMinSize(),
 		RowCacheSize:           cfg.RowCacheSize(),
+		MemberCacheSize:        cfg.MemberCacheSize(),
 		KeyFilterSize:          cfg.KeyFilterSize(),
 		Sync:                   cfg.SyncPolicy(),
 		MaxStringSize:          cfg.ProtoMaxBulkLen(),

@@ -82,6 +82,11 @@ type Options struct {
 	// RowCacheSize is the memory for the latest values of records write
 	// transactions read (rowcache.go); 0 means 32 MB, negative disables it.
 	RowCacheSize int64
+	// MemberCacheSize is the memory for the latest values of hash fields,
+	// set members and sorted-set scores read (rowcache.go: a row cache of
+	// its own, so that big collections read at random cannot push
+	// metadata out); 0 means 32 MB, negative disables it.
+	MemberCacheSize int64
 	// KeyFilterSize bounds the memory of each of the two filters that
 	// answer lookups of absent keys and members (keyfilter.go); 0 means
 	// 16 MB, negative disables them.
@@ -163,7 +168,10 @@ type DB struct {
 	// held exclusively while a commit applies its batch and updates rows,
 	// and shared by point reads (BeginPointRead), which read Pebble and
 	// rows without a snapshot.
-	rows     *rowCache
+	rows *rowCache
+	// members caches committed member records (hash fields, set members,
+	// sorted-set scores) the same way, under the same rules.
+	members  *rowCache
 	filters  filterSet // which keys and members are certainly absent
 	commitMu sync.RWMutex
 	// fences caches big sorted sets' rank-index fences for write
@@ -229,6 +237,12 @@ func Open(opts Options) (*DB, error) {
 	}
 	if opts.RowCacheSize < 0 {
 		opts.RowCacheSize = 0
+	}
+	if opts.MemberCacheSize == 0 {
+		opts.MemberCacheSize = 32 << 20
+	}
+	if opts.MemberCacheSize < 0 {
+		opts.MemberCacheSize = 0
 	}
 	if opts.KeyFilterSize == 0 {
 		opts.KeyFilterSize = 16 << 20
@@ -298,7 +312,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal, rows: newRowCache(opts.RowCacheSize), syncer: newSyncer()}
+	db := &DB{pdb: pdb, opts: opts, stop: make(chan struct{}), fatal: fatal, wal: wal, rows: newRowCache(opts.RowCacheSize), members: newRowCache(opts.MemberCacheSize), syncer: newSyncer()}
 	db.policy.Store(int32(opts.Sync))
 	db.maxString.Store(opts.MaxStringSize)
 	db.SetHashLimits(512, 64) // Redis's defaults; the server sets its config

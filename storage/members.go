@@ -18,19 +18,40 @@ func (tx *Tx) has(key []byte) (bool, error) {
 	if e := tx.reads.find(key); e != nil {
 		return e.ok, nil
 	}
+	rows := tx.rowsAnswer(key)
+	cache := tx.db.cacheFor(key)
+	if rows {
+		if _, kind, found := cache.get(noCopy, key, false); found {
+			return kind == rowValue, nil
+		}
+	}
 	if tx.certainlyAbsent(key) {
 		return false, nil
 	}
-	_, closer, err := tx.reader().Get(key)
+	r := tx.reader()
+	if rows {
+		r = tx.db.pdb // as in read: the batch holds nothing of key
+	}
+	v, closer, err := r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
+		if rows {
+			cache.fill(key, nil, false)
+		}
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
+	if rows {
+		cache.fill(key, v, true)
+	}
 	closer.Close()
 	return true, nil
 }
+
+// noCopy is a copyOut for a caller that needs no value, only whether the
+// record is there.
+func noCopy([]byte) []byte { return nil }
 
 // MemberIter walks a collection's members in member (byte) order. Count is
 // the number of members the metadata records, known before the first Next,

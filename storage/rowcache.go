@@ -107,7 +107,7 @@ func (c *rowCache) shard(h uint64) *rowShard { return &c.shards[h%rowShards] }
 // is cached like a value); and the fence counts of rank indexes, a few
 // hundred of which every rank of a big set sums (zset_rank.go: about 6 MB
 // for a set of 10M members, point reads of 2-3 us each from Pebble). Not
-// the members of collections, which are many and mostly read once.
+// the members of collections: those go to a cache of their own (cacheFor).
 func cacheable(key []byte) bool {
 	// Keys of other tags than cachedTags' are never cacheable.
 	if len(key) == 0 {
@@ -122,6 +122,22 @@ func cacheable(key []byte) bool {
 	return false
 }
 
+// cacheFor is the cache that keeps key's record: rows for the records
+// cacheable accepts, members for member records (hash fields, set members,
+// sorted-set members' scores: the ones the members' key filter holds), nil
+// for the rest. Members have a cache, and a budget, of their own because
+// there are many more of them: a big hash read at random would otherwise
+// push out the metadata that every command reads.
+func (db *DB) cacheFor(key []byte) *rowCache {
+	switch {
+	case cacheable(key):
+		return db.rows
+	case filteredMember(key):
+		return db.members
+	}
+	return nil
+}
+
 // cachedTags are the first bytes of the keys cacheable accepts.
 var cachedTags = [...]byte{codec.TagMeta, codec.TagZRank}
 
@@ -132,6 +148,25 @@ var cachedTags = [...]byte{codec.TagMeta, codec.TagZRank}
 // 100 times a second kept GET's hit rate under 1% (73% more CPU per GET).
 func mayHoldCached(start, end []byte) bool {
 	for _, tag := range cachedTags {
+		if bytes.Compare(start, []byte{tag + 1}) < 0 && bytes.Compare(end, []byte{tag}) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldMembers reports whether the range [start, end) may hold a member
+// record the members' cache keeps. The range of one collection's members
+// does not count: it is deleted with its collection, whose version is
+// never used again, so nothing reads its cached members any more. By the
+// same argument no range deletion could leave a member that is still
+// read behind; clearing the cache for the other ones (FLUSHALL's) is a
+// precaution that costs nothing in practice.
+func mayHoldMembers(start, end []byte) bool {
+	if len(start) == 9 && filteredMember(start) && bytes.Equal(end, codec.PrefixEnd(start)) {
+		return false
+	}
+	for _, tag := range memberFilterTags {
 		if bytes.Compare(start, []byte{tag + 1}) < 0 && bytes.Compare(end, []byte{tag}) > 0 {
 			return true
 		}
@@ -187,14 +222,19 @@ type RowCacheStats struct {
 	Hits, Misses int64
 	Entries      int64 // records held, in both generations
 	Bytes        int64 // arena bytes in use
-	Max          int64 // the budget (row-cache-size)
+	Max          int64 // the budget (row-cache-size, member-cache-size)
 }
 
 // RowCacheStats sums the row cache's counters over its shards.
-func (db *DB) RowCacheStats() RowCacheStats {
+func (db *DB) RowCacheStats() RowCacheStats { return db.rows.stats() }
+
+// MemberCacheStats is RowCacheStats for the members' cache.
+func (db *DB) MemberCacheStats() RowCacheStats { return db.members.stats() }
+
+func (c *rowCache) stats() RowCacheStats {
 	var st RowCacheStats
-	for i := range db.rows.shards {
-		sh := &db.rows.shards[i]
+	for i := range c.shards {
+		sh := &c.shards[i]
 		sh.mu.Lock()
 		st.Hits += sh.hits
 		st.Misses += sh.misses
@@ -268,19 +308,20 @@ func (c *rowCache) clear() {
 	}
 }
 
-// commitBatch brings the cached records a batch about to be committed
-// writes up to date, and adds the keys it sets to the key filters.
-// Records the cache does not hold stay out of it: a write is not a read.
-// The caller holds commitMu exclusively.
-func (c *rowCache) commitBatch(b *pebble.Batch, filters *filterSet) {
-	cached := true // false once the cache was cleared: nothing left to update
+// updateCaches brings the cached records a batch about to be committed
+// writes up to date, in both caches, and adds the keys it sets to the key
+// filters. Records a cache does not hold stay out of it: a write is not a
+// read. The caller holds commitMu exclusively.
+func (db *DB) updateCaches(b *pebble.Batch) {
+	// false once the cache was cleared: nothing left to update
+	rows, members := true, true
 	r := b.Reader()
 	for {
 		kind, key, value, more, err := r.Next()
 		if err != nil {
 			// Cannot tell what it wrote: trust nothing.
-			c.clear()
-			filters.lost()
+			db.clearCaches()
+			db.filters.lost()
 			return
 		}
 		if !more {
@@ -289,27 +330,38 @@ func (c *rowCache) commitBatch(b *pebble.Batch, filters *filterSet) {
 		switch kind {
 		case pebble.InternalKeyKindSet, pebble.InternalKeyKindDelete, pebble.InternalKeyKindSingleDelete:
 			if kind == pebble.InternalKeyKindSet {
-				filters.committed(key)
+				db.filters.committed(key)
 			}
-			if cached && cacheable(key) {
-				c.update(key, value, kind == pebble.InternalKeyKindSet)
+			switch {
+			case rows && cacheable(key):
+				db.rows.update(key, value, kind == pebble.InternalKeyKindSet)
+			case members && filteredMember(key):
+				db.members.update(key, value, kind == pebble.InternalKeyKindSet)
 			}
 		case pebble.InternalKeyKindLogData:
 		case pebble.InternalKeyKindRangeDelete:
 			// The members of a big collection deleted whole, a list's
-			// trimmed run: none of them is ever cached. FLUSHDB and
+			// trimmed run: nothing that is still read. FLUSHDB and
 			// FLUSHALL, and a dropped rank index, cover cached records.
-			if cached && mayHoldCached(key, value) {
-				c.clear()
-				cached = false
+			if rows && mayHoldCached(key, value) {
+				db.rows.clear()
+				rows = false
+			}
+			if members && mayHoldMembers(key, value) {
+				db.members.clear()
+				members = false
 			}
 		default:
-			if cached {
-				c.clear()
-				cached = false
-			}
+			db.clearCaches()
+			rows, members = false, false
 		}
 	}
+}
+
+// clearCaches empties both caches.
+func (db *DB) clearCaches() {
+	db.rows.clear()
+	db.members.clear()
 }
 
 // update replaces key's entry, if the cache has one, with a new value.

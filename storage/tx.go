@@ -231,9 +231,9 @@ func (db *DB) applyAndCache(b *pebble.Batch, apply func(*pebble.Batch) error, db
 	}
 	// The cache first: Pebble may take a large batch's contents over when
 	// it applies it. Nobody reads the cache until commitMu is released.
-	db.rows.commitBatch(b, &db.filters)
+	db.updateCaches(b)
 	if err := apply(b); err != nil {
-		db.rows.clear()
+		db.clearCaches()
 		return err
 	}
 	if dbs != nil {
@@ -437,8 +437,9 @@ func (tx *Tx) read(key []byte, mode readMode) ([]byte, bool, error) {
 		return tx.copyOut(e.value), true, nil
 	}
 	rows := tx.rowsAnswer(key)
+	cache := tx.db.cacheFor(key)
 	if rows {
-		if v, kind, found := tx.db.rows.get(tx.copyOut, key, mode == readHeader); found {
+		if v, kind, found := cache.get(tx.copyOut, key, mode == readHeader); found {
 			if kind == rowHeader {
 				return v, true, nil // not the value: not remembered as one
 			}
@@ -456,7 +457,7 @@ func (tx *Tx) read(key []byte, mode readMode) ([]byte, bool, error) {
 	if tx.certainlyAbsent(key) {
 		tx.remember(key, nil, false)
 		if rows {
-			tx.db.rows.fill(key, nil, false)
+			cache.fill(key, nil, false)
 		}
 		return nil, false, nil
 	}
@@ -470,7 +471,7 @@ func (tx *Tx) read(key []byte, mode readMode) ([]byte, bool, error) {
 	if errors.Is(err, pebble.ErrNotFound) {
 		tx.remember(key, nil, false)
 		if rows {
-			tx.db.rows.fill(key, nil, false)
+			cache.fill(key, nil, false)
 		}
 		return nil, false, nil
 	}
@@ -489,7 +490,7 @@ func (tx *Tx) read(key []byte, mode readMode) ([]byte, bool, error) {
 		tx.remember(key, out, true)
 	}
 	if rows {
-		tx.db.rows.fill(key, out, true)
+		cache.fill(key, out, true)
 	}
 	return out, true, nil
 }
@@ -582,9 +583,9 @@ func (tx *Tx) deleteRange(start, end []byte) error {
 	tx.noteChangeRange(start)
 	tx.noteFlushed(start)
 	tx.reads.forget()
-	if mayHoldCached(start, end) {
-		// The row cache may hold records the range deletes. The key
-		// filters need nothing: a deletion makes no key present.
+	if mayHoldCached(start, end) || mayHoldMembers(start, end) {
+		// A cache may hold records the range deletes. The key filters
+		// need nothing: a deletion makes no key present.
 		tx.written.all = true
 	}
 	tx.writes++
@@ -624,7 +625,7 @@ var _ io.Closer = (*pebble.Snapshot)(nil)
 // batch has not written, that is the committed state, which the row cache
 // holds exactly, as it does for a point read.
 func (tx *Tx) rowsAnswer(key []byte) bool {
-	return cacheable(key) && (tx.point || tx.b != nil && !tx.written.has(key))
+	return (cacheable(key) || filteredMember(key)) && (tx.point || tx.b != nil && !tx.written.has(key))
 }
 
 // remember keeps what get found for the rest of the transaction. A point
