@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -73,7 +74,8 @@ func cmdMigrate(c *Call) {
 	if !ok {
 		return
 	}
-	timeout := time.Duration(ms) * time.Millisecond
+	// A timeout past what a Duration holds waits as long as one can.
+	timeout := time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
 	if ms <= 0 {
 		timeout = migrateTimeoutDefault
 	}
