@@ -226,3 +226,133 @@ func TestPointReadsSeeWholeCommits(t *testing.T) {
 		})
 	}
 }
+
+// The members' cache under the same kind of drive: hash fields set,
+// removed and read in write transactions (their own writes on top) and in
+// point reads, hashes big enough to be deleted with one range deletion,
+// renamed, replaced by strings, flushed, and transactions discarded, with
+// a cache small enough to turn its generations over every few rounds.
+// Every read must agree with a model of what committed.
+func TestMemberCacheAgreesWithCommittedState(t *testing.T) {
+	db, err := storage.Open(storage.Options{Dir: t.TempDir(), Sync: storage.SyncNo, MemberCacheSize: 4 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rng := rand.New(rand.NewPCG(3, 11))
+	type hash map[string]string
+	committed := map[string]hash{}
+	clone := func(m map[string]hash) map[string]hash {
+		out := map[string]hash{}
+		for k, h := range m {
+			c := hash{}
+			for f, v := range h {
+				c[f] = v
+			}
+			out[k] = c
+		}
+		return out
+	}
+	key := func() string { return fmt.Sprint("h", rng.IntN(4)) }
+	field := func() string { return fmt.Sprint("f", rng.IntN(90)) }
+	var tx *storage.Tx
+	defer func() { tx.Discard() }()
+	for round := 0; round < 1500; round++ {
+		tx = db.BeginWrite()
+		view := clone(committed)
+		check := func(k, f string) {
+			v, ok, err := tx.HGet(0, []byte(k), []byte(f))
+			want, wantOK := view[k][f]
+			if err != nil || ok != wantOK || string(v) != want {
+				t.Fatalf("round %d: HGET %s %s = %q %v %v in the transaction, want %q %v", round, k, f, v, ok, err, want, wantOK)
+			}
+		}
+		for op := rng.IntN(6); op >= 0; op-- {
+			k, f := key(), field()
+			switch rng.IntN(10) {
+			case 0, 1, 2:
+				check(k, f)
+			case 3, 4:
+				// Many fields at once: the hash grows past its inline
+				// record and past the range-deletion threshold.
+				var pairs [][]byte
+				for n := 1 + rng.IntN(40); n > 0; n-- {
+					f := field()
+					v := fmt.Sprint(rng.IntN(1000))
+					pairs = append(pairs, []byte(f), []byte(v))
+					if view[k] == nil {
+						view[k] = hash{}
+					}
+					view[k][f] = v
+				}
+				if _, err := tx.HSet(0, []byte(k), pairs); err != nil {
+					t.Fatal(err)
+				}
+			case 5:
+				if _, err := tx.HDel(0, []byte(k), [][]byte{[]byte(f)}); err != nil {
+					t.Fatal(err)
+				}
+				if h := view[k]; h != nil {
+					delete(h, f)
+					if len(h) == 0 {
+						delete(view, k)
+					}
+				}
+			case 6:
+				if _, err := tx.Del(0, []byte(k)); err != nil {
+					t.Fatal(err)
+				}
+				delete(view, k)
+			case 7:
+				dst := key()
+				if view[k] == nil || dst == k {
+					continue
+				}
+				if _, err := tx.Rename(0, []byte(k), []byte(dst), false); err != nil {
+					t.Fatal(err)
+				}
+				view[dst] = view[k]
+				delete(view, k)
+			case 8:
+				// A string over the hash: its members go.
+				if _, err := tx.Set(0, []byte(k), []byte("s"), storage.SetOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := tx.Del(0, []byte(k)); err != nil {
+					t.Fatal(err)
+				}
+				delete(view, k)
+			case 9:
+				if rng.IntN(30) == 0 {
+					if err := tx.FlushDB(0); err != nil {
+						t.Fatal(err)
+					}
+					view = map[string]hash{}
+				}
+			}
+			check(k, f)
+		}
+		if rng.IntN(4) == 0 {
+			tx.Discard()
+		} else {
+			if _, err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			committed = view
+		}
+		// Point reads, through the cache the commits keep current.
+		for i := 0; i < 8; i++ {
+			k, f := key(), field()
+			ptx := db.BeginPointRead()
+			v, ok, err := ptx.HGet(0, []byte(k), []byte(f))
+			ptx.Close()
+			want, wantOK := committed[k][f]
+			if err != nil || ok != wantOK || string(v) != want {
+				t.Fatalf("round %d: point HGET %s %s = %q %v %v, want %q %v", round, k, f, v, ok, err, want, wantOK)
+			}
+		}
+	}
+	if st := db.MemberCacheStats(); st.Hits == 0 {
+		t.Fatalf("the members' cache was never used: %+v", st)
+	}
+}
