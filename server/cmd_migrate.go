@@ -376,9 +376,14 @@ func (mc *migrateConn) transfer(req *migrateRequest) (res migrateResult, broken,
 func (mc *migrateConn) readLine(timeout time.Duration) (string, error) {
 	mc.nc.SetReadDeadline(time.Now().Add(timeout))
 	line, err := mc.rd.ReadSlice('\n')
-	for errors.Is(err, bufio.ErrBufferFull) {
-		// A line longer than the reader's buffer: keep its start.
-		_, err = mc.rd.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		// A line longer than the reader's buffer: keep its start (the
+		// next reads reuse the buffer), skip the rest.
+		head := string(line[:migrateLineMax])
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = mc.rd.ReadSlice('\n')
+		}
+		return head, err
 	}
 	if err != nil {
 		return "", err

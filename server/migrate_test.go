@@ -218,3 +218,37 @@ func TestMigrateReconnectsToMoonstone(t *testing.T) {
 		}
 	}
 }
+
+// A target whose reply line is longer than MIGRATE reads at once: the
+// error is reported cut short, and the key stays.
+func TestMigrateLongTargetError(t *testing.T) {
+	s := testkit.Start(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	long := "-ERR " + strings.Repeat("x", 10000) + "\r\n"
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 64<<10)
+		c.Read(buf)                       // SELECT and RESTORE, small enough for one read
+		c.Write([]byte("+OK\r\n" + long)) // SELECT's reply, then RESTORE's
+		c.Read(buf)                       // until MIGRATE closes or reuses it
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	c := s.Raw(t)
+	c.Do("SET", "k", "v")
+	r, err := c.Do("MIGRATE", "127.0.0.1", port, "k", "0", "2000")
+	want := "-ERR Target instance replied with error: ERR " + strings.Repeat("x", 1018) + "\r\n"
+	if err != nil || r != want {
+		t.Fatalf("MIGRATE = %.80q… (%d bytes), %v", r, len(r), err)
+	}
+	if r, _ := c.Do("EXISTS", "k"); r != ":1\r\n" {
+		t.Fatalf("EXISTS after a refused MIGRATE = %q", r)
+	}
+}
