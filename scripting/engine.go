@@ -374,9 +374,6 @@ func (e *Engine) Run(s *Script, host Host, keys, args [][]byte, writer bool, out
 func (e *Engine) execute(r *runState, out Reply, prepare func(v *vm, L *lua.LState) (int, error)) {
 	host := r.host
 	v := e.getVM()
-	if v.ctx == nil {
-		v.ctx, v.cancel = context.WithCancel(context.Background())
-	}
 	r.cancel = v.cancel
 	if !e.register(r) {
 		e.putVM(v, false)

@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -69,6 +70,7 @@ func (e *Engine) newVM() *vm {
 		argBytes: slab.Slab[byte]{Small: 256, Block: 8 << 10},
 		argLists: slab.Slab[[]byte]{Small: 32, Block: 256},
 	}
+	v.ctx, v.cancel = context.WithCancel(context.Background())
 	for _, lib := range []struct {
 		name string
 		open lua.LGFunction

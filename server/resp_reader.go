@@ -213,7 +213,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		}
 	}
 	if large {
-		return ownList(args), nil
+		return r.ownList(args), nil
 	}
 	return args, nil
 }
@@ -223,9 +223,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 // few hundred commands' lists and kept by any of them, would keep every
 // large argument it ever pointed at: a connection sending 1 MB SETs held
 // on to the last 170 values.
-func ownList(args [][]byte) [][]byte {
-	if cap(args) > smallList {
-		return args // allocated on its own (slab.Slab.Cut)
+func (r *Reader) ownList(args [][]byte) [][]byte {
+	if !r.argLists.Owns(args) {
+		return args // allocated on its own
 	}
 	own := make([][]byte, len(args))
 	copy(own, args)

@@ -620,12 +620,12 @@ func (tx *Tx) addCount(db int, keys, expires int64) {
 
 var _ io.Closer = (*pebble.Snapshot)(nil)
 
-// rowsAnswer reports whether the row cache may answer a read of key. A
-// write transaction sees the committed state plus its batch; for a key its
-// batch has not written, that is the committed state, which the row cache
-// holds exactly, as it does for a point read.
+// rowsAnswer reports whether a row cache (cacheFor) may answer a read of
+// key. A write transaction sees the committed state plus its batch; for a
+// key its batch has not written, that is the committed state, which the
+// caches hold exactly, as they do for a point read.
 func (tx *Tx) rowsAnswer(key []byte) bool {
-	return (cacheable(key) || filteredMember(key)) && (tx.point || tx.b != nil && !tx.written.has(key))
+	return tx.db.cacheFor(key) != nil && (tx.point || tx.b != nil && !tx.written.has(key))
 }
 
 // remember keeps what get found for the rest of the transaction. A point
